@@ -1,0 +1,257 @@
+/* Lesson 00: nsls lists the namespaces of processes by the numbers that
+ * identify them, and marks exactly those that differ. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+TestSuite(nsls, .init = harness_setup, .fini = harness_teardown,
+	  .timeout = TEST_TIMEOUT);
+
+#define MAX_ROWS 16
+
+/* One row of nsls's table: a namespace name, its inode per PID, and
+ * whether nsls marked it as differing. */
+struct row {
+	char name[32];
+	unsigned long long ino[4];
+	int ncols;
+	bool differs;
+};
+
+/* Parse nsls's table; returns the number of rows. */
+static int parse_table(const struct run *r, struct row rows[MAX_ROWS], int npids)
+{
+	char *copy = strdup(r->out), *line, *save = NULL;
+	int n = 0;
+
+	line = strtok_r(copy, "\n", &save);
+	cr_assert(line && strncmp(line, "NAMESPACE", 9) == 0,
+		  "nsls printed no table (no NAMESPACE header); %s", why(r));
+	while ((line = strtok_r(NULL, "\n", &save)) && n < MAX_ROWS) {
+		struct row *row = &rows[n++];
+		char *p = line, *tok;
+
+		memset(row, 0, sizeof(*row));
+		tok = strtok_r(p, " ", &p);
+		snprintf(row->name, sizeof(row->name), "%s", tok);
+		while ((tok = strtok_r(NULL, " ", &p))) {
+			if (strcmp(tok, "differs") == 0)
+				row->differs = true;
+			else if (row->ncols < 4)
+				row->ino[row->ncols++] = strtoull(tok, NULL, 10);
+		}
+		cr_assert_eq(row->ncols, npids,
+			     "the row of \"%s\" has %d numbers, expected one per PID (%d)",
+			     row->name, row->ncols, npids);
+	}
+	free(copy);
+	return n;
+}
+
+/* Count the entries of /proc/PID/ns. */
+static int count_ns(pid_t pid)
+{
+	char path[64];
+	int n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns", (int)pid);
+	d = opendir(path);
+	cr_assert_not_null(d, "opendir(%s): %s", path, strerror(errno));
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* A helper process in new namespaces (flags) that waits until killed. */
+static pid_t start_helper(int flags)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(fds[0]);
+		if (unshare(flags) == -1)
+			_exit(1);
+		(void)!write(fds[1], "x", 1);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	cr_assert_eq(read(fds[0], &c, 1), 1, "the helper could not unshare");
+	close(fds[0]);
+	harness_keep(pid);
+	return pid;
+}
+
+/* Run nsls on this test and the helper, and check the marks against
+ * stat() of both processes' /proc/PID/ns entries. */
+static void check_marks(pid_t helper, const char *expected)
+{
+	char me[16], other[16];
+	struct row rows[MAX_ROWS];
+	struct run r;
+	int n;
+
+	snprintf(me, sizeof(me), "%d", (int)getpid());
+	snprintf(other, sizeof(other), "%d", (int)helper);
+	run_lesson(&r, ARGS(me, other));
+	cr_assert_eq(r.code, 0, "nsls %s %s exited with %d; %s", me, other, r.code,
+		     why(&r));
+	n = parse_table(&r, rows, 2);
+	cr_assert_eq(n, count_ns(helper), "nsls listed %d namespaces, /proc/%d/ns has %d",
+		     n, (int)helper, count_ns(helper));
+	for (int i = 0; i < n; i++) {
+		struct nsid a, b;
+
+		cr_assert(ns_of(getpid(), rows[i].name, &a) &&
+			  ns_of(helper, rows[i].name, &b), "no namespace named \"%s\"",
+			  rows[i].name);
+		cr_assert_eq(rows[i].ino[0], (unsigned long long)a.ino,
+			     "%s of PID %s: nsls says %llu, stat() says %llu",
+			     rows[i].name, me, rows[i].ino[0], (unsigned long long)a.ino);
+		cr_assert_eq(rows[i].ino[1], (unsigned long long)b.ino,
+			     "%s of PID %s: nsls says %llu, stat() says %llu",
+			     rows[i].name, other, rows[i].ino[1], (unsigned long long)b.ino);
+		cr_assert_eq(rows[i].differs, !ns_same(a, b),
+			     "%s is %s but nsls %s it (expected marks: %s)", rows[i].name,
+			     ns_same(a, b) ? "shared" : "different",
+			     rows[i].differs ? "marked" : "did not mark", expected);
+	}
+	run_free(&r);
+}
+
+Test(nsls, lists_itself_by_stat_numbers)
+{
+	struct row rows[MAX_ROWS];
+	struct run r;
+	int n;
+
+	run_lesson(&r, ARGS(NULL));
+	cr_assert_eq(r.code, 0, "nsls without arguments exited with %d; %s", r.code,
+		     why(&r));
+	n = parse_table(&r, rows, 1);
+	cr_assert_eq(n, count_ns(getpid()),
+		     "nsls listed %d namespaces, but /proc/self/ns has %d entries", n,
+		     count_ns(getpid()));
+	for (int i = 0; i < n; i++) {
+		struct nsid id;
+
+		/* nsls is our child: it shares all our namespaces. */
+		cr_assert(ns_of(getpid(), rows[i].name, &id),
+			  "nsls listed \"%s\", which /proc/self/ns does not have",
+			  rows[i].name);
+		cr_assert_eq(rows[i].ino[0], (unsigned long long)id.ino,
+			     "nsls says %s is %llu, stat() of /proc/self/ns/%s says %llu",
+			     rows[i].name, rows[i].ino[0], rows[i].name,
+			     (unsigned long long)id.ino);
+		cr_assert(!rows[i].differs, "with one PID nothing can differ, but %s "
+			  "is marked", rows[i].name);
+	}
+	run_free(&r);
+}
+
+Test(nsls, marks_exactly_uts)
+{
+	require_unshare(CLONE_NEWUTS, "CLONE_NEWUTS");
+	check_marks(start_helper(CLONE_NEWUTS), "uts only");
+}
+
+Test(nsls, marks_a_random_set)
+{
+	static const struct {
+		int flag;
+		const char *name;
+	} kinds[] = {{CLONE_NEWUTS, "uts"}, {CLONE_NEWIPC, "ipc"},
+		     {CLONE_NEWNET, "net"}, {CLONE_NEWNS, "mnt"},
+		     {CLONE_NEWCGROUP, "cgroup"}};
+	char expected[128] = "";
+	int flags = 0, pick = random_between(1, 31);
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (pick & (1 << i)) {
+			flags |= kinds[i].flag;
+			strcat(expected, kinds[i].name);
+			strcat(expected, " ");
+		}
+	require_unshare(flags, expected);
+	check_marks(start_helper(flags), expected);
+}
+
+Test(nsls, missing_pid_is_an_error)
+{
+	char pid[32];
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+	long max = 0;
+	struct run r;
+
+	cr_assert(f && fscanf(f, "%ld", &max) == 1, "cannot read pid_max");
+	fclose(f);
+	/* PIDs are always below pid_max, so this one cannot exist. */
+	snprintf(pid, sizeof(pid), "%ld", max);
+	run_lesson(&r, ARGS(pid));
+	cr_assert_neq(r.code, 0, "nsls %s (no such process) exited with 0", pid);
+	cr_assert_lt(r.code, 128, "nsls %s crashed (status %d)", pid, r.code);
+	cr_assert(strstr(r.err, pid), "the error should name PID %s; %s", pid, why(&r));
+	cr_assert(!strstr(r.out, "NAMESPACE"),
+		  "nsls printed a table for a PID that does not exist");
+	run_free(&r);
+}
+
+Test(nsls, unreadable_pid_is_an_error)
+{
+	struct run r;
+
+	/* An ordinary user may not look into PID 1's namespaces. */
+	if (geteuid() == 0)
+		run_lesson_as(&r, ARGS("1"), 65534, 65534);
+	else
+		run_lesson(&r, ARGS("1"));
+	cr_assert_neq(r.code, 0, "nsls 1 as an ordinary user exited with 0");
+	cr_assert_lt(r.code, 128, "nsls 1 crashed (status %d)", r.code);
+	cr_assert(strstr(r.err, "root") || strstr(r.err, "ermission"),
+		  "the error should say that this needs root; %s", why(&r));
+	run_free(&r);
+}
+
+Test(nsls, bad_usage_exits_2)
+{
+	const char *bad[][2] = {{"abc", NULL}, {"-x", NULL}, {"12abc", NULL},
+				{"--", "-5"}};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct run r;
+
+		run_lesson(&r, bad[i][1] ? ARGS(bad[i][0], bad[i][1]) : ARGS(bad[i][0]));
+		cr_assert_eq(r.code, 2, "nsls %s exited with %d, expected 2 (bad usage)",
+			     bad[i][0], r.code);
+		cr_assert(strstr(r.err, "Usage"), "nsls %s should print the usage on "
+			  "stderr; %s", bad[i][0], why(&r));
+		run_free(&r);
+	}
+}
+
+Test(nsls, help_exits_0)
+{
+	struct run r;
+
+	run_lesson(&r, ARGS("-h"));
+	cr_assert_eq(r.code, 0, "nsls -h exited with %d", r.code);
+	cr_assert(strstr(r.out, "Usage"), "nsls -h should print the usage on stdout");
+	run_free(&r);
+}

@@ -1,0 +1,834 @@
+/* harness.c - spawn a lesson, watch it, and prove it left nothing behind.
+ *
+ * See harness.h for the interface. Two levels of host safety:
+ *
+ *   - in each test (harness_setup): as root the test first moves into new
+ *     UTS, IPC, mount and network namespaces of its own, with "/" made
+ *     private (cut off from the real host) and then shared again (so it
+ *     behaves like a systemd host, where a mount made without care
+ *     propagates). The lesson runs there; after every run the harness
+ *     compares that state with the one it saw before, and fails the test
+ *     on any difference or on a process the lesson left behind;
+ *   - around the whole suite (main): the real host's state before and
+ *     after, and a non-zero exit if it changed.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <criterion/hooks.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *const ns_names[NS_COUNT] = {"cgroup", "ipc", "mnt",  "net",
+					"pid",    "time", "user", "uts"};
+
+/* ---- small utilities ------------------------------------------------- */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void nap(double seconds)
+{
+	struct timespec ts = {(time_t)seconds,
+			      (long)((seconds - (time_t)seconds) * 1e9)};
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Whole file as a NUL-terminated string, NULL if it cannot be read. */
+static char *slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0, size = 4096;
+	char *buf;
+	ssize_t n;
+
+	if (fd == -1)
+		return NULL;
+	buf = malloc(size);
+	while (buf && (n = read(fd, buf + len, size - len - 1)) > 0) {
+		len += n;
+		if (size - len < 2)
+			buf = realloc(buf, size *= 2);
+	}
+	close(fd);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+struct strbuf {
+	char *s;
+	size_t len, size;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = sb->size - sb->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(sb->s ? sb->s + sb->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < room) {
+			sb->len += n;
+			return;
+		}
+		sb->size = sb->size * 2 + n + 64;
+		sb->s = realloc(sb->s, sb->size);
+		cr_assert_not_null(sb->s, "out of memory");
+	}
+}
+
+void random_name(char *buf, size_t size, const char *prefix, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char bytes[128];
+	size_t i = strlen(prefix);
+
+	cr_assert(len < size && len <= sizeof(bytes) && i <= len);
+	cr_assert_eq(getrandom(bytes, sizeof(bytes), 0), (ssize_t)sizeof(bytes));
+	memcpy(buf, prefix, i);
+	for (; i < len; i++)
+		buf[i] = hex[bytes[i] & 15];
+	buf[len] = '\0';
+}
+
+int random_between(int lo, int hi)
+{
+	unsigned int r;
+
+	cr_assert_eq(getrandom(&r, sizeof(r), 0), (ssize_t)sizeof(r));
+	return lo + (int)(r % (unsigned int)(hi - lo + 1));
+}
+
+/* ---- namespaces ------------------------------------------------------ */
+
+bool ns_of(pid_t pid, const char *name, struct nsid *id)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+	if (stat(path, &st) == -1)
+		return false;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	return true;
+}
+
+bool ns_same(struct nsid a, struct nsid b)
+{
+	return a.dev == b.dev && a.ino == b.ino;
+}
+
+struct nsid my_ns(const char *name)
+{
+	struct nsid id = {0, 0};
+
+	cr_assert(ns_of(getpid(), name, &id), "cannot stat /proc/self/ns/%s: %s",
+		  name, strerror(errno));
+	return id;
+}
+
+int ns_index(const char *name)
+{
+	for (int i = 0; i < NS_COUNT; i++)
+		if (strcmp(ns_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- host state ------------------------------------------------------ */
+
+/* Append the lines of `path`, keeping the columns listed in `cols`
+ * (1-based, 0-terminated; NULL keeps the whole line), skipping `skip`
+ * header lines. */
+static void add_table(struct strbuf *sb, const char *tag, const char *path,
+		      int skip, const int *cols)
+{
+	char *text = slurp(path), *line, *save = NULL;
+
+	if (!text) {
+		sb_printf(sb, "%s: (%s unreadable)\n", tag, path);
+		return;
+	}
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		sb_printf(sb, "%s:", tag);
+		if (!cols) {
+			sb_printf(sb, " %s\n", line);
+			continue;
+		}
+		for (const int *c = cols; *c; c++) {
+			char *copy = strdup(line), *f, *s2 = NULL;
+			int i = 1;
+
+			for (f = strtok_r(copy, " \t", &s2); f && i < *c; i++)
+				f = strtok_r(NULL, " \t", &s2);
+			sb_printf(sb, " %s", f ? f : "-");
+			free(copy);
+		}
+		sb_printf(sb, "\n");
+	}
+	free(text);
+}
+
+char *host_state(void)
+{
+	static const int mount_cols[] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 0};
+	static const int first_col[] = {1, 0};
+	static const int ipc_cols[] = {1, 2, 0};
+	struct strbuf sb = {0};
+	struct utsname u;
+
+	cr_assert_eq(uname(&u), 0);
+	sb_printf(&sb, "hostname: %s\ndomainname: %s\n", u.nodename,
+		  u.domainname);
+	/* mountinfo without the mount ids: root, mount point, options,
+	 * propagation, type, source, super options. */
+	add_table(&sb, "mount", "/proc/self/mountinfo", 0, mount_cols);
+	add_table(&sb, "link", "/proc/self/net/dev", 2, first_col);
+	add_table(&sb, "route", "/proc/self/net/route", 1, NULL);
+	add_table(&sb, "ipv6", "/proc/self/net/if_inet6", 0, NULL);
+	add_table(&sb, "msg", "/proc/sysvipc/msg", 1, ipc_cols);
+	add_table(&sb, "shm", "/proc/sysvipc/shm", 1, ipc_cols);
+	add_table(&sb, "sem", "/proc/sysvipc/sem", 1, ipc_cols);
+	return sb.s;
+}
+
+/* The first line of `a` that is not in `b`, copied into buf. */
+static bool first_missing(const char *a, const char *b, char *buf, size_t size)
+{
+	const char *line = a;
+
+	while (*line) {
+		const char *end = strchrnul(line, '\n');
+		size_t len = end - line;
+		const char *p = b;
+		bool found = false;
+
+		while (*p && !found) {
+			const char *e = strchrnul(p, '\n');
+
+			found = (size_t)(e - p) == len && !memcmp(p, line, len);
+			p = *e ? e + 1 : e;
+		}
+		if (!found) {
+			snprintf(buf, size, "%.*s", (int)len, line);
+			return true;
+		}
+		line = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+/* Describe how `after` differs from `before`; NULL if they are equal. */
+static char *state_diff(const char *before, const char *after)
+{
+	char gone[512], added[512], *msg = NULL;
+
+	if (strcmp(before, after) == 0)
+		return NULL;
+	if (first_missing(after, before, added, sizeof(added)))
+		(void)!asprintf(&msg, "new: \"%s\"", added);
+	else if (first_missing(before, after, gone, sizeof(gone)))
+		(void)!asprintf(&msg, "gone: \"%s\"", gone);
+	else
+		(void)!asprintf(&msg, "the same lines in another order");
+	return msg;
+}
+
+void assert_host_state(const char *before, const char *when)
+{
+	char *after = host_state();
+	char *diff = state_diff(before, after);
+
+	free(after);
+	if (diff) {
+		char copy[600];
+
+		snprintf(copy, sizeof(copy), "%s", diff);
+		free(diff);
+		cr_assert_fail("the host changed %s (%s): a namespace the lesson should "
+			"have made new was shared, or something it set up outlived it",
+			when, copy);
+	}
+}
+
+/* ---- per-test setup -------------------------------------------------- */
+
+static bool isolated;
+static char *state_before;
+static pid_t kept[8];
+
+bool harness_isolated(void)
+{
+	return isolated;
+}
+
+void harness_setup(void)
+{
+	/* Orphans of the lesson become our children, so none can hide. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (unshare(CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET) == 0) {
+		/* Cut every mount off from the real host first, then make
+		 * them shared among our own copies, as systemd does on a
+		 * real host: a lesson that forgets to make its mounts
+		 * private leaks into this test's namespace, not the host's. */
+		cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0,
+			     "mount / rprivate: %s", strerror(errno));
+		cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL), 0,
+			     "mount / rshared: %s", strerror(errno));
+		isolated = true;
+	}
+	state_before = host_state();
+}
+
+void harness_keep(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (!kept[i]) {
+			kept[i] = pid;
+			return;
+		}
+	cr_assert_fail("harness_keep: too many kept processes");
+}
+
+void harness_rebase(void)
+{
+	free(state_before);
+	state_before = host_state();
+}
+
+void harness_teardown(void)
+{
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (kept[i] > 0)
+			kill(kept[i], SIGKILL);
+	free(state_before);
+	state_before = NULL;
+}
+
+void require_unshare(int flags, const char *what)
+{
+	pid_t pid = fork();
+	int status;
+
+	cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(unshare(flags) == -1 ? errno : 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		int e = WEXITSTATUS(status);
+
+		if (e == EPERM || e == EACCES || e == EINVAL || e == ENOSPC ||
+		    e == EUSERS)
+			cr_skip_test("this machine refuses unshare(%s) to this test "
+				     "(%s); run it as root", what, strerror(e));
+	}
+}
+
+/* ---- running the program under test --------------------------------- */
+
+static const char *env_path(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : fallback;
+}
+
+const char *lesson_bin(void)
+{
+	return env_path("NSLAB_BIN", "NSLAB_BIN-is-not-set");
+}
+
+const char *probe_bin(void)
+{
+	return env_path("NSLAB_PROBE", "build/tests/nslab-probe");
+}
+
+static void append_from(int *fd, char **buf, size_t *len)
+{
+	char chunk[4096];
+	ssize_t n = read(*fd, chunk, sizeof(chunk));
+
+	if (n > 0) {
+		*buf = realloc(*buf, *len + n + 1);
+		cr_assert_not_null(*buf, "out of memory");
+		memcpy(*buf + *len, chunk, n);
+		*len += n;
+		(*buf)[*len] = '\0';
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/* Poll the output pipes once for at most `timeout` seconds. */
+static void pump(struct run *r, double timeout)
+{
+	struct pollfd p[2] = {{r->out_fd, POLLIN, 0}, {r->err_fd, POLLIN, 0}};
+
+	if (r->out_fd == -1 && r->err_fd == -1) {
+		nap(timeout);
+		return;
+	}
+	if (poll(p, 2, (int)(timeout * 1000) + 1) <= 0)
+		return;
+	if (r->out_fd != -1 && p[0].revents)
+		append_from(&r->out_fd, &r->out, &r->out_len);
+	if (r->err_fd != -1 && p[1].revents)
+		append_from(&r->err_fd, &r->err, &r->err_len);
+}
+
+static void try_reap(struct run *r)
+{
+	if (!r->reaped && waitpid(r->pid, &r->status, WNOHANG) == r->pid) {
+		r->reaped = true;
+		if (WIFEXITED(r->status))
+			r->code = WEXITSTATUS(r->status);
+		else if (WIFSIGNALED(r->status))
+			r->code = 128 + WTERMSIG(r->status);
+	}
+}
+
+void run_start(struct run *r, const char *const args[], const struct run_opts *o)
+{
+	int in[2], out[2], err[2];
+	const char *argv[64];
+	size_t n = 0;
+	pid_t parent = getpid();
+
+	memset(r, 0, sizeof(*r));
+	argv[n++] = lesson_bin();
+	for (; args && args[n - 1]; n++) {
+		cr_assert(n < 63, "too many arguments");
+		argv[n] = args[n - 1];
+	}
+	argv[n] = NULL;
+	r->out = strdup("");
+	r->err = strdup("");
+	cr_assert(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0 &&
+		  pipe2(err, O_CLOEXEC) == 0, "pipe2: %s", strerror(errno));
+	r->pid = fork();
+	cr_assert_neq(r->pid, -1, "fork: %s", strerror(errno));
+	if (r->pid == 0) {
+		/* Own process group, so the whole tree can be signalled;
+		 * dies with the test, so a crashed test leaves nothing. */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(125);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		/* All other descriptors are O_CLOEXEC or closed here. */
+		close_range(3, ~0U, 0);
+		if (o && o->gid && (setgroups(0, NULL) == -1 || setgid(o->gid) == -1))
+			_exit(125);
+		if (o && o->uid && setuid(o->uid) == -1)
+			_exit(125);
+		execv(argv[0], (char *const *)argv);
+		dprintf(2, "harness: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(125);
+	}
+	setpgid(r->pid, r->pid);
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	r->in_fd = in[1];
+	r->out_fd = out[0];
+	r->err_fd = err[0];
+	fcntl(r->out_fd, F_SETFL, O_NONBLOCK);
+	fcntl(r->err_fd, F_SETFL, O_NONBLOCK);
+	if (!(o && o->keep_stdin)) {
+		close(r->in_fd);
+		r->in_fd = -1;
+	}
+}
+
+bool run_wait_output(struct run *r, const char *needle, double timeout)
+{
+	double end = now() + timeout;
+
+	while (!strstr(r->out, needle) && now() < end) {
+		if (r->out_fd == -1 && r->err_fd == -1) {
+			try_reap(r);
+			if (r->reaped)
+				break;
+		}
+		pump(r, 0.05);
+	}
+	return strstr(r->out, needle) != NULL;
+}
+
+/* Our children (we are a subreaper): pids of the lesson's leftovers. */
+static size_t leftover_children(pid_t *pids, size_t max)
+{
+	char path[64], *text;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	text = slurp(path);
+	for (char *p = text; p && *p && n < max;) {
+		pid_t pid = (pid_t)strtol(p, &p, 10);
+		bool keep = false;
+
+		for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+			keep |= kept[i] == pid;
+		if (pid > 0 && !keep)
+			pids[n++] = pid;
+		while (*p == ' ')
+			p++;
+	}
+	free(text);
+	return n;
+}
+
+static void reap_zombies(void)
+{
+	int status;
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (kept[i] > 0)
+			waitpid(kept[i], &status, WNOHANG); /* harmless */
+	while (waitpid(-1, &status, WNOHANG) > 0)
+		;
+}
+
+void run_finish(struct run *r)
+{
+	double end = now() + RUN_TIMEOUT;
+	pid_t left[16];
+	size_t nleft;
+
+	if (r->in_fd != -1) {
+		close(r->in_fd);
+		r->in_fd = -1;
+	}
+	while (!r->reaped && now() < end) {
+		pump(r, 0.05);
+		try_reap(r);
+	}
+	if (!r->reaped) {
+		r->timed_out = true;
+		kill(-r->pid, SIGKILL);
+		waitpid(r->pid, &r->status, 0);
+		r->reaped = true;
+		r->code = -1;
+	}
+	/* Drain what the lesson wrote just before it exited. */
+	for (double grace = now() + 0.5;
+	     (r->out_fd != -1 || r->err_fd != -1) && now() < grace;)
+		pump(r, 0.05);
+	if (r->out_fd != -1)
+		close(r->out_fd);
+	if (r->err_fd != -1)
+		close(r->err_fd);
+	r->out_fd = r->err_fd = -1;
+
+	/* Anything the lesson started must be gone with it. Give the
+	 * kernel a moment to deliver parent-death signals. */
+	for (double grace = now() + 2.0;; nap(0.02)) {
+		reap_zombies();
+		nleft = leftover_children(left, 16);
+		if (nleft == 0 || now() > grace)
+			break;
+	}
+	if (nleft) {
+		char comm[64] = "?", path[64], *c;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)left[0]);
+		if ((c = slurp(path))) {
+			snprintf(comm, sizeof(comm), "%s", strtok(c, "\n"));
+			free(c);
+		}
+		for (size_t i = 0; i < nleft; i++)
+			kill(left[i], SIGKILL);
+		reap_zombies();
+		cr_assert_fail("%zu process(es) outlived the lesson (the first: pid %d, "
+			"%s): the child must die with its parent (PR_SET_PDEATHSIG) "
+			"and be waited for", nleft, (int)left[0], comm);
+	}
+	cr_assert(!r->timed_out,
+		  "the program did not finish within %.0f s and was killed; %s",
+		  RUN_TIMEOUT, why(r));
+	if (state_before)
+		assert_host_state(state_before, "after the lesson ran");
+}
+
+void run_kill(struct run *r, int sig)
+{
+	kill(r->pid, sig);
+	run_finish(r);
+}
+
+void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+void run_lesson(struct run *r, const char *const args[])
+{
+	run_start(r, args, NULL);
+	run_finish(r);
+}
+
+void run_lesson_as(struct run *r, const char *const args[], uid_t uid, gid_t gid)
+{
+	struct run_opts o = {.uid = uid, .gid = gid};
+
+	run_start(r, args, &o);
+	run_finish(r);
+}
+
+const char *why(const struct run *r)
+{
+	static char bufs[4][600];
+	static int next;
+	char *buf = bufs[next++ % 4];
+	const char *todo = r->err ? strstr(r->err, "TODO(") : NULL;
+
+	if (todo) {
+		snprintf(buf, 600, "the program stopped at \"%.*s\": do that step",
+			 (int)strcspn(todo, "\n"), todo);
+	} else if (r->err && *r->err) {
+		snprintf(buf, 600, "its stderr said: \"%.400s\"", r->err);
+		for (char *p = buf; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+	} else {
+		snprintf(buf, 600, "it printed nothing on stderr (exit status %d)",
+			 r->code);
+	}
+	return buf;
+}
+
+/* ---- processes ------------------------------------------------------- */
+
+pid_t find_descendant(pid_t root, const char *comm, double timeout)
+{
+	double end = now() + timeout;
+
+	do {
+		pid_t queue[256];
+		size_t head = 0, tail = 0;
+
+		queue[tail++] = root;
+		while (head < tail) {
+			pid_t pid = queue[head++];
+			char path[96], *text;
+			DIR *d;
+			struct dirent *e;
+
+			snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+			if (pid != root && (text = slurp(path))) {
+				bool match = strcmp(strtok(text, "\n") ?: "", comm) == 0;
+
+				free(text);
+				if (match)
+					return pid;
+			}
+			snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+			if (!(d = opendir(path)))
+				continue;
+			while ((e = readdir(d))) {
+				char cpath[300];
+
+				if (e->d_name[0] == '.')
+					continue;
+				snprintf(cpath, sizeof(cpath), "/proc/%d/task/%s/children",
+					 (int)pid, e->d_name);
+				text = slurp(cpath);
+				for (char *p = text; p && *p && tail < 256;) {
+					pid_t c = (pid_t)strtol(p, &p, 10);
+
+					if (c > 0)
+						queue[tail++] = c;
+					while (*p == ' ')
+						p++;
+				}
+				free(text);
+			}
+			closedir(d);
+		}
+		nap(0.01);
+	} while (now() < end);
+	return 0;
+}
+
+/* ---- the probe's report ---------------------------------------------- */
+
+struct probe probe_parse(const char *text, const struct run *r)
+{
+	struct probe p;
+	const char *start = strstr(text, "nslab-probe report\n");
+	char *copy, *line, *save = NULL;
+
+	memset(&p, 0, sizeof(p));
+	cr_assert_not_null(start,
+			   "the command inside never reported (the probe printed "
+			   "nothing); %s", why(r));
+	copy = strdup(start);
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char name[32];
+		unsigned long long dev, ino;
+		long v;
+
+		if (strcmp(line, "end") == 0) {
+			p.valid = true;
+			break;
+		}
+		if (sscanf(line, "ns %31s %llu %llu", name, &dev, &ino) == 3) {
+			int i = ns_index(name);
+
+			if (i >= 0)
+				p.ns[i] = (struct nsid){(dev_t)dev, (ino_t)ino};
+		} else if (sscanf(line, "hostname %71[^\n]", p.hostname) == 1 ||
+			   sscanf(line, "domainname %71[^\n]", p.domainname) == 1) {
+			continue;
+		} else if (sscanf(line, "pid %ld", &v) == 1) {
+			p.pid = v;
+		} else if (sscanf(line, "ppid %ld", &v) == 1) {
+			p.ppid = v;
+		} else if (sscanf(line, "uid %ld", &v) == 1) {
+			p.uid = v;
+		} else if (sscanf(line, "euid %ld", &v) == 1) {
+			p.euid = v;
+		} else if (sscanf(line, "gid %ld", &v) == 1) {
+			p.gid = v;
+		} else if (sscanf(line, "egid %ld", &v) == 1) {
+			p.egid = v;
+		}
+	}
+	free(copy);
+	cr_assert(p.valid, "the probe's report was cut short; %s", why(r));
+	return p;
+}
+
+/* ---- the suite's main ------------------------------------------------ */
+
+static size_t skipped;
+static char first_failure[512];
+static char first_failure_test[128];
+
+ReportHook(POST_TEST)(struct criterion_test_stats *st)
+{
+	const char *msg = "crashed or timed out";
+
+	if (st->test_status != CR_STATUS_FAILED)
+		return;
+	if (first_failure_test[0] && strcmp(st->test->name, first_failure_test) > 0)
+		return;
+	for (struct criterion_assert_stats *a = st->asserts; a; a = a->next)
+		if (!a->passed && a->message && *a->message) {
+			msg = a->message;
+			break;
+		}
+	if (st->timed_out)
+		msg = "timed out";
+	snprintf(first_failure_test, sizeof(first_failure_test), "%s", st->test->name);
+	snprintf(first_failure, sizeof(first_failure), "%s: %s", st->test->name, msg);
+	for (char *p = first_failure; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+}
+
+static struct criterion_global_stats totals;
+
+ReportHook(POST_ALL)(struct criterion_global_stats *st)
+{
+	totals = *st;
+	skipped = st->tests_skipped;
+}
+
+/* Exit codes: 0 all passed, 1 a test failed, 2 the suite could not run,
+ * 3 the real host changed, 4 a test was skipped under NSLAB_NO_SKIP=1. */
+int main(int argc, char *argv[])
+{
+	struct criterion_test_set *tests;
+	const char *report = getenv("NSLAB_REPORT");
+	char *before, *after, *diff;
+	bool listing = false;
+	int rc = 0;
+
+	for (int i = 1; i < argc; i++)
+		listing |= !strcmp(argv[i], "-l") || !strcmp(argv[i], "--list");
+	if (!listing && access(lesson_bin(), X_OK) == -1) {
+		fprintf(stderr, "%s: cannot run the program under test \"%s\" (%s); "
+			"set NSLAB_BIN, or use make check/test\n",
+			argv[0], lesson_bin(), strerror(errno));
+		return 2;
+	}
+	if (!listing && access(probe_bin(), X_OK) == -1) {
+		fprintf(stderr, "%s: no probe at \"%s\" (%s); set NSLAB_PROBE\n",
+			argv[0], probe_bin(), strerror(errno));
+		return 2;
+	}
+	before = host_state();
+	tests = criterion_initialize();
+	if (criterion_handle_args(argc, argv, true))
+		rc = criterion_run_all_tests(tests) ? 0 : 1;
+	criterion_finalize(tests);
+	if (listing)
+		return rc;
+
+	after = host_state();
+	diff = state_diff(before, after);
+	if (diff) {
+		fprintf(stderr, "nslab: THE HOST CHANGED during this suite: %s\n", diff);
+		rc = 3;
+	} else if (skipped && getenv("NSLAB_NO_SKIP") && rc == 0) {
+		fprintf(stderr, "nslab: %zu test(s) skipped, but this run may skip "
+			"nothing (NSLAB_NO_SKIP)\n", skipped);
+		rc = 4;
+	}
+	if (report) {
+		FILE *f = fopen(report, "w");
+
+		if (f) {
+			fprintf(f, "%zu %zu %zu %d %s\n", totals.tests_passed,
+				totals.nb_tests, skipped, rc, first_failure);
+			fclose(f);
+		}
+	}
+	free(before);
+	free(after);
+	free(diff);
+	return rc;
+}

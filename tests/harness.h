@@ -1,0 +1,131 @@
+/* harness.h - the shared test harness of nslab.
+ *
+ * Every suite links harness.c, which owns main(): it snapshots the real
+ * host before and after the whole run, refuses skipped tests when asked
+ * (NSLAB_NO_SKIP=1), and writes a one-line result for `make grade`.
+ *
+ * Inside a test, harness_setup() (the suites' .init) moves the test into
+ * throwaway namespaces when it can, so the "host" a lesson sees is a copy
+ * the test owns, and every lesson run ends with a check that this copy is
+ * exactly as it was before.
+ */
+#ifndef NSLAB_HARNESS_H
+#define NSLAB_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <criterion/criterion.h>
+
+/* The per-test budget every suite gives its tests (seconds). */
+#define TEST_TIMEOUT 20.0
+/* How long one run of a lesson may take before the harness kills it. */
+#define RUN_TIMEOUT 8.0
+
+/* The namespace types whose /proc/PID/ns entries the suites compare.
+ * cgroup and time are listed too: a lesson must leave them shared. */
+extern const char *const ns_names[];
+#define NS_COUNT 8
+
+/* A namespace's identity: two processes share a namespace iff both
+ * st_dev and st_ino of /proc/PID/ns/NAME are equal (namespaces(7)). */
+struct nsid {
+	dev_t dev;
+	ino_t ino;
+};
+
+bool ns_of(pid_t pid, const char *name, struct nsid *id);
+bool ns_same(struct nsid a, struct nsid b);
+/* Namespace of the test itself (fails the test if unreadable). */
+struct nsid my_ns(const char *name);
+
+/* One run of the program under test. */
+struct run {
+	pid_t pid;          /* the lesson process (its own process group) */
+	int in_fd;          /* write end of its stdin, -1 once closed */
+	int out_fd, err_fd; /* read ends, -1 at EOF */
+	char *out, *err;    /* everything read so far, NUL-terminated */
+	size_t out_len, err_len;
+	int status;         /* raw wait status once reaped */
+	int code;           /* exit code, 128+N if killed by signal N, -1 if timed out */
+	bool reaped, timed_out;
+};
+
+/* Options of a run. uid/gid 0 keep the test's own credentials. */
+struct run_opts {
+	uid_t uid;
+	gid_t gid;
+	bool keep_stdin; /* leave stdin open (for `probe --hold`) */
+};
+
+/* Path of the binary under test ($NSLAB_BIN) and of the probe. */
+const char *lesson_bin(void);
+const char *probe_bin(void);
+
+/* Start the binary under test with the NULL-terminated argument list
+ * (argv[0] is added). */
+void run_start(struct run *r, const char *const args[], const struct run_opts *o);
+/* Read output until `needle` appears on stdout (true) or the lesson
+ * exits or the timeout passes (false). */
+bool run_wait_output(struct run *r, const char *needle, double timeout);
+/* Close stdin, read everything, reap, then check that the lesson left
+ * nothing behind (processes, and the host state of this test). */
+void run_finish(struct run *r);
+/* Send `sig` to the lesson process alone, then finish as above. */
+void run_kill(struct run *r, int sig);
+void run_free(struct run *r);
+/* run_start + run_finish. */
+void run_lesson(struct run *r, const char *const args[]);
+void run_lesson_as(struct run *r, const char *const args[], uid_t uid, gid_t gid);
+
+/* The first descendant of `root` whose /proc/PID/comm is `comm`, waiting
+ * up to `timeout` seconds for it to appear; 0 if none. */
+pid_t find_descendant(pid_t root, const char *comm, double timeout);
+
+/* What the probe reports about itself (tests/probe.c). */
+struct probe {
+	bool valid;
+	pid_t pid, ppid;
+	uid_t uid, euid;
+	gid_t gid, egid;
+	char hostname[72], domainname[72];
+	struct nsid ns[NS_COUNT]; /* in ns_names order; ino 0 if absent */
+};
+/* Parse a probe report out of `text`. Fails the test if there is none. */
+struct probe probe_parse(const char *text, const struct run *r);
+int ns_index(const char *name);
+
+/* A lowercase random name: prefix + hex, of total length len (< size). */
+void random_name(char *buf, size_t size, const char *prefix, size_t len);
+/* A random integer in [lo, hi]. */
+int random_between(int lo, int hi);
+
+/* The suites' .init and .fini: throwaway namespaces, subreaper, host state. */
+void harness_setup(void);
+void harness_teardown(void);
+/* True when this test runs in throwaway namespaces (as root). Tests that
+ * let a lesson change global state must skip otherwise. */
+bool harness_isolated(void);
+/* A process the test started itself and that may outlive a run. */
+void harness_keep(pid_t pid);
+/* Take the baseline host state again, after the test changed it on
+ * purpose (say, created an IPC object of its own). */
+void harness_rebase(void);
+/* Skip the test unless unshare(flags) works here; says why. */
+void require_unshare(int flags, const char *what);
+
+/* The host state a lesson could damage: hostname, domain name, mount
+ * table, network links and routes, SysV IPC objects. Caller frees. */
+char *host_state(void);
+/* Fails the test, naming the first difference, if the state changed. */
+void assert_host_state(const char *before, const char *when);
+
+/* A failure message that points the student at the lesson's own words:
+ * its "TODO(n) not done" line when the skeleton stopped there, or its
+ * stderr otherwise. */
+const char *why(const struct run *r);
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+#endif
