@@ -85,23 +85,17 @@ static pid_t parse_pid(const char *s, const char *prog)
 	return (pid_t)v;
 }
 
-/* The entries of /proc/PID/ns, sorted by name, as the kernel lists them:
- * one per namespace type it was built with, plus the *_for_children
- * links. Returns how many. */
-static int list_ns_names(pid_t pid, char names[][32])
+/* The entries of /proc/self/ns, sorted by name: one per namespace type
+ * this kernel was built with, plus the *_for_children links. Every
+ * process has the same set, and our own is always readable. */
+static int list_ns_names(char names[][32])
 {
-	char path[64];
 	struct dirent **entries;
 	int n, count = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns", (int)pid);
-	n = scandir(path, &entries, NULL, alphasort);
-	if (n == -1) {
-		if (errno == ENOENT)
-			errx(EXIT_FAILURE, "no process with PID %d (%s does not exist)",
-			     (int)pid, path);
-		err(EXIT_FAILURE, "scandir(%s)", path);
-	}
+	n = scandir("/proc/self/ns", &entries, NULL, alphasort);
+	if (n == -1)
+		err(EXIT_FAILURE, "scandir(/proc/self/ns)");
 	for (int i = 0; i < n; i++) {
 		if (entries[i]->d_name[0] != '.' && count < MAX_NS)
 			snprintf(names[count++], 32, "%.31s", entries[i]->d_name);
@@ -168,7 +162,7 @@ int main(int argc, char *argv[])
 		pids[npids++] = getpid();
 
 	/* Read everything first, so an error never leaves half a table. */
-	nnames = list_ns_names(pids[0], names);
+	nnames = list_ns_names(names);
 	for (int p = 0; p < npids; p++)
 		for (int n = 0; n < nnames; n++)
 			read_ns(pids[p], names[n], &ids[p][n]);

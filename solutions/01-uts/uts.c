@@ -171,16 +171,18 @@ static int child_main(void *arg)
 /* Explain the errors a student meets when clone() refuses. */
 static void __attribute__((noreturn)) clone_failed(void)
 {
+	const char *why = strerror(errno);
+
 	if (errno == EPERM)
-		err(EXIT_FAILURE, "clone(CLONE_NEWUTS): creating a namespace needs "
-		    "CAP_SYS_ADMIN; run as root: sudo make lesson01");
+		errx(EXIT_FAILURE, "clone(CLONE_NEWUTS): %s: creating a namespace "
+		     "needs CAP_SYS_ADMIN; run as root: sudo make lesson01", why);
 	if (errno == ENOSPC)
-		err(EXIT_FAILURE, "clone(CLONE_NEWUTS): too many UTS namespaces; "
-		    "see /proc/sys/user/max_uts_namespaces");
+		errx(EXIT_FAILURE, "clone(CLONE_NEWUTS): %s: too many UTS "
+		     "namespaces; see /proc/sys/user/max_uts_namespaces", why);
 	if (errno == EINVAL)
-		err(EXIT_FAILURE, "clone(CLONE_NEWUTS): this kernel was built "
-		    "without UTS namespaces (CONFIG_UTS_NS)");
-	err(EXIT_FAILURE, "clone(CLONE_NEWUTS)");
+		errx(EXIT_FAILURE, "clone(CLONE_NEWUTS): %s: this kernel was built "
+		     "without UTS namespaces (CONFIG_UTS_NS)", why);
+	errx(EXIT_FAILURE, "clone(CLONE_NEWUTS): %s", why);
 }
 
 /* The command's exit status, or 128+N if signal N killed it. */
