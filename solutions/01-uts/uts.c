@@ -245,12 +245,14 @@ int main(int argc, char *argv[])
 		err(EXIT_FAILURE, "pipe2");
 	args.parent = getpid();
 
+	// tag::stack[]
 	/* clone() needs a stack for the child; it grows down, so clone is
 	 * given its top. MAP_STACK tells the kernel what it is for. */
 	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		err(EXIT_FAILURE, "mmap(stack)");
+	// end::stack[]
 
 	gethostname(before, sizeof(before));
 	say("parent pid %d in %s, hostname \"%s\"", (int)getpid(),
