@@ -424,6 +424,40 @@ static void try_reap(struct run *r)
 	}
 }
 
+/* What tools/run-lesson does with `unshare --user --map-root-user`:
+ * a user namespace where the caller's uid and gid are root. */
+static int enter_rootless(const struct run_opts *o)
+{
+	char map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int fd;
+
+	if (unshare(CLONE_NEWUSER) == -1)
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
+	if ((fd = open("/proc/self/uid_map", O_WRONLY)) == -1 ||
+	    write(fd, map, strlen(map)) == -1 || close(fd) == -1)
+		return -1;
+	if ((fd = open("/proc/self/setgroups", O_WRONLY)) == -1 ||
+	    write(fd, "deny", 4) == -1 || close(fd) == -1)
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
+	if ((fd = open("/proc/self/gid_map", O_WRONLY)) == -1 ||
+	    write(fd, map, strlen(map)) == -1 || close(fd) == -1)
+		return -1;
+	return o->rootless_net ? unshare(CLONE_NEWNET) : 0;
+}
+
+uid_t test_uid(void)
+{
+	static uid_t uid;
+
+	if (!uid)
+		uid = (uid_t)random_between(20000, 60000);
+	return uid;
+}
+
 void run_start(struct run *r, const char *const args[], const struct run_opts *o)
 {
 	int in[2], out[2], err[2];
@@ -460,6 +494,14 @@ void run_start(struct run *r, const char *const args[], const struct run_opts *o
 			_exit(125);
 		if (o && o->uid && setuid(o->uid) == -1)
 			_exit(125);
+		/* setuid() made us non-dumpable, which makes /proc/self
+		 * root's: undo that so we can write our own id maps. */
+		prctl(PR_SET_DUMPABLE, 1);
+		if (o && o->rootless && enter_rootless(o) == -1) {
+			dprintf(2, "harness: cannot enter a user namespace: %s\n",
+				strerror(errno));
+			_exit(125);
+		}
 		execv(argv[0], (char *const *)argv);
 		dprintf(2, "harness: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(125);

@@ -57,7 +57,15 @@ struct run_opts {
 	uid_t uid;
 	gid_t gid;
 	bool keep_stdin; /* leave stdin open (for `probe --hold`) */
+	/* Rootless, as `make lessonNN` runs a lesson for an ordinary user
+	 * (tools/run-lesson): after dropping to uid/gid, enter a new user
+	 * namespace where that user is root, and with `rootless_net` a new
+	 * network namespace too. */
+	bool rootless, rootless_net;
 };
+
+/* An unprivileged uid/gid for rootless runs, random per test. */
+uid_t test_uid(void);
 
 /* Path of the binary under test ($NSLAB_BIN) and of the probe. */
 const char *lesson_bin(void);
