@@ -627,6 +627,10 @@ void run_finish(struct run *r)
 	cr_assert(!r->timed_out,
 		  "the program did not finish within %.0f s and was killed; %s",
 		  RUN_TIMEOUT, why(r));
+	/* Under SANITIZE=1 a report must fail the test, whatever the status. */
+	cr_assert(!strstr(r->err, "AddressSanitizer") && !strstr(r->err, "LeakSanitizer") &&
+		  !strstr(r->err, "runtime error:"),
+		  "the sanitizers found a bug: %s", why(r));
 	if (state_before)
 		assert_host_state(state_before, "after the lesson ran");
 }
