@@ -276,3 +276,11 @@ Test(uts, rootless_run_as_an_ordinary_user)
 		  "rootless, the command still shares the test's UTS namespace");
 	run_free(&r);
 }
+
+Test(uts, killed_at_any_step_leaves_nothing, .timeout = 60)
+{
+	char host[16];
+
+	random_name(host, sizeof(host), "box-", 12);
+	check_kill_points(ARGS("-q", "-n", host, "--", probe_bin()), 40);
+}

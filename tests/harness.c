@@ -29,6 +29,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -275,6 +277,14 @@ void assert_host_state(const char *before, const char *when)
 	char *after = host_state();
 	char *diff = state_diff(before, after);
 
+	/* A network namespace's devices go a moment after its last process
+	 * (the kernel cleans up in a worker): allow up to 2 s for that. */
+	for (double end = now() + 2.0; diff && now() < end; nap(0.02)) {
+		free(after);
+		free(diff);
+		after = host_state();
+		diff = state_diff(before, after);
+	}
 	free(after);
 	if (diff) {
 		char copy[600];
@@ -290,6 +300,8 @@ void assert_host_state(const char *before, const char *when)
 /* ---- per-test setup -------------------------------------------------- */
 
 static bool isolated;
+/* Where the current run was stopped, for check_kill_points' messages. */
+static char run_context[160] = "";
 static char *state_before;
 static pid_t kept[8];
 
@@ -502,6 +514,8 @@ void run_start(struct run *r, const char *const args[], const struct run_opts *o
 				strerror(errno));
 			_exit(125);
 		}
+		if (o && o->traced)
+			ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 		execv(argv[0], (char *const *)argv);
 		dprintf(2, "harness: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(125);
@@ -536,26 +550,36 @@ bool run_wait_output(struct run *r, const char *needle, double timeout)
 	return strstr(r->out, needle) != NULL;
 }
 
-/* Our children (we are a subreaper): pids of the lesson's leftovers. */
+/* Our children (we are a subreaper): pids of the lesson's leftovers.
+ * Orphans are reparented to a thread of ours, so look at every thread. */
 static size_t leftover_children(pid_t *pids, size_t max)
 {
-	char path[64], *text;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
 	size_t n = 0;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-	text = slurp(path);
-	for (char *p = text; p && *p && n < max;) {
-		pid_t pid = (pid_t)strtol(p, &p, 10);
-		bool keep = false;
+	while (d && (e = readdir(d)) && n < max) {
+		char path[300], *text;
 
-		for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
-			keep |= kept[i] == pid;
-		if (pid > 0 && !keep)
-			pids[n++] = pid;
-		while (*p == ' ')
-			p++;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children", e->d_name);
+		text = slurp(path);
+		for (char *p = text; p && *p && n < max;) {
+			pid_t pid = (pid_t)strtol(p, &p, 10);
+			bool keep = false;
+
+			for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+				keep |= kept[i] == pid;
+			if (pid > 0 && !keep)
+				pids[n++] = pid;
+			while (*p == ' ')
+				p++;
+		}
+		free(text);
 	}
-	free(text);
+	if (d)
+		closedir(d);
 	return n;
 }
 
@@ -620,9 +644,9 @@ void run_finish(struct run *r)
 		for (size_t i = 0; i < nleft; i++)
 			kill(left[i], SIGKILL);
 		reap_zombies();
-		cr_assert_fail("%zu process(es) outlived the lesson (the first: pid %d, "
+		cr_assert_fail("%zu process(es) outlived the lesson%s (the first: pid %d, "
 			"%s): the child must die with its parent (PR_SET_PDEATHSIG) "
-			"and be waited for", nleft, (int)left[0], comm);
+			"and be waited for", nleft, run_context, (int)left[0], comm);
 	}
 	cr_assert(!r->timed_out,
 		  "the program did not finish within %.0f s and was killed; %s",
@@ -632,7 +656,8 @@ void run_finish(struct run *r)
 		  !strstr(r->err, "runtime error:"),
 		  "the sanitizers found a bug: %s", why(r));
 	if (state_before)
-		assert_host_state(state_before, "after the lesson ran");
+		assert_host_state(state_before, *run_context ? run_context
+							    : "after the lesson ran");
 }
 
 void run_kill(struct run *r, int sig)
@@ -682,6 +707,95 @@ const char *why(const struct run *r)
 			 r->code);
 	}
 	return buf;
+}
+
+/* ---- killing a lesson at every step ---------------------------------- */
+
+/* Let the traced lesson run to its exec stop, then on from one system
+ * call entry to the next. Stops it with SIGKILL on entry to its
+ * `kill_at`-th system call (never, if 0) and returns how many entries it
+ * saw; *nr is the number of the system call it was killed in, and
+ * *first_clone (if not NULL) the index of its first clone(). The
+ * lesson's children are not traced: they run on, as they would. */
+static long trace_lesson(struct run *r, long kill_at, long *nr, long *first_clone)
+{
+	long entries = 0;
+	int status, sig = 0;
+
+	if (waitpid(r->pid, &status, 0) != r->pid || !WIFSTOPPED(status))
+		return 0;
+	ptrace(PTRACE_SETOPTIONS, r->pid, NULL,
+	       (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
+	for (;;) {
+		struct __ptrace_syscall_info info;
+
+		if (ptrace(PTRACE_SYSCALL, r->pid, NULL, (void *)(long)sig) == -1)
+			break;
+		sig = 0;
+		if (waitpid(r->pid, &status, 0) != r->pid)
+			break;
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			r->status = status;
+			r->reaped = true;
+			r->code = WIFEXITED(status) ? WEXITSTATUS(status)
+						    : 128 + WTERMSIG(status);
+			break;
+		}
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+			/* A signal for the lesson itself: deliver it. */
+			if (WSTOPSIG(status) != SIGTRAP)
+				sig = WSTOPSIG(status);
+			continue;
+		}
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, r->pid, (void *)sizeof(info),
+			   &info) <= 0 || info.op != PTRACE_SYSCALL_INFO_ENTRY)
+			continue;
+		++entries;
+		if (first_clone && !*first_clone &&
+		    (info.entry.nr == SYS_clone || info.entry.nr == SYS_clone3))
+			*first_clone = entries;
+		if (entries == kill_at) {
+			*nr = (long)info.entry.nr;
+			kill(r->pid, SIGKILL);
+		}
+	}
+	return entries;
+}
+
+void check_kill_points(const char *const args[], int points)
+{
+	struct run_opts o = {.traced = true};
+	long total, clone_at = 0, tried = 0, nr = -1;
+	struct run r;
+
+	/* A full run first: how many system calls does the lesson make, and
+	 * where does it create its child? */
+	run_start(&r, args, &o);
+	total = trace_lesson(&r, 0, &nr, &clone_at);
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "the lesson failed when run under ptrace; %s", why(&r));
+	run_free(&r);
+	cr_assert_gt(total, 0, "could not trace the lesson's system calls");
+	cr_assert_gt(clone_at, 0, "the lesson never called clone()");
+
+	/* Every system call from the clone on (that is where a child, mounts
+	 * and links exist), and `points` more spread over the start. */
+	for (long k = 1; k <= total; k++) {
+		if (k < clone_at && (k * points / clone_at) == ((k - 1) * points / clone_at))
+			continue;
+		run_start(&r, args, &o);
+		trace_lesson(&r, k, &nr, NULL);
+		snprintf(run_context, sizeof(run_context),
+			 " after SIGKILL on entry to its system call %ld of %ld "
+			 "(number %ld)", k, total, nr);
+		run_finish(&r);
+		run_free(&r);
+		tried++;
+	}
+	run_context[0] = '\0';
+	cr_log_info("killed the lesson at %ld of its %ld system calls (all %ld from "
+		    "its clone() on): nothing outlived it", tried, total,
+		    total - clone_at + 1);
 }
 
 /* ---- processes ------------------------------------------------------- */

@@ -62,6 +62,7 @@ struct run_opts {
 	 * namespace where that user is root, and with `rootless_net` a new
 	 * network namespace too. */
 	bool rootless, rootless_net;
+	bool traced; /* for check_kill_points */
 };
 
 /* An unprivileged uid/gid for rootless runs, random per test. */
@@ -86,6 +87,14 @@ void run_free(struct run *r);
 /* run_start + run_finish. */
 void run_lesson(struct run *r, const char *const args[]);
 void run_lesson_as(struct run *r, const char *const args[], uid_t uid, gid_t gid);
+
+/* Host safety under faults: run the lesson with `args` once to count its
+ * system calls, then again at up to `points` places spread over them,
+ * killing the launcher with SIGKILL on entry to that system call (after
+ * clone, after the mounts, after the veth, while the command runs...).
+ * Every time, nothing may outlive it: no process, no change to the host.
+ * The command should end by itself (say, the probe). */
+void check_kill_points(const char *const args[], int points);
 
 /* The first descendant of `root` whose /proc/PID/comm is `comm`, waiting
  * up to `timeout` seconds for it to appear; 0 if none. */

@@ -1,0 +1,605 @@
+/* Lesson 05: net runs a command in a new network namespace, joined to the
+ * test's own namespace by a veth pair with the addresses asked for, and
+ * the pair is gone once the command is.
+ *
+ * Every test runs in a network namespace of its own (harness_setup, as
+ * root), so the parent's end of the pair lives there, and packets only go
+ * to the two addresses the test asked the lesson to configure. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUSYBOX "/bin/busybox"
+
+static void setup(void)
+{
+	harness_setup();
+	/* Every test here lets the lesson create a network namespace. */
+	require_unshare(CLONE_NEWNET, "CLONE_NEWNET");
+}
+
+TestSuite(net, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT);
+
+/* ---- helpers of this suite ------------------------------------------ */
+
+/* Two addresses of one random subnet of a private range (RFC 1918). */
+struct pair {
+	struct in_addr host, inside;
+	int prefix;
+	char host_s[INET_ADDRSTRLEN], inside_s[INET_ADDRSTRLEN];
+	char host_arg[24], inside_arg[24]; /* "A/P" for -a and -b */
+};
+
+static void random_pair(struct pair *p)
+{
+	uint32_t base, mask, net, hosts, h, i;
+
+	p->prefix = random_between(16, 30);
+	switch (random_between(0, 2)) {
+	case 0:
+		base = 10u << 24 | (uint32_t)random_between(0, 0xffffff);
+		break;
+	case 1:
+		base = 172u << 24 | (uint32_t)random_between(16, 31) << 16 |
+		       (uint32_t)random_between(0, 0xffff);
+		break;
+	default:
+		base = 192u << 24 | 168u << 16 | (uint32_t)random_between(0, 0xffff);
+		break;
+	}
+	mask = ~0u << (32 - p->prefix);
+	net = base & mask;
+	hosts = ~mask - 1; /* without the network and broadcast addresses */
+	h = 1 + (uint32_t)random_between(0, (int)hosts - 1);
+	i = 1 + (uint32_t)random_between(0, (int)hosts - 2);
+	if (i >= h)
+		i++;
+	p->host.s_addr = htonl(net | h);
+	p->inside.s_addr = htonl(net | i);
+	inet_ntop(AF_INET, &p->host, p->host_s, sizeof(p->host_s));
+	inet_ntop(AF_INET, &p->inside, p->inside_s, sizeof(p->inside_s));
+	snprintf(p->host_arg, sizeof(p->host_arg), "%s/%d", p->host_s, p->prefix);
+	snprintf(p->inside_arg, sizeof(p->inside_arg), "%s/%d", p->inside_s,
+		 p->prefix);
+}
+
+/* A random -n NAME: "t" and 6 random characters, so 7, the longest. */
+static void random_prefix(char *buf, size_t size)
+{
+	random_name(buf, size, "t", 7);
+}
+
+/* The links of the test's own network namespace whose names start with
+ * `prefix` (from /proc/self/net/dev), into `names`; how many there are. */
+static int links_here(const char *prefix, char *names, size_t size)
+{
+	FILE *f = fopen("/proc/self/net/dev", "re");
+	char line[512];
+	int n = 0;
+
+	cr_assert_not_null(f, "cannot read /proc/self/net/dev");
+	if (names && size)
+		names[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *name = line;
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		name += strspn(name, " ");
+		if (strncmp(name, prefix, strlen(prefix)) != 0)
+			continue;
+		n++;
+		if (names)
+			snprintf(names + strlen(names), size - strlen(names), "%s ",
+				 name);
+	}
+	fclose(f);
+	return n;
+}
+
+/* Wait up to `timeout` seconds until no link here starts with `prefix`.
+ * A namespace's devices are destroyed in the background, a moment after
+ * its last process. */
+static bool links_gone(const char *prefix, double timeout)
+{
+	struct timespec nap = {0, 10 * 1000 * 1000};
+
+	for (int i = 0; i < (int)(timeout * 100); i++) {
+		if (links_here(prefix, NULL, 0) == 0)
+			return true;
+		nanosleep(&nap, NULL);
+	}
+	return links_here(prefix, NULL, 0) == 0;
+}
+
+/* Run a command here, in the test's namespaces, with stdout and stderr
+ * into `out`; its exit status. */
+static int run_here(const char *const argv[], char *out, size_t size)
+{
+	int p[2], status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], out + len, size - 1 - len)) > 0)
+		len += n;
+	out[len] = '\0';
+	close(p[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The interface names of a /proc/net/dev text, space-separated. */
+static void dev_names(const char *text, char *names, size_t size)
+{
+	const char *line = text;
+
+	names[0] = '\0';
+	while (*line) {
+		const char *end = strchrnul(line, '\n'), *colon = memchr(line, ':', end - line);
+		const char *name = line + strspn(line, " ");
+
+		if (colon && name < colon && !strchr("|", *name))
+			snprintf(names + strlen(names), size - strlen(names), "%.*s ",
+				 (int)(colon - name), name);
+		line = *end ? end + 1 : end;
+	}
+}
+
+/* The text between the markers "@@ TAG" and the next "@@" in `out`. */
+static char *section(const char *out, const char *tag, char *buf, size_t size)
+{
+	char marker[32];
+	const char *start, *end;
+
+	snprintf(marker, sizeof(marker), "@@ %s\n", tag);
+	start = strstr(out, marker);
+	if (!start) {
+		buf[0] = '\0';
+		return buf;
+	}
+	start += strlen(marker);
+	end = strstr(start, "@@");
+	snprintf(buf, size, "%.*s", (int)(end ? end - start : (long)strlen(start)),
+		 start);
+	return buf;
+}
+
+/* The whole line of `text` where `needle` occurs ("" if nowhere). */
+static char *line_of(const char *text, const char *needle, char *buf, size_t size)
+{
+	const char *at = strstr(text, needle), *start = at;
+
+	buf[0] = '\0';
+	if (!at)
+		return buf;
+	while (start > text && start[-1] != '\n')
+		start--;
+	snprintf(buf, size, "%.*s", (int)(strchrnul(at, '\n') - start), start);
+	return buf;
+}
+
+/* Check, namespace by namespace, that only net differs from ours. */
+static void check_only_net_differs(const struct nsid theirs[NS_COUNT],
+				   const char *seen)
+{
+	for (int i = 0; i < NS_COUNT; i++) {
+		struct nsid mine;
+
+		if (!ns_of(getpid(), ns_names[i], &mine) || theirs[i].ino == 0)
+			continue; /* a namespace type this kernel lacks */
+		if (strcmp(ns_names[i], "net") == 0)
+			cr_assert(!ns_same(mine, theirs[i]),
+				  "%s, the command is still in the parent's network "
+				  "namespace: clone() needs CLONE_NEWNET", seen);
+		else
+			cr_assert(ns_same(mine, theirs[i]),
+				  "%s, the command is in a new %s namespace; lesson 05 "
+				  "must create only a network namespace", seen,
+				  ns_names[i]);
+	}
+}
+
+/* ---- the tests -------------------------------------------------------- */
+
+Test(net, only_net_differs_seen_from_inside)
+{
+	struct run r;
+	struct probe p;
+
+	run_lesson(&r, ARGS("-q", "--", probe_bin()));
+	cr_assert_eq(r.code, 0, "net -- probe exited with %d; %s", r.code, why(&r));
+	p = probe_parse(r.out, &r);
+	check_only_net_differs(p.ns, "seen from inside (/proc/self/ns)");
+	run_free(&r);
+}
+
+Test(net, only_net_differs_seen_from_outside)
+{
+	struct run_opts o = {.keep_stdin = true};
+	struct nsid theirs[NS_COUNT] = {{0, 0}};
+	char name[8];
+	struct run r;
+	struct probe p;
+	pid_t child;
+
+	random_prefix(name, sizeof(name));
+	run_start(&r, ARGS("-q", "-n", name, "--", probe_bin(), "--hold"), &o);
+	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
+		  "the command never started; %s", why(&r));
+	child = find_descendant(r.pid, "nslab-probe", 2.0);
+	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
+	for (int i = 0; i < NS_COUNT; i++)
+		ns_of(child, ns_names[i], &theirs[i]);
+	check_only_net_differs(theirs, "seen from outside (/proc/PID/ns)");
+	p = probe_parse(r.out, &r);
+	cr_assert(ns_same(p.ns[ns_index("net")], theirs[ns_index("net")]),
+		  "the probe inside and /proc/PID/ns outside disagree");
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert(links_gone(name, 0.1), "a link named %s... is still here after "
+		  "net exited", name);
+	run_free(&r);
+}
+
+Test(net, inside_only_lo_and_the_veth_end_with_the_addresses_asked)
+{
+	char name[8], want_if[IFNAMSIZ], buf[2048], names[256], want[64];
+	char gw_hex[16], line[256];
+	struct pair p;
+	struct run r;
+
+	random_prefix(name, sizeof(name));
+	random_pair(&p);
+	run_lesson(&r, ARGS("-q", "-a", p.host_arg, "-b", p.inside_arg, "-n", name,
+			    "--", BUSYBOX, "sh", "-c",
+			    "echo '@@ dev'; cat /proc/net/dev; "
+			    "echo '@@ addr'; busybox ip -o -4 addr; "
+			    "echo '@@ link'; busybox ip -o link; "
+			    "echo '@@ route'; cat /proc/net/route; echo '@@'"));
+	cr_assert_eq(r.code, 0, "net -a %s -b %s -n %s -- sh ... exited with %d; %s",
+		     p.host_arg, p.inside_arg, name, r.code, why(&r));
+	snprintf(want_if, sizeof(want_if), "%s%db", name, (int)r.pid);
+
+	/* Exactly two links: lo, and our end of the pair, named as asked. */
+	dev_names(section(r.out, "dev", buf, sizeof(buf)), names, sizeof(names));
+	snprintf(want, sizeof(want), "lo %s ", want_if);
+	cr_assert_str_eq(names, want, "inside, /proc/net/dev lists \"%s\"; expected "
+			 "exactly lo and the veth end, \"%s\" (NAME + launcher pid "
+			 "+ b); %s", names, want, why(&r));
+
+	/* Both up; lo up gives it 127.0.0.1. */
+	section(r.out, "link", buf, sizeof(buf));
+	cr_assert(strstr(buf, "lo: <LOOPBACK,UP"), "lo is not up inside (it starts "
+		  "down in a new namespace; bring it up): %s", buf);
+	snprintf(want, sizeof(want), "%s@", want_if);
+	cr_assert(strstr(buf, want) && strstr(strstr(buf, want), ",UP"),
+		  "the veth end %s is not up inside: %s", want_if, buf);
+	section(r.out, "addr", buf, sizeof(buf));
+	cr_assert(strstr(buf, "inet 127.0.0.1/8"), "lo has no 127.0.0.1 inside: "
+		  "bring lo up: %s", buf);
+	snprintf(want, sizeof(want), "inet %s/%d", p.inside_s, p.prefix);
+	cr_assert(strstr(buf, want), "inside, the veth end should have %s/%d "
+		  "(from -b); ip addr says: %s", p.inside_s, p.prefix, buf);
+	cr_assert(strstr(line_of(buf, want, line, sizeof(line)), want_if),
+		  "the address %s is not on %s: %s", p.inside_arg, want_if, line);
+
+	/* The default route: destination 0, through the parent's address,
+	 * out of our end (/proc/net/route prints addresses as %08X). */
+	section(r.out, "route", buf, sizeof(buf));
+	snprintf(gw_hex, sizeof(gw_hex), "%08X", (unsigned)p.host.s_addr);
+	snprintf(want, sizeof(want), "%s\t00000000\t%s", want_if, gw_hex);
+	cr_assert(strstr(buf, want), "no default route via %s (-a) on %s inside; "
+		  "/proc/net/route says: %s", p.host_s, want_if, buf);
+	cr_assert(links_gone(name, 0.1), "%s%da is still here after net exited",
+		  name, (int)r.pid);
+	run_free(&r);
+}
+
+Test(net, packets_cross_the_pair_both_ways)
+{
+	struct run_opts o = {.keep_stdin = true};
+	char name[8], host_if[IFNAMSIZ], cmd[256], buf[2048], want[64];
+	struct pair p;
+	struct run r;
+	int rc;
+
+	random_prefix(name, sizeof(name));
+	random_pair(&p);
+	/* Inside: ping the parent's end, say how it went, then hold. */
+	snprintf(cmd, sizeof(cmd),
+		 "if busybox ping -c 1 -W 3 %s >/dev/null; then echo out-ok; "
+		 "else echo out-failed; fi; read x; echo bye",
+		 p.host_s);
+	run_start(&r, ARGS("-q", "-a", p.host_arg, "-b", p.inside_arg, "-n", name,
+			   "--", BUSYBOX, "sh", "-c", cmd), &o);
+	cr_assert(run_wait_output(&r, "out-", RUN_TIMEOUT),
+		  "the command never ran; %s", why(&r));
+	cr_assert(strstr(r.out, "out-ok"), "from inside, ping %s (the parent's end, "
+		  "-a) got no answer: check both ends' addresses, that both are up "
+		  "and the default route; %s", p.host_s, why(&r));
+
+	/* Here: our end exists, with its address, and the child answers. */
+	snprintf(host_if, sizeof(host_if), "%s%da", name, (int)r.pid);
+	cr_assert_eq(links_here(host_if, NULL, 0), 1, "while the command runs, the "
+		     "parent's end %s should be in the parent's namespace", host_if);
+	rc = run_here(ARGS(BUSYBOX, "ip", "-o", "-4", "addr", "show", "dev", host_if),
+		      buf, sizeof(buf));
+	snprintf(want, sizeof(want), "inet %s/%d", p.host_s, p.prefix);
+	cr_assert(rc == 0 && strstr(buf, want), "the parent's end %s should have "
+		  "%s (from -a); ip addr says: %s", host_if, p.host_arg, buf);
+	rc = run_here(ARGS(BUSYBOX, "ping", "-c", "1", "-W", "3", p.inside_s), buf,
+		      sizeof(buf));
+	cr_assert_eq(rc, 0, "from the parent's namespace, ping %s (the child's end, "
+		     "-b) got no answer: %s", p.inside_s, buf);
+
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert(strstr(r.out, "bye"), "the command did not finish normally");
+	cr_assert(links_gone(name, 0.1), "%s is still here after net exited: the pair "
+		  "must go with the namespace", host_if);
+	run_free(&r);
+}
+
+Test(net, default_addresses_work)
+{
+	char name[8];
+	struct run r;
+
+	random_prefix(name, sizeof(name));
+	run_lesson(&r, ARGS("-q", "-n", name, "--", BUSYBOX, "sh", "-c",
+			    "gw=$(busybox ip route | busybox sed -n "
+			    "'s/^default via \\([0-9.]*\\) .*/\\1/p'); echo gw=$gw; "
+			    "busybox ping -c 1 -W 3 $gw >/dev/null && echo ping-ok"));
+	cr_assert_eq(r.code, 0, "without -a and -b, the default addresses should "
+		     "work (the command printed \"%s\"); %s", r.out, why(&r));
+	cr_assert(strstr(r.out, "gw=1") && strstr(r.out, "ping-ok"),
+		  "without -a and -b, there should be a default route whose gateway "
+		  "answers: %s", r.out);
+	run_free(&r);
+}
+
+Test(net, no_link_is_left_after_the_command_ends)
+{
+	char name[8], left[128], names[256], want_if[IFNAMSIZ];
+	struct pair p;
+	struct run r;
+
+	random_prefix(name, sizeof(name));
+	random_pair(&p);
+	run_lesson(&r, ARGS("-q", "-a", p.host_arg, "-b", p.inside_arg, "-n", name,
+			    "--", "/bin/cat", "/proc/net/dev"));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	snprintf(want_if, sizeof(want_if), "%s%db ", name, (int)r.pid);
+	dev_names(r.out, names, sizeof(names));
+	cr_assert(strstr(names, want_if), "the veth end %s was never inside (links "
+		  "there: %s); %s", want_if, names, why(&r));
+	/* The lesson has exited: checked right away, no grace. */
+	cr_assert_eq(links_here(name, left, sizeof(left)), 0, "after net exited, "
+		     "these links are still here: %s; the parent's end goes with "
+		     "the child's namespace (wait for it, or delete it)", left);
+	run_free(&r);
+}
+
+Test(net, sigkill_mid_run_leaves_no_link)
+{
+	struct run_opts o = {.keep_stdin = true};
+	char name[8], host_if[IFNAMSIZ], left[128];
+	struct pair p;
+	struct run r;
+
+	random_prefix(name, sizeof(name));
+	random_pair(&p);
+	run_start(&r, ARGS("-q", "-a", p.host_arg, "-b", p.inside_arg, "-n", name,
+			   "--", probe_bin(), "--hold"), &o);
+	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
+		  "the command never started; %s", why(&r));
+	snprintf(host_if, sizeof(host_if), "%s%da", name, (int)r.pid);
+	cr_assert_eq(links_here(host_if, NULL, 0), 1, "while the command runs, the "
+		     "parent's end %s should be here", host_if);
+	kill(r.pid, SIGKILL);
+	/* The child dies with the launcher (PR_SET_PDEATHSIG); its
+	 * namespace, and with it the pair, go a moment later. */
+	cr_assert(links_gone(name, 5.0), "5 s after SIGKILL of net, links are still "
+		  "here: %s", (links_here(name, left, sizeof(left)), left));
+	run_finish(&r); /* also fails on any other leftover */
+	cr_assert_eq(r.code, 128 + SIGKILL);
+	run_free(&r);
+}
+
+Test(net, exit_status_passes_through)
+{
+	char code[8];
+	int want = random_between(1, 120);
+	struct run r;
+
+	snprintf(code, sizeof(code), "%d", want);
+	run_lesson(&r, ARGS("-q", "--", probe_bin(), "--exit", code));
+	cr_assert_eq(r.code, want, "the command exited with %d, net with %d: return "
+		     "the child's exit status; %s", want, r.code, why(&r));
+	run_free(&r);
+}
+
+Test(net, death_by_signal_is_128_plus_n)
+{
+	static const int sigs[] = {SIGTERM, SIGUSR1, SIGHUP, SIGUSR2, SIGALRM};
+	int sig = sigs[random_between(0, 4)];
+	char num[8];
+	struct run r;
+
+	snprintf(num, sizeof(num), "%d", sig);
+	run_lesson(&r, ARGS("-q", "--", probe_bin(), "--signal", num));
+	cr_assert_eq(r.code, 128 + sig, "signal %d killed the command; net should "
+		     "exit with %d, not %d; %s", sig, 128 + sig, r.code, why(&r));
+	run_free(&r);
+}
+
+Test(net, missing_command_exits_127)
+{
+	char cmd[40], name[8];
+	struct run r;
+
+	random_prefix(name, sizeof(name));
+	random_name(cmd, sizeof(cmd), "/nonexistent/cmd-", 24);
+	run_lesson(&r, ARGS("-q", "-n", name, "--", cmd));
+	cr_assert_eq(r.code, 127, "a command that does not exist should give 127, "
+		     "got %d; %s", r.code, why(&r));
+	cr_assert(strstr(r.err, cmd), "the error should name the command; %s", why(&r));
+	cr_assert(links_gone(name, 0.1), "a link is left after a failed command");
+	run_free(&r);
+}
+
+/* Bad -a/-b: exit 2, an error that quotes the argument, nothing created
+ * (run_finish compares this namespace's links, routes and addresses). */
+static void check_refused(const char *what, const char *a, const char *b,
+			  const char *quoted)
+{
+	char name[8];
+	struct run r;
+
+	random_prefix(name, sizeof(name));
+	if (b)
+		run_lesson(&r, ARGS("-q", "-n", name, "-a", a, "-b", b, "--",
+				    probe_bin()));
+	else
+		run_lesson(&r, ARGS("-q", "-n", name, "-a", a, "--", probe_bin()));
+	cr_assert_eq(r.code, 2, "%s (-a %s -b %s) should exit 2, got %d; %s", what,
+		     a, b ? b : "(none)", r.code, why(&r));
+	cr_assert(strstr(r.err, quoted), "the error for %s should quote \"%s\"; %s",
+		  what, quoted, why(&r));
+	cr_assert(!strstr(r.out, "nslab-probe"), "the command ran anyway (%s)", what);
+	cr_assert(links_gone(name, 0.1), "a link is left after refusing %s", what);
+	run_free(&r);
+}
+
+Test(net, bad_address_or_prefix_is_refused)
+{
+	int x = random_between(1, 254), y = random_between(1, 254);
+	int prefix = random_between(16, 29);
+	char a[40], b[40], bad[40];
+
+	snprintf(a, sizeof(a), "10.%d.%d.1/%d", x, y, prefix);
+	snprintf(b, sizeof(b), "10.%d.%d.2/%d", x, y, prefix);
+
+	snprintf(bad, sizeof(bad), "10.%d.%d.%d/%d", x, y, random_between(256, 999),
+		 prefix);
+	check_refused("an octet over 255", bad, b, bad);
+	snprintf(bad, sizeof(bad), "10.%d.%d/%d", x, y, prefix);
+	check_refused("three octets", bad, b, bad);
+	snprintf(bad, sizeof(bad), "10.%d.%d.1", x, y);
+	check_refused("no prefix length", bad, b, bad);
+	snprintf(bad, sizeof(bad), "10.%d.%d.2/%d", x, y, random_between(33, 99));
+	check_refused("a prefix over 32", a, bad, bad);
+	snprintf(bad, sizeof(bad), "10.%d.%d.2/0", x, y);
+	check_refused("a prefix of 0", a, bad, bad);
+	snprintf(bad, sizeof(bad), "10.%d.%d.2/x%d", x, y, prefix);
+	check_refused("a prefix that is not a number", a, bad, bad);
+	snprintf(bad, sizeof(bad), "10.%d.%d.2/%d", x, y ^ 1, 24);
+	snprintf(a, sizeof(a), "10.%d.%d.1/24", x, y);
+	check_refused("two subnets", a, bad, a);
+	check_refused("the same address twice", a, a, a);
+	check_refused("-a without -b", a, NULL, "-b");
+}
+
+Test(net, name_too_long_or_odd_is_refused)
+{
+	char name[24];
+	struct run r;
+
+	/* NAME + pid + "a" must fit in 15 characters. */
+	random_name(name, sizeof(name), "n", random_between(16, 23));
+	run_lesson(&r, ARGS("-q", "-n", name, "--", probe_bin()));
+	cr_assert_eq(r.code, 2, "a %zu-character -n should exit 2, got %d; %s",
+		     strlen(name), r.code, why(&r));
+	cr_assert(strstr(r.err, "15"), "the error should give the limit of an "
+		  "interface name, 15 characters; %s", why(&r));
+	cr_assert(!strstr(r.out, "nslab-probe"), "the command ran anyway");
+	cr_assert(links_gone(name, 0.1), "a link is left after refusing the name");
+	run_free(&r);
+
+	random_name(name, sizeof(name), "a/", 5);
+	run_lesson(&r, ARGS("-q", "-n", name, "--", probe_bin()));
+	cr_assert_eq(r.code, 2, "-n %s (a \"/\" in a link name) should exit 2, got "
+		     "%d; %s", name, r.code, why(&r));
+	cr_assert(strstr(r.err, name), "the error should quote the name; %s", why(&r));
+	run_free(&r);
+}
+
+Test(net, bad_usage_exits_2)
+{
+	struct run r;
+
+	run_lesson(&r, ARGS("-z", "--", probe_bin()));
+	cr_assert_eq(r.code, 2, "an unknown option should exit 2, got %d", r.code);
+	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
+	run_free(&r);
+	run_lesson(&r, ARGS("-a"));
+	cr_assert_eq(r.code, 2, "-a without an address should exit 2, got %d", r.code);
+	run_free(&r);
+}
+
+Test(net, account_names_both_namespaces)
+{
+	char label[64];
+	struct run r, q;
+	struct probe p;
+
+	run_lesson(&r, ARGS("--", probe_bin()));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	p = probe_parse(r.out, &r);
+	snprintf(label, sizeof(label), "net:[%llu]",
+		 (unsigned long long)p.ns[ns_index("net")].ino);
+	cr_assert(strstr(r.err, label), "without -q, stderr should show the child's "
+		  "namespace as %s; %s", label, why(&r));
+	snprintf(label, sizeof(label), "net:[%llu]",
+		 (unsigned long long)my_ns("net").ino);
+	cr_assert(strstr(r.err, label), "without -q, stderr should show the parent's "
+		  "namespace as %s; %s", label, why(&r));
+	cr_assert(strstr(r.err, "lo (down)"), "without -q, stderr should show that "
+		  "lo starts down inside; %s", why(&r));
+
+	run_lesson(&q, ARGS("-q", "--", probe_bin()));
+	cr_assert_eq(q.code, 0);
+	cr_assert_str_empty(q.err, "-q should silence the account; %s", why(&q));
+	run_free(&r);
+	run_free(&q);
+}
+
+Test(net, without_root_says_how)
+{
+	struct run r;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to drop to an ordinary user");
+	run_lesson_as(&r, ARGS("-q", "--", probe_bin()), 65534, 65534);
+	cr_assert(r.code != 0 && r.code < 126, "as an ordinary user net should fail "
+		  "clearly, got status %d", r.code);
+	cr_assert(strstr(r.err, "sudo"), "the error should say how to run it (sudo); %s",
+		  why(&r));
+	cr_assert(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+		  "the error should be one line; %s", why(&r));
+	run_free(&r);
+}

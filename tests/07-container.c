@@ -1,0 +1,765 @@
+/* Lesson 07: container runs a command in all six namespaces at once, in a
+ * busybox root file system of its own, under a PID 1 of its own, with a
+ * veth to its parent, and leaves nothing behind. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The namespaces a container must make new; the others (cgroup, time)
+ * it must leave shared. */
+static const char *const six[] = {"user", "mnt", "pid", "net", "uts", "ipc"};
+#define NOBODY 65534
+
+static const char *rootfs(void);
+
+static void setup(void)
+{
+	char probe[512];
+
+	harness_setup();
+	snprintf(probe, sizeof(probe), "%s/bin/nslab-probe", rootfs());
+	cr_assert_eq(access(probe, X_OK), 0, "no rootfs with the probe at %s (%s): "
+		     "build it with make rootfs, or set NSLAB_ROOTFS", rootfs(),
+		     strerror(errno));
+	require_unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+				CLONE_NEWUTS | CLONE_NEWIPC,
+			"all six CLONE_NEW* flags");
+}
+
+TestSuite(container, .init = setup, .fini = harness_teardown,
+	  .timeout = TEST_TIMEOUT);
+
+/* ---- helpers (candidates for the shared harness) --------------------- */
+
+/* The root file system the tests give the container ($NSLAB_ROOTFS). */
+static const char *rootfs(void)
+{
+	const char *r = getenv("NSLAB_ROOTFS");
+
+	return r && *r ? r : "build/rootfs";
+}
+
+static bool is_six(const char *name)
+{
+	for (size_t i = 0; i < sizeof(six) / sizeof(six[0]); i++)
+		if (strcmp(six[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* All six of ours differ from `theirs`, cgroup and time are shared. */
+static void check_six_differ(const struct nsid theirs[NS_COUNT], const char *seen)
+{
+	for (int i = 0; i < NS_COUNT; i++) {
+		struct nsid mine;
+
+		if (!ns_of(getpid(), ns_names[i], &mine) || theirs[i].ino == 0)
+			continue; /* a namespace type this kernel lacks */
+		if (is_six(ns_names[i]))
+			cr_assert(!ns_same(mine, theirs[i]),
+				  "%s, the command still shares the %s namespace "
+				  "of its parent: clone() needs all six CLONE_NEW* "
+				  "flags", seen, ns_names[i]);
+		else
+			cr_assert(ns_same(mine, theirs[i]),
+				  "%s, the command is in a new %s namespace; the "
+				  "container makes only the six of lesson 07", seen,
+				  ns_names[i]);
+	}
+}
+
+/* The names of the links in a /proc/net/dev text, space-separated. */
+static void link_names(const char *text, char *buf, size_t size)
+{
+	const char *line = text;
+
+	buf[0] = '\0';
+	while ((line = strchr(line, '\n'))) {
+		const char *colon, *start = ++line;
+
+		while (*start == ' ')
+			start++;
+		colon = strchr(start, ':');
+		if (colon && colon < strchrnul(start, '\n') &&
+		    !memchr(start, '|', colon - start))
+			snprintf(buf + strlen(buf), size - strlen(buf), "%s%.*s",
+				 *buf ? " " : "", (int)(colon - start), start);
+	}
+}
+
+static char *read_text(const char *path)
+{
+	static char buf[8192];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, len = 0;
+
+	buf[0] = '\0';
+	if (fd == -1)
+		return buf;
+	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* Links in the test's own network namespace ("lo" alone at the start). */
+static void my_links(char *buf, size_t size)
+{
+	link_names(read_text("/proc/self/net/dev"), buf, size);
+}
+
+/* The kernel frees a network namespace, and the veth in it, in the
+ * background after its last process is gone: wait for that. */
+static void wait_for_links(const char *want, double seconds)
+{
+	char now[256];
+
+	for (int i = 0; i < seconds * 100; i++) {
+		my_links(now, sizeof(now));
+		if (strcmp(now, want) == 0)
+			return;
+		usleep(10000);
+	}
+}
+
+/* Run `argv` (NULL-terminated) here, quietly; its exit status. */
+static int run_here(const char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The first field of the "Uid:" (or "Gid:") line of /proc/PID/status. */
+static long status_id(pid_t pid, const char *key)
+{
+	char path[64];
+	const char *line;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	line = strstr(read_text(path), key);
+	return line ? strtol(line + strlen(key), NULL, 10) : -1;
+}
+
+/* Skip unless an ordinary user may create a user namespace here and
+ * read the rootfs: the probe the design asks for, not a uid check. */
+static void require_rootless(void)
+{
+	char exe[512];
+	int status;
+	pid_t pid;
+
+	snprintf(exe, sizeof(exe), "%s/bin/busybox", rootfs());
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		if (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
+		    setuid(NOBODY) == -1)
+			_exit(1);
+		if (access(exe, X_OK) == -1)
+			_exit(2);
+		_exit(unshare(CLONE_NEWUSER) == -1 ? 3 : 0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (WEXITSTATUS(status) == 1)
+		cr_skip_test("cannot switch to uid %d here (run the suite as root)",
+			     NOBODY);
+	if (WEXITSTATUS(status) == 2)
+		cr_skip_test("uid %d cannot read the rootfs %s: put the tree where "
+			     "every user can read it", NOBODY, rootfs());
+	if (WEXITSTATUS(status) == 3)
+		cr_skip_test("this machine forbids user namespaces to ordinary "
+			     "users (kernel.unprivileged_userns_clone?)");
+}
+
+/* ---- what a container is ---------------------------------------------- */
+
+Test(container, six_differ_seen_from_inside)
+{
+	char host[20], label[64];
+	struct run r;
+	struct probe p;
+
+	random_name(host, sizeof(host), "box-", 12);
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--hostname", host, "--",
+			    "/bin/sh", "-c",
+			    "ls -lai /proc/self/ns; exec /bin/nslab-probe"));
+	cr_assert_eq(r.code, 0, "container -- nslab-probe exited with %d; %s",
+		     r.code, why(&r));
+	p = probe_parse(r.out, &r);
+	check_six_differ(p.ns, "seen from inside (the probe's /proc/self/ns)");
+	/* The article's view: ls -lai /proc/self/ns inside shows them too. */
+	for (size_t i = 0; i < sizeof(six) / sizeof(six[0]); i++) {
+		snprintf(label, sizeof(label), "%s:[%llu]", six[i],
+			 (unsigned long long)p.ns[ns_index(six[i])].ino);
+		cr_assert(strstr(r.out, label), "ls -lai /proc/self/ns inside "
+			  "should show %s", label);
+	}
+	run_free(&r);
+}
+
+Test(container, six_differ_seen_from_outside)
+{
+	struct run_opts o = {.keep_stdin = true};
+	struct nsid theirs[NS_COUNT] = {{0, 0}};
+	char path[64];
+	struct run r;
+	struct probe p;
+	unsigned inside, outside, count;
+	pid_t child;
+
+	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/nslab-probe",
+			   "--hold"), &o);
+	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
+		  "the command never started; %s", why(&r));
+	child = find_descendant(r.pid, "nslab-probe", 2.0);
+	cr_assert_gt(child, 0, "cannot find the command among the container's "
+		     "processes");
+	for (int i = 0; i < NS_COUNT; i++)
+		ns_of(child, ns_names[i], &theirs[i]);
+	check_six_differ(theirs, "seen from outside (/proc/PID/ns)");
+	p = probe_parse(r.out, &r);
+	for (int i = 0; i < NS_COUNT; i++)
+		cr_assert(ns_same(p.ns[i], theirs[i]) || theirs[i].ino == 0,
+			  "the probe inside and /proc/PID/ns/%s outside disagree",
+			  ns_names[i]);
+	/* As root, ids 0-65535 inside are the same ids outside. */
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)child);
+	cr_assert_eq(sscanf(read_text(path), "%u %u %u", &inside, &outside, &count),
+		     3, "the command's user namespace has no uid_map");
+	cr_assert(inside == 0 && outside == 0 && count == 65536,
+		  "as root the uid_map should be \"0 0 65536\", it is \"%u %u %u\"",
+		  inside, outside, count);
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+Test(container, pid_1_is_the_containers_and_ps_sees_only_it)
+{
+	char *line, *save = NULL;
+	int lines = 0;
+	bool init_seen = false;
+	struct run r;
+	struct probe p;
+
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/sh", "-c",
+			    "ps -o pid,comm; exec /bin/nslab-probe"));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	p = probe_parse(r.out, &r);
+	cr_assert(p.pid == 2 && p.ppid == 1, "the command should be PID 2, the "
+		  "child of the container's own PID 1 (its init); it is PID %d with "
+		  "parent %d", (int)p.pid, (int)p.ppid);
+	/* ps: a header, PID 1, the shell (PID 2) and ps itself, no more. */
+	for (line = strtok_r(r.out, "\n", &save); line && !strstr(line, "nslab-probe");
+	     line = strtok_r(NULL, "\n", &save)) {
+		long pid = strtol(line, NULL, 10);
+
+		if (strstr(line, "PID"))
+			continue;
+		lines++;
+		init_seen |= pid == 1;
+		cr_assert(pid >= 1 && pid < 16, "ps inside shows \"%s\": only the "
+			  "container's processes should be visible (a fresh /proc "
+			  "in the new PID namespace)", line);
+	}
+	cr_assert(init_seen, "ps inside shows no PID 1; %s", why(&r));
+	cr_assert_leq(lines, 3, "ps inside shows %d processes; only PID 1, the "
+		      "command and ps should exist", lines);
+	run_free(&r);
+}
+
+Test(container, only_the_rootfs_is_visible)
+{
+	char planted[64], script[256], *line, *save = NULL;
+	int roots = 0, fd;
+	struct run r;
+
+	/* A file on the host, outside the rootfs. */
+	random_name(planted, sizeof(planted), "/tmp/nslab07-planted-", 32);
+	fd = open(planted, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+	cr_assert_neq(fd, -1, "cannot create %s: %s", planted, strerror(errno));
+	close(fd);
+	snprintf(script, sizeof(script),
+		 "test -e %s && echo PLANTED-VISIBLE; cat /proc/self/mountinfo",
+		 planted);
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/sh", "-c",
+			    script));
+	unlink(planted);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert(!strstr(r.out, "PLANTED-VISIBLE"), "a file the test made on the "
+		  "host, %s, is visible inside: pivot_root into the rootfs", planted);
+	/* Mount points inside: "/" once, then only /proc, /sys, /dev. The
+	 * old root, had it stayed, would be a second "/" or a directory of
+	 * its own. */
+	for (line = strtok_r(r.out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char point[256];
+
+		if (sscanf(line, "%*s %*s %*s %*s %255s", point) != 1)
+			continue;
+		if (strcmp(point, "/") == 0) {
+			roots++;
+			continue;
+		}
+		cr_assert(!strncmp(point, "/proc", 5) || !strncmp(point, "/sys", 4) ||
+			  !strncmp(point, "/dev", 4),
+			  "inside, /proc/self/mountinfo still shows %s: after "
+			  "pivot_root the old root must be detached (umount2 "
+			  "MNT_DETACH); the line: %s", point, line);
+	}
+	cr_assert_eq(roots, 1, "inside, %d mounts sit on \"/\": pivot_root(\".\", "
+		     "\".\") stacks the old root there; detach it", roots);
+	run_free(&r);
+}
+
+Test(container, proc_dev_and_sys_are_there)
+{
+	const char *self;
+	struct run r;
+
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/sh", "-c",
+			    "echo zero=$(head -c 3 /dev/zero | wc -c) "
+			    "null=$(cat /dev/null | wc -c) "
+			    "pts=$(test -c /dev/pts/ptmx && echo y) "
+			    "ptmx=$(readlink /dev/ptmx) "
+			    "shm=$(test -d /dev/shm && echo y) "
+			    "sys=$(test -d /sys/class/net/lo && echo y) "
+			    "sysro=$(touch /sys/x 2>/dev/null || echo y) "
+			    "disk=$(ls /dev | grep -c -e sd -e vd -e nvme) "
+			    "self=$(readlink /proc/self)"));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert(strstr(r.out, "zero=3 "), "/dev/zero does not work inside: %s", r.out);
+	cr_assert(strstr(r.out, "null=0 "), "/dev/null does not work inside: %s", r.out);
+	cr_assert(strstr(r.out, "pts=y "), "no /dev/pts/ptmx: mount a new devpts "
+		  "instance on /dev/pts; got %s", r.out);
+	cr_assert(strstr(r.out, "ptmx=pts/ptmx "), "/dev/ptmx should be a symlink to "
+		  "pts/ptmx; got %s", r.out);
+	cr_assert(strstr(r.out, "shm=y "), "no /dev/shm; got %s", r.out);
+	cr_assert(strstr(r.out, "sys=y "), "no /sys/class/net/lo: mount sysfs on /sys "
+		  "(it shows the container's network namespace); got %s", r.out);
+	cr_assert(strstr(r.out, "sysro=y "), "/sys should be read-only inside; got %s",
+		  r.out);
+	cr_assert(strstr(r.out, "disk=0 "), "the host's disks are in /dev inside; "
+		  "build /dev on a tmpfs; got %s", r.out);
+	self = strstr(r.out, "self=");
+	cr_assert(self && atoi(self + 5) > 1 && atoi(self + 5) < 100, "/proc inside "
+		  "should be the container's (small pids); got %s", r.out);
+	run_free(&r);
+}
+
+Test(container, hostname_is_the_one_asked)
+{
+	char host[HOST_NAME_MAX + 1], mine[HOST_NAME_MAX + 1], first[80];
+	struct run r;
+	struct probe p;
+
+	random_name(host, sizeof(host), "h", random_between(1, HOST_NAME_MAX));
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--hostname", host, "--",
+			    "/bin/nslab-probe"));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	p = probe_parse(r.out, &r);
+	cr_assert_str_eq(p.hostname, host, "the hostname inside is \"%s\", asked "
+			 "\"%s\": sethostname() inside", p.hostname, host);
+	run_free(&r);
+
+	/* Without --hostname: a generated one, not ours, new each time. */
+	gethostname(mine, sizeof(mine));
+	for (int i = 0; i < 2; i++) {
+		run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--",
+				    "/bin/nslab-probe"));
+		cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+		p = probe_parse(r.out, &r);
+		cr_assert(p.hostname[0] && strcmp(p.hostname, mine) != 0,
+			  "without --hostname the container should get a generated "
+			  "hostname, not \"%s\"", p.hostname);
+		if (i == 0)
+			snprintf(first, sizeof(first), "%s", p.hostname);
+		else
+			cr_assert_str_neq(p.hostname, first, "two containers got the "
+					  "same generated hostname \"%s\"", first);
+		run_free(&r);
+	}
+}
+
+/* ---- the network ------------------------------------------------------ */
+
+Test(container, packets_cross_the_veth_both_ways)
+{
+	struct run_opts o = {.keep_stdin = true};
+	int a = random_between(16, 250), b = random_between(0, 255);
+	char addr[32], cidr[40], gw[32], script[160], names[256], ping[512];
+	struct run r;
+
+	snprintf(addr, sizeof(addr), "10.%d.%d.%d", a, b, random_between(2, 254));
+	snprintf(cidr, sizeof(cidr), "%s/24", addr);
+	snprintf(gw, sizeof(gw), "10.%d.%d.1", a, b);
+	snprintf(script, sizeof(script),
+		 "ping -c 1 -W 3 %s >/dev/null && echo PING-OUT-OK; "
+		 "cat /proc/net/dev; exec /bin/nslab-probe --hold", gw);
+	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--ip", cidr, "--",
+			   "/bin/sh", "-c", script), &o);
+	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
+		  "the command never started; %s", why(&r));
+	cr_assert(strstr(r.out, "PING-OUT-OK"), "ping from the container (%s) to "
+		  "this side (%s) failed: the veth, its addresses, both ends up, "
+		  "the default route; %s", addr, gw, why(&r));
+	link_names(r.out, names, sizeof(names));
+	cr_assert_str_eq(names, "lo eth0", "the links inside should be lo and eth0, "
+			 "they are \"%s\"", names);
+	/* And back, from this side, while the container holds. */
+	snprintf(ping, sizeof(ping), "%s/bin/busybox", rootfs());
+	cr_assert_eq(run_here(ARGS(ping, "ping", "-c", "1", "-W", "3", addr)), 0,
+		     "ping from this side to the container's address %s failed", addr);
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+Test(container, net_none_has_only_lo)
+{
+	struct run_opts o = {.keep_stdin = true};
+	char before[256], during[256], names[256];
+	struct run r;
+
+	my_links(before, sizeof(before));
+	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+			   "/bin/sh", "-c", "cat /proc/net/dev; exec /bin/nslab-probe --hold"),
+		  &o);
+	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
+		  "the command never started; %s", why(&r));
+	link_names(r.out, names, sizeof(names));
+	cr_assert_str_eq(names, "lo", "with --net none only lo is inside, not \"%s\"",
+			 names);
+	my_links(during, sizeof(during));
+	cr_assert_str_eq(during, before, "with --net none no link should appear "
+			 "on this side");
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+/* ---- statuses and signals ------------------------------------------- */
+
+Test(container, exit_status_passes_through)
+{
+	char code[8];
+	int want = random_between(1, 120);
+	struct run r;
+
+	snprintf(code, sizeof(code), "%d", want);
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/nslab-probe",
+			    "--exit", code));
+	cr_assert_eq(r.code, want, "the command exited with %d, container with %d: "
+		     "PID 1 and the launcher both pass the status on; %s", want,
+		     r.code, why(&r));
+	run_free(&r);
+}
+
+Test(container, death_by_signal_is_128_plus_n)
+{
+	static const int sigs[] = {SIGTERM, SIGUSR1, SIGHUP, SIGUSR2, SIGALRM};
+	int sig = sigs[random_between(0, 4)];
+	char num[8];
+	struct run r;
+
+	snprintf(num, sizeof(num), "%d", sig);
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/nslab-probe",
+			    "--signal", num));
+	cr_assert_eq(r.code, 128 + sig, "signal %d killed the command; container "
+		     "should exit with %d, not %d; %s", sig, 128 + sig, r.code,
+		     why(&r));
+	run_free(&r);
+}
+
+Test(container, signal_to_the_launcher_reaches_the_command)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct run_opts o = {.keep_stdin = true};
+	int sig = sigs[random_between(0, 2)];
+	struct run r;
+
+	/* sleep, not the probe: closing its stdin must not end it first. */
+	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/sh", "-c",
+			   "echo ready; exec sleep 30"), &o);
+	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
+		  "the command never started; %s", why(&r));
+	cr_assert_gt(find_descendant(r.pid, "sleep", 2.0), 0,
+		     "cannot find the command among the container's processes");
+	/* run_kill signals the launcher alone, not its process group. */
+	run_kill(&r, sig);
+	cr_assert_eq(r.code, 128 + sig, "signal %d sent to the launcher should end "
+		     "the command (status %d), got %d: the launcher forwards it to "
+		     "PID 1, PID 1 to the command; %s", sig, 128 + sig, r.code,
+		     why(&r));
+	run_free(&r);
+}
+
+Test(container, sigkill_mid_run_leaves_nothing)
+{
+	struct run_opts o = {.keep_stdin = true};
+	char before[256], during[256];
+	struct run r;
+
+	my_links(before, sizeof(before));
+	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/nslab-probe",
+			   "--hold"), &o);
+	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
+		  "the command never started; %s", why(&r));
+	my_links(during, sizeof(during));
+	cr_assert_str_neq(during, before, "as root the container should have a veth "
+			  "on this side");
+	kill(r.pid, SIGKILL);
+	wait_for_links(before, 3.0);
+	/* run_finish fails the test if any process, mount or link is left. */
+	run_finish(&r);
+	cr_assert_eq(r.code, 128 + SIGKILL);
+	run_free(&r);
+}
+
+/* ---- user namespaces ------------------------------------------------- */
+
+Test(container, rootless_as_an_ordinary_user)
+{
+	struct run_opts o = {.uid = NOBODY, .gid = NOBODY, .keep_stdin = true};
+	struct nsid theirs[NS_COUNT] = {{0, 0}};
+	char name[40], script[200], path[600];
+	struct run r;
+	struct probe p;
+	struct stat st;
+	pid_t child;
+
+	require_rootless();
+	random_name(name, sizeof(name), "nslab07-owner-", 30);
+	snprintf(script, sizeof(script), "cat /proc/self/uid_map; echo x >/tmp/%s; "
+		 "exec /bin/nslab-probe --hold", name);
+	snprintf(path, sizeof(path), "%s/tmp/%s", rootfs(), name);
+	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/sh", "-c", script),
+		  &o);
+	if (!run_wait_output(&r, "ready", RUN_TIMEOUT)) {
+		unlink(path);
+		cr_assert_fail("as uid %d the container never started; %s", NOBODY,
+			       why(&r));
+	}
+	child = find_descendant(r.pid, "nslab-probe", 2.0);
+	cr_assert_gt(child, 0, "cannot find the command among the container's "
+		     "processes");
+	for (int i = 0; i < NS_COUNT; i++)
+		ns_of(child, ns_names[i], &theirs[i]);
+	check_six_differ(theirs, "rootless, seen from outside");
+	p = probe_parse(r.out, &r);
+	cr_assert(p.uid == 0 && p.euid == 0, "rootless, the command should be uid 0 "
+		  "inside, it is %u", (unsigned)p.uid);
+	cr_assert_eq(status_id(child, "Uid:"), NOBODY, "uid 0 inside should be uid "
+		     "%d (the caller) outside", NOBODY);
+	cr_assert(strstr(r.out, "0      65534          1"), "the uid_map inside "
+		  "should map 0 to the caller, 65534, count 1; it reads: %.80s", r.out);
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert_eq(stat(path, &st), 0, "the file written inside as /tmp/%s is not "
+		     "in the rootfs at %s", name, path);
+	unlink(path);
+	cr_assert(st.st_uid == NOBODY && st.st_gid == NOBODY, "a file root made "
+		  "inside belongs to %u:%u outside, expected the caller %d:%d",
+		  (unsigned)st.st_uid, (unsigned)st.st_gid, NOBODY, NOBODY);
+	run_free(&r);
+}
+
+Test(container, rootless_veth_is_refused_clearly)
+{
+	struct run r;
+
+	require_rootless();
+	run_lesson_as(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "veth", "--",
+			       "/bin/nslab-probe"), NOBODY, NOBODY);
+	cr_assert(r.code != 0 && r.code < 126, "as an ordinary user --net veth "
+		  "cannot work; it should fail clearly, got status %d", r.code);
+	cr_assert(strstr(r.err, "root"), "the error should say it needs root; %s",
+		  why(&r));
+	cr_assert(!strstr(r.out, "nslab-probe report"), "the command ran anyway");
+	run_free(&r);
+}
+
+Test(container, remap_maps_root_to_an_unprivileged_range)
+{
+	struct run_opts o = {.keep_stdin = true};
+	char path[64];
+	unsigned inside, outside, count;
+	struct run r;
+	struct probe p;
+	pid_t child;
+
+	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--remap", "--",
+			   "/bin/nslab-probe", "--hold"), &o);
+	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
+		  "the command never started; %s", why(&r));
+	child = find_descendant(r.pid, "nslab-probe", 2.0);
+	cr_assert_gt(child, 0);
+	p = probe_parse(r.out, &r);
+	cr_assert(p.uid == 0 && p.gid == 0, "with --remap the command should be "
+		  "root inside, it is uid %u gid %u", (unsigned)p.uid, (unsigned)p.gid);
+	cr_assert_eq(status_id(child, "Uid:"), 100000, "with --remap root inside "
+		     "should be uid 100000 outside");
+	cr_assert_eq(status_id(child, "Gid:"), 100000, "with --remap root's group "
+		     "inside should be gid 100000 outside");
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)child);
+	cr_assert_eq(sscanf(read_text(path), "%u %u %u", &inside, &outside, &count), 3);
+	cr_assert(inside == 0 && outside == 100000 && count == 65536,
+		  "with --remap the uid_map should be \"0 100000 65536\", it is "
+		  "\"%u %u %u\"", inside, outside, count);
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+/* ---- the program's interface ---------------------------------------- */
+
+Test(container, without_a_command_it_demonstrates)
+{
+	char host[20];
+	struct run r;
+
+	random_name(host, sizeof(host), "demo-", 12);
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--hostname", host));
+	cr_assert_eq(r.code, 0, "without a command (stdin not a terminal) the "
+		     "demonstration should succeed, got %d; %s", r.code, why(&r));
+	cr_assert(strstr(r.out, host), "the demonstration should show the "
+		  "container's hostname %s; it printed: %.200s", host, r.out);
+	run_free(&r);
+}
+
+Test(container, account_names_the_six_namespaces)
+{
+	char label[64];
+	struct run r, q;
+	struct probe p;
+
+	run_lesson(&r, ARGS("--rootfs", rootfs(), "--", "/bin/nslab-probe"));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	p = probe_parse(r.out, &r);
+	for (size_t i = 0; i < sizeof(six) / sizeof(six[0]); i++) {
+		snprintf(label, sizeof(label), "%s:[%llu]", six[i],
+			 (unsigned long long)p.ns[ns_index(six[i])].ino);
+		cr_assert(strstr(r.err, label), "without -q, stderr should show the "
+			  "container's namespace %s; %s", label, why(&r));
+	}
+	run_lesson(&q, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/nslab-probe"));
+	cr_assert_eq(q.code, 0);
+	cr_assert_str_empty(q.err, "-q should silence the account; %s", why(&q));
+	run_free(&r);
+	run_free(&q);
+}
+
+Test(container, missing_rootfs_is_a_clear_error)
+{
+	char dir[48];
+	struct run r;
+
+	random_name(dir, sizeof(dir), "/nonexistent/rootfs-", 32);
+	run_lesson(&r, ARGS("-q", "--rootfs", dir, "--", "/bin/nslab-probe"));
+	cr_assert(r.code != 0 && r.code < 126, "a missing rootfs should be a clear "
+		  "error, got status %d", r.code);
+	cr_assert(strstr(r.err, dir), "the error should name the rootfs %s; %s", dir,
+		  why(&r));
+	cr_assert(!strstr(r.out, "nslab-probe report"), "the command ran anyway");
+	run_free(&r);
+}
+
+Test(container, command_missing_from_the_rootfs_exits_127)
+{
+	char cmd[40];
+	struct run r;
+
+	random_name(cmd, sizeof(cmd), "/bin/no-such-cmd-", 30);
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--", cmd));
+	cr_assert_eq(r.code, 127, "a command the rootfs lacks should give 127, got "
+		     "%d; %s", r.code, why(&r));
+	cr_assert(strstr(r.err, cmd), "the error should name the command; %s",
+		  why(&r));
+	run_free(&r);
+}
+
+Test(container, bad_address_is_refused)
+{
+	int a = random_between(16, 250), b = random_between(0, 255);
+	char bad[6][40];
+	struct run r;
+
+	snprintf(bad[0], sizeof(bad[0]), "10.%d.%d.%d", a, b, random_between(2, 254));
+	snprintf(bad[1], sizeof(bad[1]), "10.%d.%d.0/24", a, b);
+	snprintf(bad[2], sizeof(bad[2]), "10.%d.%d.255/24", a, b);
+	snprintf(bad[3], sizeof(bad[3]), "%d.%d.0.2/24", random_between(256, 999), a);
+	snprintf(bad[4], sizeof(bad[4]), "10.%d.%d.2/%d", a, b, random_between(33, 99));
+	random_name(bad[5], sizeof(bad[5]), "host-", 12);
+	for (int i = 0; i < 6; i++) {
+		run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--ip", bad[i], "--",
+				    "/bin/nslab-probe"));
+		cr_assert(r.code != 0 && r.code < 126, "--ip %s should be refused "
+			  "clearly, got status %d", bad[i], r.code);
+		cr_assert(strstr(r.err, bad[i]), "the error should name the address "
+			  "%s; %s", bad[i], why(&r));
+		cr_assert(!strstr(r.out, "nslab-probe report"), "the command ran "
+			  "anyway with --ip %s", bad[i]);
+		run_free(&r);
+	}
+}
+
+Test(container, hostname_over_64_bytes_is_refused)
+{
+	char host[HOST_NAME_MAX + 8];
+	struct run r;
+
+	random_name(host, sizeof(host), "long-", HOST_NAME_MAX + 1 + random_between(0, 5));
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--hostname", host, "--",
+			    "/bin/nslab-probe"));
+	cr_assert(r.code != 0 && r.code < 126, "a %zu-byte hostname should be a "
+		  "clear error, got status %d", strlen(host), r.code);
+	cr_assert(strstr(r.err, "64"), "the error should give the limit, 64 bytes; %s",
+		  why(&r));
+	cr_assert(!strstr(r.out, "nslab-probe report"), "the command ran anyway");
+	run_free(&r);
+}
+
+Test(container, bad_usage_exits_2)
+{
+	char opt[40];
+	struct run r;
+
+	random_name(opt, sizeof(opt), "--no-such-option-", 24);
+	run_lesson(&r, ARGS(opt, "--", "/bin/nslab-probe"));
+	cr_assert_eq(r.code, 2, "an unknown option should exit 2, got %d", r.code);
+	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
+	run_free(&r);
+	run_lesson(&r, ARGS("--net", "bridge", "--", "/bin/nslab-probe"));
+	cr_assert_eq(r.code, 2, "--net bridge should exit 2, got %d", r.code);
+	run_free(&r);
+	run_lesson(&r, ARGS("--hostname"));
+	cr_assert_eq(r.code, 2, "--hostname without a name should exit 2, got %d",
+		     r.code);
+	run_free(&r);
+}
