@@ -36,6 +36,14 @@ static void setup(void)
 
 TestSuite(ipc, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT);
 
+static const struct lesson ipc = {
+	.program = "ipc",
+	.new_ns = "ipc",
+	.needs_root = true,
+};
+
+LESSON_BASICS(ipc, &ipc)
+
 /* The command that lists, inside, what the three /proc/sysvipc files show. */
 #define LIST_SYSVIPC "cat", "/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/sysvipc/sem"
 
@@ -251,74 +259,7 @@ static void require_ipcmk(void)
 		cr_skip_test("ipcmk(1) is missing: install util-linux");
 }
 
-/* Check, namespace by namespace, that only ipc differs from ours. */
-static void check_only_ipc_differs(const struct nsid theirs[NS_COUNT],
-				   const char *seen)
-{
-	for (int i = 0; i < NS_COUNT; i++) {
-		struct nsid mine;
-
-		if (!ns_of(getpid(), ns_names[i], &mine) || theirs[i].ino == 0)
-			continue; /* a namespace type this kernel lacks */
-		if (strcmp(ns_names[i], "ipc") == 0)
-			cr_assert(!ns_same(mine, theirs[i]),
-				  "%s, the command is still in the parent's IPC "
-				  "namespace: clone() needs CLONE_NEWIPC", seen);
-		else
-			cr_assert(ns_same(mine, theirs[i]),
-				  "%s, the command is in a new %s namespace; lesson 02 "
-				  "must create only an IPC namespace", seen, ns_names[i]);
-	}
-}
-
 /* ---- the tests ------------------------------------------------------- */
-
-Test(ipc, only_ipc_differs_seen_from_inside)
-{
-	struct run r;
-	struct probe p;
-
-	run_lesson(&r, ARGS("-q", "--", probe_bin()));
-	cr_assert_eq(r.code, 0, "ipc -- probe exited with %d; %s", r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	check_only_ipc_differs(p.ns, "seen from inside (/proc/self/ns)");
-	run_free(&r);
-}
-
-Test(ipc, only_ipc_differs_seen_from_outside)
-{
-	struct run_opts o = {.keep_stdin = true};
-	struct nsid theirs[NS_COUNT] = {{0, 0}};
-	char path[64], link[64], expect[64];
-	struct run r;
-	struct probe p;
-	pid_t child;
-	ssize_t n;
-
-	run_start(&r, ARGS("-q", "--", probe_bin(), "--hold"), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
-	child = find_descendant(r.pid, "nslab-probe", 2.0);
-	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
-	for (int i = 0; i < NS_COUNT; i++)
-		ns_of(child, ns_names[i], &theirs[i]);
-	check_only_ipc_differs(theirs, "seen from outside (/proc/PID/ns)");
-
-	/* What ls -l shows agrees with stat(), and with the probe inside. */
-	snprintf(expect, sizeof(expect), "ipc:[%llu]",
-		 (unsigned long long)theirs[ns_index("ipc")].ino);
-	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", (int)child);
-	n = readlink(path, link, sizeof(link) - 1);
-	cr_assert_gt(n, 0);
-	link[n] = '\0';
-	cr_assert_str_eq(link, expect);
-	p = probe_parse(r.out, &r);
-	cr_assert(ns_same(p.ns[ns_index("ipc")], theirs[ns_index("ipc")]),
-		  "the probe inside and /proc/PID/ns outside disagree");
-	run_finish(&r);
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	run_free(&r);
-}
 
 Test(ipc, host_objects_are_invisible_inside)
 {
@@ -540,94 +481,3 @@ Test(ipc, sigkill_mid_run_leaves_host_ipc_as_it_was)
 	run_free(&r);
 }
 
-Test(ipc, exit_status_passes_through)
-{
-	char code[8];
-	int want = random_between(1, 120);
-	struct run r;
-
-	snprintf(code, sizeof(code), "%d", want);
-	run_lesson(&r, ARGS("-q", "--", probe_bin(), "--exit", code));
-	cr_assert_eq(r.code, want, "the command exited with %d, ipc with %d: return "
-		     "the child's exit status; %s", want, r.code, why(&r));
-	run_free(&r);
-}
-
-Test(ipc, death_by_signal_is_128_plus_n)
-{
-	static const int sigs[] = {SIGTERM, SIGUSR1, SIGHUP, SIGUSR2, SIGALRM};
-	int sig = sigs[random_between(0, 4)];
-	char num[8];
-	struct run r;
-
-	snprintf(num, sizeof(num), "%d", sig);
-	run_lesson(&r, ARGS("-q", "--", probe_bin(), "--signal", num));
-	cr_assert_eq(r.code, 128 + sig, "signal %d killed the command; ipc should "
-		     "exit with %d, not %d; %s", sig, 128 + sig, r.code, why(&r));
-	run_free(&r);
-}
-
-Test(ipc, missing_command_exits_127)
-{
-	char cmd[40];
-	struct run r;
-
-	random_name(cmd, sizeof(cmd), "/nonexistent/cmd-", 24);
-	run_lesson(&r, ARGS("-q", "--", cmd));
-	cr_assert_eq(r.code, 127, "a command that does not exist should give 127, "
-		     "got %d; %s", r.code, why(&r));
-	cr_assert(strstr(r.err, cmd), "the error should name the command; %s", why(&r));
-	run_free(&r);
-}
-
-Test(ipc, bad_usage_exits_2)
-{
-	struct run r;
-
-	run_lesson(&r, ARGS("-z", "--", probe_bin()));
-	cr_assert_eq(r.code, 2, "an unknown option should exit 2, got %d", r.code);
-	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
-	cr_assert(!strstr(r.out, "nslab-probe"), "the command ran anyway");
-	run_free(&r);
-}
-
-Test(ipc, account_names_both_namespaces)
-{
-	char label[64];
-	struct run r, q;
-	struct probe p;
-
-	run_lesson(&r, ARGS("--", probe_bin()));
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	snprintf(label, sizeof(label), "ipc:[%llu]",
-		 (unsigned long long)p.ns[ns_index("ipc")].ino);
-	cr_assert(strstr(r.err, label), "without -q, stderr should show the child's "
-		  "namespace as %s; %s", label, why(&r));
-	snprintf(label, sizeof(label), "ipc:[%llu]",
-		 (unsigned long long)my_ns("ipc").ino);
-	cr_assert(strstr(r.err, label), "without -q, stderr should show the parent's "
-		  "namespace as %s; %s", label, why(&r));
-
-	run_lesson(&q, ARGS("-q", "--", probe_bin()));
-	cr_assert_eq(q.code, 0);
-	cr_assert_str_empty(q.err, "-q should silence the account; %s", why(&q));
-	run_free(&r);
-	run_free(&q);
-}
-
-Test(ipc, without_root_says_how)
-{
-	struct run r;
-
-	if (geteuid() != 0)
-		cr_skip_test("needs root to drop to an ordinary user");
-	run_lesson_as(&r, ARGS("-q", "--", probe_bin()), 65534, 65534);
-	cr_assert(r.code != 0 && r.code < 126, "as an ordinary user ipc should fail "
-		  "clearly, got status %d", r.code);
-	cr_assert(strstr(r.err, "sudo"), "the error should say how to run it (sudo); %s",
-		  why(&r));
-	cr_assert(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
-		  "the error should be one line; %s", why(&r));
-	run_free(&r);
-}

@@ -80,6 +80,15 @@ static void teardown(void)
 
 TestSuite(mount, .init = setup, .fini = teardown, .timeout = TEST_TIMEOUT);
 
+/* Without -t or -b it still makes its namespace and / private. */
+static const struct lesson mount_lesson = {
+	.program = "mount",
+	.new_ns = "mnt",
+	.needs_root = true,
+};
+
+LESSON_BASICS(mount, &mount_lesson)
+
 /* snprintf that fails the test instead of cutting a path short. */
 static void __attribute__((format(printf, 3, 4)))
 path_printf(char *buf, size_t size, const char *fmt, ...)
@@ -185,26 +194,6 @@ static const char *fstype_of(const char *line, char *buf, size_t size)
 	return buf;
 }
 
-/* Check, namespace by namespace, that only mnt differs from ours. */
-static void check_only_mnt_differs(const struct nsid theirs[NS_COUNT],
-				   const char *seen)
-{
-	for (int i = 0; i < NS_COUNT; i++) {
-		struct nsid mine;
-
-		if (!ns_of(getpid(), ns_names[i], &mine) || theirs[i].ino == 0)
-			continue; /* a namespace type this kernel lacks */
-		if (strcmp(ns_names[i], "mnt") == 0)
-			cr_assert(!ns_same(mine, theirs[i]),
-				  "%s, the command is still in the parent's mount "
-				  "namespace: clone() needs CLONE_NEWNS", seen);
-		else
-			cr_assert(ns_same(mine, theirs[i]),
-				  "%s, the command is in a new %s namespace; lesson 03 "
-				  "must create only a mount namespace", seen, ns_names[i]);
-	}
-}
-
 /* Start `mount -q ARGS... -- probe --hold` and return the probe's pid. */
 static pid_t start_holding(struct run *r, const char *const args[])
 {
@@ -217,49 +206,6 @@ static pid_t start_holding(struct run *r, const char *const args[])
 	child = find_descendant(r->pid, "nslab-probe", 2.0);
 	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
 	return child;
-}
-
-Test(mount, only_mnt_differs_seen_from_inside)
-{
-	struct run r;
-	struct probe p;
-
-	run_lesson(&r, ARGS("-q", "--", probe_bin()));
-	cr_assert_eq(r.code, 0, "mount -- probe exited with %d; %s", r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	check_only_mnt_differs(p.ns, "seen from inside (/proc/self/ns)");
-	run_free(&r);
-}
-
-Test(mount, only_mnt_differs_seen_from_outside)
-{
-	struct nsid theirs[NS_COUNT] = {{0, 0}};
-	char dir[PATH_MAX], path[64], link[64], expect[64];
-	struct run r;
-	struct probe p;
-	pid_t child;
-	ssize_t n;
-
-	make_in_scratch(dir, sizeof(dir), "t-", false);
-	child = start_holding(&r, ARGS("-q", "-t", dir, "--", probe_bin(), "--hold"));
-	for (int i = 0; i < NS_COUNT; i++)
-		ns_of(child, ns_names[i], &theirs[i]);
-	check_only_mnt_differs(theirs, "seen from outside (/proc/PID/ns)");
-
-	/* What ls -l shows agrees with stat(), and with the probe inside. */
-	snprintf(expect, sizeof(expect), "mnt:[%llu]",
-		 (unsigned long long)theirs[ns_index("mnt")].ino);
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);
-	n = readlink(path, link, sizeof(link) - 1);
-	cr_assert_gt(n, 0);
-	link[n] = '\0';
-	cr_assert_str_eq(link, expect);
-	p = probe_parse(r.out, &r);
-	cr_assert(ns_same(p.ns[ns_index("mnt")], theirs[ns_index("mnt")]),
-		  "the probe inside and /proc/PID/ns outside disagree");
-	run_finish(&r);
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	run_free(&r);
 }
 
 Test(mount, every_mount_inside_is_private)
@@ -529,98 +475,24 @@ Test(mount, bad_bind_spec_is_an_error)
 		      "-b binding a directory on a file", file, "directory");
 }
 
-Test(mount, exit_status_passes_through)
-{
-	char code[8];
-	int want = random_between(1, 120);
-	struct run r;
-
-	snprintf(code, sizeof(code), "%d", want);
-	run_lesson(&r, ARGS("-q", "--", probe_bin(), "--exit", code));
-	cr_assert_eq(r.code, want, "the command exited with %d, mount with %d: "
-		     "return the child's exit status; %s", want, r.code, why(&r));
-	run_free(&r);
-}
-
-Test(mount, death_by_signal_is_128_plus_n)
-{
-	static const int sigs[] = {SIGTERM, SIGUSR1, SIGHUP, SIGUSR2, SIGALRM};
-	int sig = sigs[random_between(0, 4)];
-	char num[8];
-	struct run r;
-
-	snprintf(num, sizeof(num), "%d", sig);
-	run_lesson(&r, ARGS("-q", "--", probe_bin(), "--signal", num));
-	cr_assert_eq(r.code, 128 + sig, "signal %d killed the command; mount should "
-		     "exit with %d, not %d; %s", sig, 128 + sig, r.code, why(&r));
-	run_free(&r);
-}
-
-Test(mount, missing_command_exits_127)
-{
-	char cmd[40];
-	struct run r;
-
-	random_name(cmd, sizeof(cmd), "/nonexistent/cmd-", 24);
-	run_lesson(&r, ARGS("-q", "--", cmd));
-	cr_assert_eq(r.code, 127, "a command that does not exist should give 127, "
-		     "got %d; %s", r.code, why(&r));
-	cr_assert(strstr(r.err, cmd), "the error should name the command; %s", why(&r));
-	run_free(&r);
-}
-
-Test(mount, bad_usage_exits_2)
+Test(mount, option_without_argument_exits_2)
 {
 	struct run r;
 
-	run_lesson(&r, ARGS("-z", "--", probe_bin()));
-	cr_assert_eq(r.code, 2, "an unknown option should exit 2, got %d", r.code);
-	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
-	run_free(&r);
 	run_lesson(&r, ARGS("-t"));
 	cr_assert_eq(r.code, 2, "-t without a directory should exit 2, got %d", r.code);
+	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
 	run_free(&r);
 }
 
-Test(mount, account_names_both_namespaces)
+Test(mount, account_shows_the_propagation_it_changed)
 {
-	char label[64];
-	struct run r, q;
-	struct probe p;
+	struct run r;
 
 	run_lesson(&r, ARGS("--", probe_bin()));
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	snprintf(label, sizeof(label), "mnt:[%llu]",
-		 (unsigned long long)p.ns[ns_index("mnt")].ino);
-	cr_assert(strstr(r.err, label), "without -q, stderr should show the child's "
-		  "namespace as %s; %s", label, why(&r));
-	snprintf(label, sizeof(label), "mnt:[%llu]",
-		 (unsigned long long)my_ns("mnt").ino);
-	cr_assert(strstr(r.err, label), "without -q, stderr should show the parent's "
-		  "namespace as %s; %s", label, why(&r));
 	cr_assert(strstr(r.err, "was shared:"), "without -q, stderr should show that "
 		  "/ was shared before it was made private; %s", why(&r));
-
-	run_lesson(&q, ARGS("-q", "--", probe_bin()));
-	cr_assert_eq(q.code, 0);
-	cr_assert_str_empty(q.err, "-q should silence the account; %s", why(&q));
-	run_free(&r);
-	run_free(&q);
-}
-
-Test(mount, without_root_says_how)
-{
-	struct run r;
-
-	if (geteuid() != 0)
-		cr_skip_test("needs root to drop to an ordinary user");
-	run_lesson_as(&r, ARGS("-q", "--", probe_bin()), 65534, 65534);
-	cr_assert(r.code != 0 && r.code < 126, "as an ordinary user mount should "
-		  "fail clearly, got status %d", r.code);
-	cr_assert(strstr(r.err, "sudo"), "the error should say how to run it (sudo); %s",
-		  why(&r));
-	cr_assert(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
-		  "the error should be one line; %s", why(&r));
 	run_free(&r);
 }
+

@@ -26,24 +26,44 @@ static void setup(void)
 
 TestSuite(pid, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT);
 
+/* The shared checks run with -i: behind the init, the command can die of
+ * a signal it raises (as PID 1 it could not, see the tests below). */
+static const struct lesson pid_init = {
+	.program = "pid -i",
+	.new_ns = "pid mnt",
+	.opts = (const char *const[]){"-i", NULL},
+	.needs_root = true,
+};
+/* The default: the command itself is PID 1. */
+static const struct lesson pid_plain = {
+	.program = "pid",
+	.new_ns = "pid mnt",
+	.needs_root = true,
+};
+
+LESSON_BASICS(pid, &pid_init)
+
+Test(pid, as_pid_1_new_namespaces_seen_from_outside)
+{
+	basic_new_namespaces_outside(&pid_plain);
+}
+
+Test(pid, as_pid_1_exit_status_passes_through)
+{
+	basic_exit_status(&pid_plain);
+}
+
+Test(pid, as_pid_1_missing_command_exits_127)
+{
+	basic_missing_command(&pid_plain);
+}
+
+Test(pid, as_pid_1_killed_at_any_step_leaves_nothing, .timeout = 150)
+{
+	basic_kill_points(&pid_plain);
+}
+
 /* ---- helpers (candidates for the harness) --------------------------- */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void nap(double seconds)
-{
-	struct timespec ts = {(time_t)seconds,
-			      (long)((seconds - (time_t)seconds) * 1e9)};
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
 
 /* The children of `pid` (its main thread's), at most `max`. */
 static int children_of(pid_t pid, pid_t *out, int max)
@@ -117,43 +137,6 @@ static int zombies_under(pid_t root)
 	return zombies;
 }
 
-/* "pid:[4026531836]" for an nsid, as readlink and the lesson show it. */
-static const char *label(const char *type, struct nsid id)
-{
-	static char bufs[4][64];
-	static int next;
-	char *buf = bufs[next++ % 4];
-
-	snprintf(buf, 64, "%s:[%llu]", type, (unsigned long long)id.ino);
-	return buf;
-}
-
-/* Check, namespace by namespace, that exactly pid and mnt differ. */
-static void check_only_pid_and_mnt_differ(const struct nsid theirs[NS_COUNT],
-					  const char *seen)
-{
-	for (int i = 0; i < NS_COUNT; i++) {
-		struct nsid mine;
-
-		if (!ns_of(getpid(), ns_names[i], &mine) || theirs[i].ino == 0)
-			continue; /* a namespace type this kernel lacks */
-		if (strcmp(ns_names[i], "pid") == 0)
-			cr_assert(!ns_same(mine, theirs[i]),
-				  "%s, the command is still in the parent's PID "
-				  "namespace: clone() needs CLONE_NEWPID", seen);
-		else if (strcmp(ns_names[i], "mnt") == 0)
-			cr_assert(!ns_same(mine, theirs[i]),
-				  "%s, the command is still in the parent's mount "
-				  "namespace: clone() needs CLONE_NEWNS, or its /proc "
-				  "would replace the host's", seen);
-		else
-			cr_assert(ns_same(mine, theirs[i]),
-				  "%s, the command is in a new %s namespace; lesson 04 "
-				  "must create only PID and mount namespaces", seen,
-				  ns_names[i]);
-	}
-}
-
 /* A shell command line: `script` with "%d" and "%s" filled in. */
 static const char *cmdline(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -169,56 +152,6 @@ static const char *cmdline(char *buf, size_t size, const char *fmt, ...)
 
 /* ---- which namespaces, seen from both sides ------------------------- */
 
-Test(pid, only_pid_and_mnt_differ_seen_from_outside)
-{
-	struct run_opts o = {.keep_stdin = true};
-	struct nsid theirs[NS_COUNT] = {{0, 0}}, launcher, pfc, child_pfc;
-	struct nsid mine = my_ns("pid");
-	char path[64], link[64];
-	struct run r;
-	struct probe p;
-	pid_t cmd;
-	ssize_t n;
-
-	run_start(&r, ARGS("-q", "--", probe_bin(), "--hold"), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
-	cmd = find_descendant(r.pid, "nslab-probe", 2.0);
-	cr_assert_gt(cmd, 0, "cannot find the command among the lesson's children");
-	for (int i = 0; i < NS_COUNT; i++)
-		ns_of(cmd, ns_names[i], &theirs[i]);
-	check_only_pid_and_mnt_differ(theirs, "seen from outside (/proc/PID/ns)");
-
-	/* clone(CLONE_NEWPID) moves the child alone: the launcher stays in
-	 * our PID namespace, and so does its pid_for_children. */
-	cr_assert(ns_of(r.pid, "pid", &launcher) && ns_same(launcher, mine),
-		  "the lesson itself left our PID namespace");
-	cr_assert(ns_of(r.pid, "pid_for_children", &pfc),
-		  "cannot read /proc/%d/ns/pid_for_children", (int)r.pid);
-	cr_assert(ns_same(pfc, mine), "the lesson's pid_for_children is %s, not "
-		  "ours (%s): clone(CLONE_NEWPID) leaves the caller alone, "
-		  "unshare(CLONE_NEWPID) would not", label("pid", pfc),
-		  label("pid", mine));
-	/* Inside, children are born where their parent lives. */
-	cr_assert(ns_of(cmd, "pid_for_children", &child_pfc) &&
-		  ns_same(child_pfc, theirs[ns_index("pid")]),
-		  "the command's pid_for_children should be its own PID namespace");
-
-	/* What ls -l shows agrees with stat(), and with the probe inside. */
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)cmd);
-	n = readlink(path, link, sizeof(link) - 1);
-	cr_assert_gt(n, 0);
-	link[n] = '\0';
-	cr_assert_str_eq(link, label("pid", theirs[ns_index("pid")]));
-	p = probe_parse(r.out, &r);
-	cr_assert(ns_same(p.ns[ns_index("pid")], theirs[ns_index("pid")]),
-		  "the probe inside and /proc/PID/ns outside disagree about its PID "
-		  "namespace");
-	run_finish(&r);
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	run_free(&r);
-}
-
 Test(pid, command_is_pid_1_seen_from_inside)
 {
 	struct run r;
@@ -232,7 +165,7 @@ Test(pid, command_is_pid_1_seen_from_inside)
 		     "exec'd by the cloned child itself", (int)p.pid);
 	cr_assert_eq(p.ppid, 0, "getppid() of PID 1 is %d; its parent lives outside "
 		     "the namespace, so it should be 0", (int)p.ppid);
-	check_only_pid_and_mnt_differ(p.ns, "seen from inside (/proc/self/ns)");
+	check_new_namespaces(&pid_plain, p.ns, "seen from inside (/proc/self/ns)");
 	run_free(&r);
 }
 
@@ -549,135 +482,7 @@ Test(pid, pid1_ignores_signals_it_does_not_handle)
 	run_free(&r);
 }
 
-Test(pid, sigkill_mid_run_leaves_nothing)
-{
-	struct run_opts o = {.keep_stdin = true};
-	char script[256];
-
-	cmdline(script, sizeof(script),
-		"sleep 30 & sh -c 'sleep 30 &'; exec %s --hold", probe_bin());
-	for (int init = 0; init <= 1; init++) {
-		struct run r;
-
-		if (init)
-			run_start(&r, ARGS("-q", "-i", "--", "/bin/sh", "-c", script), &o);
-		else
-			run_start(&r, ARGS("-q", "--", "/bin/sh", "-c", script), &o);
-		cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-			  "the command never started; %s", why(&r));
-		/* run_kill also fails the test if any process or mount
-		 * survives. */
-		run_kill(&r, SIGKILL);
-		cr_assert_eq(r.code, 128 + SIGKILL);
-		run_free(&r);
-	}
-}
-
 /* ---- exit status and errors ----------------------------------------- */
-
-Test(pid, exit_status_passes_through)
-{
-	for (int init = 0; init <= 1; init++) {
-		int want = random_between(1, 120);
-		char code[8];
-		struct run r;
-
-		snprintf(code, sizeof(code), "%d", want);
-		if (init)
-			run_lesson(&r, ARGS("-q", "-i", "--", probe_bin(), "--exit", code));
-		else
-			run_lesson(&r, ARGS("-q", "--", probe_bin(), "--exit", code));
-		cr_assert_eq(r.code, want, "the command exited with %d, pid%s with %d: "
-			     "return the child's exit status; %s", want,
-			     init ? " -i" : "", r.code, why(&r));
-		run_free(&r);
-	}
-}
-
-Test(pid, death_by_signal_is_128_plus_n)
-{
-	static const int sigs[] = {SIGTERM, SIGUSR1, SIGHUP, SIGUSR2, SIGALRM};
-	int sig = sigs[random_between(0, 4)];
-	char num[8];
-	struct run r;
-
-	/* Behind the init: PID 1 could not even kill itself this way. */
-	snprintf(num, sizeof(num), "%d", sig);
-	run_lesson(&r, ARGS("-q", "-i", "--", probe_bin(), "--signal", num));
-	cr_assert_eq(r.code, 128 + sig, "signal %d killed the command; pid -i should "
-		     "exit with %d, not %d: the init returns 128+N for a command "
-		     "killed by signal N; %s", sig, 128 + sig, r.code, why(&r));
-	run_free(&r);
-}
-
-Test(pid, missing_command_exits_127)
-{
-	for (int init = 0; init <= 1; init++) {
-		char cmd[40];
-		struct run r;
-
-		random_name(cmd, sizeof(cmd), "/nonexistent/cmd-", 24);
-		if (init)
-			run_lesson(&r, ARGS("-q", "-i", "--", cmd));
-		else
-			run_lesson(&r, ARGS("-q", "--", cmd));
-		cr_assert_eq(r.code, 127, "pid%s: a command that does not exist should "
-			     "give 127, got %d; %s", init ? " -i" : "", r.code, why(&r));
-		cr_assert(strstr(r.err, cmd), "the error should name the command; %s",
-			  why(&r));
-		run_free(&r);
-	}
-}
-
-Test(pid, bad_usage_exits_2)
-{
-	struct run r;
-
-	run_lesson(&r, ARGS("-z", "--", probe_bin()));
-	cr_assert_eq(r.code, 2, "an unknown option should exit 2, got %d", r.code);
-	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
-	cr_assert(!strstr(r.out, "nslab-probe"), "the command ran anyway");
-	run_free(&r);
-}
-
-Test(pid, account_names_both_namespaces)
-{
-	struct run r, q;
-	struct probe p;
-	const char *want;
-
-	run_lesson(&r, ARGS("--", probe_bin()));
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	want = label("pid", p.ns[ns_index("pid")]);
-	cr_assert(strstr(r.err, want), "without -q, stderr should show the child's "
-		  "PID namespace as %s; %s", want, why(&r));
-	want = label("pid", my_ns("pid"));
-	cr_assert(strstr(r.err, want), "without -q, stderr should show the parent's "
-		  "PID namespace as %s; %s", want, why(&r));
-
-	run_lesson(&q, ARGS("-q", "--", probe_bin()));
-	cr_assert_eq(q.code, 0);
-	cr_assert_str_empty(q.err, "-q should silence the account; %s", why(&q));
-	run_free(&r);
-	run_free(&q);
-}
-
-Test(pid, without_root_says_how)
-{
-	struct run r;
-
-	if (geteuid() != 0)
-		cr_skip_test("needs root to drop to an ordinary user");
-	run_lesson_as(&r, ARGS("-q", "--", probe_bin()), 65534, 65534);
-	cr_assert(r.code != 0 && r.code < 126, "as an ordinary user pid should fail "
-		  "clearly, got status %d", r.code);
-	cr_assert(strstr(r.err, "sudo"), "the error should say how to run it (sudo); %s",
-		  why(&r));
-	cr_assert(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
-		  "the error should be one line; %s", why(&r));
-	run_free(&r);
-}
 
 Test(pid, rootless_run_as_an_ordinary_user)
 {

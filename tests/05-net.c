@@ -32,6 +32,16 @@ static void setup(void)
 
 TestSuite(net, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT);
 
+/* With its default addresses (the test is in a network namespace of its
+ * own, so the parent's end of the pair is private too). */
+static const struct lesson net_lesson = {
+	.program = "net",
+	.new_ns = "net",
+	.needs_root = true,
+};
+
+LESSON_BASICS(net, &net_lesson)
+
 /* ---- helpers of this suite ------------------------------------------ */
 
 /* Two addresses of one random subnet of a private range (RFC 1918). */
@@ -202,68 +212,7 @@ static char *line_of(const char *text, const char *needle, char *buf, size_t siz
 	return buf;
 }
 
-/* Check, namespace by namespace, that only net differs from ours. */
-static void check_only_net_differs(const struct nsid theirs[NS_COUNT],
-				   const char *seen)
-{
-	for (int i = 0; i < NS_COUNT; i++) {
-		struct nsid mine;
-
-		if (!ns_of(getpid(), ns_names[i], &mine) || theirs[i].ino == 0)
-			continue; /* a namespace type this kernel lacks */
-		if (strcmp(ns_names[i], "net") == 0)
-			cr_assert(!ns_same(mine, theirs[i]),
-				  "%s, the command is still in the parent's network "
-				  "namespace: clone() needs CLONE_NEWNET", seen);
-		else
-			cr_assert(ns_same(mine, theirs[i]),
-				  "%s, the command is in a new %s namespace; lesson 05 "
-				  "must create only a network namespace", seen,
-				  ns_names[i]);
-	}
-}
-
 /* ---- the tests -------------------------------------------------------- */
-
-Test(net, only_net_differs_seen_from_inside)
-{
-	struct run r;
-	struct probe p;
-
-	run_lesson(&r, ARGS("-q", "--", probe_bin()));
-	cr_assert_eq(r.code, 0, "net -- probe exited with %d; %s", r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	check_only_net_differs(p.ns, "seen from inside (/proc/self/ns)");
-	run_free(&r);
-}
-
-Test(net, only_net_differs_seen_from_outside)
-{
-	struct run_opts o = {.keep_stdin = true};
-	struct nsid theirs[NS_COUNT] = {{0, 0}};
-	char name[8];
-	struct run r;
-	struct probe p;
-	pid_t child;
-
-	random_prefix(name, sizeof(name));
-	run_start(&r, ARGS("-q", "-n", name, "--", probe_bin(), "--hold"), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
-	child = find_descendant(r.pid, "nslab-probe", 2.0);
-	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
-	for (int i = 0; i < NS_COUNT; i++)
-		ns_of(child, ns_names[i], &theirs[i]);
-	check_only_net_differs(theirs, "seen from outside (/proc/PID/ns)");
-	p = probe_parse(r.out, &r);
-	cr_assert(ns_same(p.ns[ns_index("net")], theirs[ns_index("net")]),
-		  "the probe inside and /proc/PID/ns outside disagree");
-	run_finish(&r);
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	cr_assert(links_gone(name, 0.1), "a link named %s... is still here after "
-		  "net exited", name);
-	run_free(&r);
-}
 
 Test(net, inside_only_lo_and_the_veth_end_with_the_addresses_asked)
 {
@@ -430,48 +379,6 @@ Test(net, sigkill_mid_run_leaves_no_link)
 	run_free(&r);
 }
 
-Test(net, exit_status_passes_through)
-{
-	char code[8];
-	int want = random_between(1, 120);
-	struct run r;
-
-	snprintf(code, sizeof(code), "%d", want);
-	run_lesson(&r, ARGS("-q", "--", probe_bin(), "--exit", code));
-	cr_assert_eq(r.code, want, "the command exited with %d, net with %d: return "
-		     "the child's exit status; %s", want, r.code, why(&r));
-	run_free(&r);
-}
-
-Test(net, death_by_signal_is_128_plus_n)
-{
-	static const int sigs[] = {SIGTERM, SIGUSR1, SIGHUP, SIGUSR2, SIGALRM};
-	int sig = sigs[random_between(0, 4)];
-	char num[8];
-	struct run r;
-
-	snprintf(num, sizeof(num), "%d", sig);
-	run_lesson(&r, ARGS("-q", "--", probe_bin(), "--signal", num));
-	cr_assert_eq(r.code, 128 + sig, "signal %d killed the command; net should "
-		     "exit with %d, not %d; %s", sig, 128 + sig, r.code, why(&r));
-	run_free(&r);
-}
-
-Test(net, missing_command_exits_127)
-{
-	char cmd[40], name[8];
-	struct run r;
-
-	random_prefix(name, sizeof(name));
-	random_name(cmd, sizeof(cmd), "/nonexistent/cmd-", 24);
-	run_lesson(&r, ARGS("-q", "-n", name, "--", cmd));
-	cr_assert_eq(r.code, 127, "a command that does not exist should give 127, "
-		     "got %d; %s", r.code, why(&r));
-	cr_assert(strstr(r.err, cmd), "the error should name the command; %s", why(&r));
-	cr_assert(links_gone(name, 0.1), "a link is left after a failed command");
-	run_free(&r);
-}
-
 /* Bad -a/-b: exit 2, an error that quotes the argument, nothing created
  * (run_finish compares this namespace's links, routes and addresses). */
 static void check_refused(const char *what, const char *a, const char *b,
@@ -548,58 +455,24 @@ Test(net, name_too_long_or_odd_is_refused)
 	run_free(&r);
 }
 
-Test(net, bad_usage_exits_2)
+Test(net, option_without_argument_exits_2)
 {
 	struct run r;
 
-	run_lesson(&r, ARGS("-z", "--", probe_bin()));
-	cr_assert_eq(r.code, 2, "an unknown option should exit 2, got %d", r.code);
-	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
-	run_free(&r);
 	run_lesson(&r, ARGS("-a"));
 	cr_assert_eq(r.code, 2, "-a without an address should exit 2, got %d", r.code);
+	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
 	run_free(&r);
 }
 
-Test(net, account_names_both_namespaces)
+Test(net, account_shows_lo_down_at_first)
 {
-	char label[64];
-	struct run r, q;
-	struct probe p;
+	struct run r;
 
 	run_lesson(&r, ARGS("--", probe_bin()));
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	snprintf(label, sizeof(label), "net:[%llu]",
-		 (unsigned long long)p.ns[ns_index("net")].ino);
-	cr_assert(strstr(r.err, label), "without -q, stderr should show the child's "
-		  "namespace as %s; %s", label, why(&r));
-	snprintf(label, sizeof(label), "net:[%llu]",
-		 (unsigned long long)my_ns("net").ino);
-	cr_assert(strstr(r.err, label), "without -q, stderr should show the parent's "
-		  "namespace as %s; %s", label, why(&r));
 	cr_assert(strstr(r.err, "lo (down)"), "without -q, stderr should show that "
 		  "lo starts down inside; %s", why(&r));
-
-	run_lesson(&q, ARGS("-q", "--", probe_bin()));
-	cr_assert_eq(q.code, 0);
-	cr_assert_str_empty(q.err, "-q should silence the account; %s", why(&q));
-	run_free(&r);
-	run_free(&q);
-}
-
-Test(net, without_root_says_how)
-{
-	struct run r;
-
-	if (geteuid() != 0)
-		cr_skip_test("needs root to drop to an ordinary user");
-	run_lesson_as(&r, ARGS("-q", "--", probe_bin()), 65534, 65534);
-	cr_assert(r.code != 0 && r.code < 126, "as an ordinary user net should fail "
-		  "clearly, got status %d", r.code);
-	cr_assert(strstr(r.err, "sudo"), "the error should say how to run it (sudo); %s",
-		  why(&r));
-	cr_assert(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
-		  "the error should be one line; %s", why(&r));
 	run_free(&r);
 }
+

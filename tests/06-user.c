@@ -29,6 +29,12 @@ static void setup(void)
 
 TestSuite(user, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT);
 
+/* No privilege needed: the shared checks run it as an ordinary user. */
+static const struct lesson user_lesson = {
+	.program = "user",
+	.new_ns = "user",
+};
+
 /* ---- who runs the lesson --------------------------------------------- */
 
 /* The ordinary user a test runs the lesson as. */
@@ -227,26 +233,6 @@ static unsigned status_id(pid_t pid, const char *field)
 	return id;
 }
 
-/* Check, namespace by namespace, that only user differs from ours. */
-static void check_only_user_differs(const struct nsid theirs[NS_COUNT],
-				    const char *seen)
-{
-	for (int i = 0; i < NS_COUNT; i++) {
-		struct nsid mine;
-
-		if (!ns_of(getpid(), ns_names[i], &mine) || theirs[i].ino == 0)
-			continue; /* a namespace type this kernel lacks */
-		if (strcmp(ns_names[i], "user") == 0)
-			cr_assert(!ns_same(mine, theirs[i]),
-				  "%s, the command is still in the parent's user "
-				  "namespace: clone() needs CLONE_NEWUSER", seen);
-		else
-			cr_assert(ns_same(mine, theirs[i]),
-				  "%s, the command is in a new %s namespace; lesson 06 "
-				  "must create only a user namespace", seen, ns_names[i]);
-	}
-}
-
 /* A directory for files made inside, owned by uid:gid outside. */
 static void make_dir_for(char *dir, uid_t uid, gid_t gid)
 {
@@ -272,26 +258,6 @@ static void remove_dir(const char *dir, const char *const names[])
 
 /* ---- the namespace ----------------------------------------------------- */
 
-Test(user, only_user_differs_as_ordinary_user)
-{
-	struct who w = ordinary_user();
-	struct run r;
-	struct probe p;
-
-	run_as(&r, &w, ARGS("-q", "--", probe_bin()));
-	cr_assert_eq(r.code, 0, "as uid %u, user -- probe exited with %d; %s",
-		     (unsigned)w.uid, r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	check_only_user_differs(p.ns, "seen from inside (/proc/self/ns)");
-	cr_assert(p.uid == 0 && p.euid == 0, "the command should be uid 0 inside "
-		  "(the default map is \"0 %u 1\"), it is uid %u: write uid_map",
-		  (unsigned)w.uid, (unsigned)p.uid);
-	cr_assert(p.gid == 0 && p.egid == 0, "the command should be gid 0 inside "
-		  "(the default map is \"0 %u 1\"), it is gid %u: write gid_map",
-		  (unsigned)w.gid, (unsigned)p.gid);
-	run_free(&r);
-}
-
 Test(user, only_user_differs_as_root)
 {
 	struct run r;
@@ -301,7 +267,7 @@ Test(user, only_user_differs_as_root)
 	run_lesson(&r, ARGS("-q", "--", probe_bin()));
 	cr_assert_eq(r.code, 0, "user -- probe exited with %d; %s", r.code, why(&r));
 	p = probe_parse(r.out, &r);
-	check_only_user_differs(p.ns, "run by the test itself, seen from inside");
+	check_new_namespaces(&user_lesson, p.ns, "run by the test itself, seen from inside");
 	cr_assert(p.uid == 0 && p.gid == 0, "the command should be uid 0 gid 0 "
 		  "inside, it is uid %u gid %u", (unsigned)p.uid, (unsigned)p.gid);
 	run_free(&r);
@@ -325,7 +291,7 @@ Test(user, seen_from_outside_it_is_the_caller)
 	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
 	for (int i = 0; i < NS_COUNT; i++)
 		ns_of(child, ns_names[i], &theirs[i]);
-	check_only_user_differs(theirs, "seen from outside (/proc/PID/ns)");
+	check_new_namespaces(&user_lesson, theirs, "seen from outside (/proc/PID/ns)");
 	p = probe_parse(r.out, &r);
 	cr_assert(ns_same(p.ns[ns_index("user")], theirs[ns_index("user")]),
 		  "the probe inside and /proc/PID/ns outside disagree");
@@ -824,75 +790,19 @@ Test(user, account_shows_namespaces_and_maps_in_order)
 	run_free(&q);
 }
 
-Test(user, sigkill_mid_run_leaves_nothing)
+/* ---- what every lesson does alike, run as an ordinary user ----------- */
+
+static const struct lesson *as_ordinary_user(void)
 {
+	static struct lesson l;
 	struct who w = ordinary_user();
-	struct run_opts o = {.uid = w.self ? 0 : w.uid, .gid = w.self ? 0 : w.gid,
-			     .keep_stdin = true};
-	struct run r;
 
-	run_start(&r, ARGS("-q", "--", probe_bin(), "--hold"), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
-	/* run_kill also fails the test if any process or change survives. */
-	run_kill(&r, SIGKILL);
-	cr_assert_eq(r.code, 128 + SIGKILL);
-	run_free(&r);
+	l = user_lesson;
+	if (!w.self) {
+		l.run.uid = w.uid;
+		l.run.gid = w.gid;
+	}
+	return &l;
 }
 
-Test(user, exit_status_passes_through)
-{
-	struct who w = ordinary_user();
-	char code[8];
-	/* Not 1 or 2: the program's own failures and usage errors. */
-	int want = random_between(3, 120);
-	struct run r;
-
-	snprintf(code, sizeof(code), "%d", want);
-	run_as(&r, &w, ARGS("-q", "--", probe_bin(), "--exit", code));
-	cr_assert_eq(r.code, want, "the command exited with %d, user with %d: return "
-		     "the child's exit status; %s", want, r.code, why(&r));
-	run_free(&r);
-}
-
-Test(user, death_by_signal_is_128_plus_n)
-{
-	static const int sigs[] = {SIGTERM, SIGUSR1, SIGHUP, SIGUSR2, SIGALRM};
-	struct who w = ordinary_user();
-	int sig = sigs[random_between(0, 4)];
-	char num[8];
-	struct run r;
-
-	snprintf(num, sizeof(num), "%d", sig);
-	run_as(&r, &w, ARGS("-q", "--", probe_bin(), "--signal", num));
-	cr_assert_eq(r.code, 128 + sig, "signal %d killed the command; user should "
-		     "exit with %d, not %d; %s", sig, 128 + sig, r.code, why(&r));
-	run_free(&r);
-}
-
-Test(user, missing_command_exits_127)
-{
-	struct who w = ordinary_user();
-	char cmd[40];
-	struct run r;
-
-	random_name(cmd, sizeof(cmd), "/nonexistent/cmd-", 24);
-	run_as(&r, &w, ARGS("-q", "--", cmd));
-	cr_assert_eq(r.code, 127, "a command that does not exist should give 127, "
-		     "got %d; %s", r.code, why(&r));
-	cr_assert(strstr(r.err, cmd), "the error should name the command; %s", why(&r));
-	run_free(&r);
-}
-
-Test(user, bad_usage_exits_2)
-{
-	struct run r;
-
-	run_lesson(&r, ARGS("-z", "--", probe_bin()));
-	cr_assert_eq(r.code, 2, "an unknown option should exit 2, got %d", r.code);
-	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
-	run_free(&r);
-	run_lesson(&r, ARGS("-u"));
-	cr_assert_eq(r.code, 2, "-u without a map should exit 2, got %d", r.code);
-	run_free(&r);
-}
+LESSON_BASICS(user, as_ordinary_user())

@@ -23,6 +23,7 @@ static const char *const six[] = {"user", "mnt", "pid", "net", "uts", "ipc"};
 #define NOBODY 65534
 
 static const char *rootfs(void);
+static const struct lesson *container_lesson(void);
 
 static void setup(void)
 {
@@ -43,41 +44,32 @@ TestSuite(container, .init = setup, .fini = harness_teardown,
 
 /* ---- helpers (candidates for the shared harness) --------------------- */
 
+/* The container as the shared checks run it: in the tests' rootfs, with
+ * the probe that mkrootfs put there, and the default network (a veth as
+ * root). It needs no root: as an ordinary user it runs rootless. */
+static const struct lesson *container_lesson(void)
+{
+	static const char *opts[3] = {"--rootfs"};
+	static struct lesson l = {
+		.program = "container",
+		.new_ns = "user mnt pid net uts ipc",
+		.opts = opts,
+		.probe = "/bin/nslab-probe",
+		.not_executable = "/etc/hostname",
+	};
+
+	opts[1] = rootfs();
+	return &l;
+}
+
+LESSON_BASICS(container, container_lesson())
+
 /* The root file system the tests give the container ($NSLAB_ROOTFS). */
 static const char *rootfs(void)
 {
 	const char *r = getenv("NSLAB_ROOTFS");
 
 	return r && *r ? r : "build/rootfs";
-}
-
-static bool is_six(const char *name)
-{
-	for (size_t i = 0; i < sizeof(six) / sizeof(six[0]); i++)
-		if (strcmp(six[i], name) == 0)
-			return true;
-	return false;
-}
-
-/* All six of ours differ from `theirs`, cgroup and time are shared. */
-static void check_six_differ(const struct nsid theirs[NS_COUNT], const char *seen)
-{
-	for (int i = 0; i < NS_COUNT; i++) {
-		struct nsid mine;
-
-		if (!ns_of(getpid(), ns_names[i], &mine) || theirs[i].ino == 0)
-			continue; /* a namespace type this kernel lacks */
-		if (is_six(ns_names[i]))
-			cr_assert(!ns_same(mine, theirs[i]),
-				  "%s, the command still shares the %s namespace "
-				  "of its parent: clone() needs all six CLONE_NEW* "
-				  "flags", seen, ns_names[i]);
-		else
-			cr_assert(ns_same(mine, theirs[i]),
-				  "%s, the command is in a new %s namespace; the "
-				  "container makes only the six of lesson 07", seen,
-				  ns_names[i]);
-	}
 }
 
 /* The names of the links in a /proc/net/dev text, space-separated. */
@@ -119,20 +111,6 @@ static char *read_text(const char *path)
 static void my_links(char *buf, size_t size)
 {
 	link_names(read_text("/proc/self/net/dev"), buf, size);
-}
-
-/* The kernel frees a network namespace, and the veth in it, in the
- * background after its last process is gone: wait for that. */
-static void wait_for_links(const char *want, double seconds)
-{
-	char now[256];
-
-	for (int i = 0; i < seconds * 100; i++) {
-		my_links(now, sizeof(now));
-		if (strcmp(now, want) == 0)
-			return;
-		usleep(10000);
-	}
 }
 
 /* Run `argv` (NULL-terminated) here, quietly; its exit status. */
@@ -212,7 +190,7 @@ Test(container, six_differ_seen_from_inside)
 	cr_assert_eq(r.code, 0, "container -- nslab-probe exited with %d; %s",
 		     r.code, why(&r));
 	p = probe_parse(r.out, &r);
-	check_six_differ(p.ns, "seen from inside (the probe's /proc/self/ns)");
+	check_new_namespaces(container_lesson(), p.ns, "seen from inside (the probe's /proc/self/ns)");
 	/* The article's view: ls -lai /proc/self/ns inside shows them too. */
 	for (size_t i = 0; i < sizeof(six) / sizeof(six[0]); i++) {
 		snprintf(label, sizeof(label), "%s:[%llu]", six[i],
@@ -220,43 +198,6 @@ Test(container, six_differ_seen_from_inside)
 		cr_assert(strstr(r.out, label), "ls -lai /proc/self/ns inside "
 			  "should show %s", label);
 	}
-	run_free(&r);
-}
-
-Test(container, six_differ_seen_from_outside)
-{
-	struct run_opts o = {.keep_stdin = true};
-	struct nsid theirs[NS_COUNT] = {{0, 0}};
-	char path[64];
-	struct run r;
-	struct probe p;
-	unsigned inside, outside, count;
-	pid_t child;
-
-	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/nslab-probe",
-			   "--hold"), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
-	child = find_descendant(r.pid, "nslab-probe", 2.0);
-	cr_assert_gt(child, 0, "cannot find the command among the container's "
-		     "processes");
-	for (int i = 0; i < NS_COUNT; i++)
-		ns_of(child, ns_names[i], &theirs[i]);
-	check_six_differ(theirs, "seen from outside (/proc/PID/ns)");
-	p = probe_parse(r.out, &r);
-	for (int i = 0; i < NS_COUNT; i++)
-		cr_assert(ns_same(p.ns[i], theirs[i]) || theirs[i].ino == 0,
-			  "the probe inside and /proc/PID/ns/%s outside disagree",
-			  ns_names[i]);
-	/* As root, ids 0-65535 inside are the same ids outside. */
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)child);
-	cr_assert_eq(sscanf(read_text(path), "%u %u %u", &inside, &outside, &count),
-		     3, "the command's user namespace has no uid_map");
-	cr_assert(inside == 0 && outside == 0 && count == 65536,
-		  "as root the uid_map should be \"0 0 65536\", it is \"%u %u %u\"",
-		  inside, outside, count);
-	run_finish(&r);
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
 	run_free(&r);
 }
 
@@ -466,37 +407,6 @@ Test(container, net_none_has_only_lo)
 
 /* ---- statuses and signals ------------------------------------------- */
 
-Test(container, exit_status_passes_through)
-{
-	char code[8];
-	int want = random_between(1, 120);
-	struct run r;
-
-	snprintf(code, sizeof(code), "%d", want);
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/nslab-probe",
-			    "--exit", code));
-	cr_assert_eq(r.code, want, "the command exited with %d, container with %d: "
-		     "PID 1 and the launcher both pass the status on; %s", want,
-		     r.code, why(&r));
-	run_free(&r);
-}
-
-Test(container, death_by_signal_is_128_plus_n)
-{
-	static const int sigs[] = {SIGTERM, SIGUSR1, SIGHUP, SIGUSR2, SIGALRM};
-	int sig = sigs[random_between(0, 4)];
-	char num[8];
-	struct run r;
-
-	snprintf(num, sizeof(num), "%d", sig);
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/nslab-probe",
-			    "--signal", num));
-	cr_assert_eq(r.code, 128 + sig, "signal %d killed the command; container "
-		     "should exit with %d, not %d; %s", sig, 128 + sig, r.code,
-		     why(&r));
-	run_free(&r);
-}
-
 Test(container, signal_to_the_launcher_reaches_the_command)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
@@ -517,28 +427,6 @@ Test(container, signal_to_the_launcher_reaches_the_command)
 		     "the command (status %d), got %d: the launcher forwards it to "
 		     "PID 1, PID 1 to the command; %s", sig, 128 + sig, r.code,
 		     why(&r));
-	run_free(&r);
-}
-
-Test(container, sigkill_mid_run_leaves_nothing)
-{
-	struct run_opts o = {.keep_stdin = true};
-	char before[256], during[256];
-	struct run r;
-
-	my_links(before, sizeof(before));
-	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/nslab-probe",
-			   "--hold"), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
-	my_links(during, sizeof(during));
-	cr_assert_str_neq(during, before, "as root the container should have a veth "
-			  "on this side");
-	kill(r.pid, SIGKILL);
-	wait_for_links(before, 3.0);
-	/* run_finish fails the test if any process, mount or link is left. */
-	run_finish(&r);
-	cr_assert_eq(r.code, 128 + SIGKILL);
 	run_free(&r);
 }
 
@@ -571,7 +459,7 @@ Test(container, rootless_as_an_ordinary_user)
 		     "processes");
 	for (int i = 0; i < NS_COUNT; i++)
 		ns_of(child, ns_names[i], &theirs[i]);
-	check_six_differ(theirs, "rootless, seen from outside");
+	check_new_namespaces(container_lesson(), theirs, "rootless, seen from outside");
 	p = probe_parse(r.out, &r);
 	cr_assert(p.uid == 0 && p.euid == 0, "rootless, the command should be uid 0 "
 		  "inside, it is %u", (unsigned)p.uid);
@@ -653,28 +541,6 @@ Test(container, without_a_command_it_demonstrates)
 	run_free(&r);
 }
 
-Test(container, account_names_the_six_namespaces)
-{
-	char label[64];
-	struct run r, q;
-	struct probe p;
-
-	run_lesson(&r, ARGS("--rootfs", rootfs(), "--", "/bin/nslab-probe"));
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	for (size_t i = 0; i < sizeof(six) / sizeof(six[0]); i++) {
-		snprintf(label, sizeof(label), "%s:[%llu]", six[i],
-			 (unsigned long long)p.ns[ns_index(six[i])].ino);
-		cr_assert(strstr(r.err, label), "without -q, stderr should show the "
-			  "container's namespace %s; %s", label, why(&r));
-	}
-	run_lesson(&q, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/nslab-probe"));
-	cr_assert_eq(q.code, 0);
-	cr_assert_str_empty(q.err, "-q should silence the account; %s", why(&q));
-	run_free(&r);
-	run_free(&q);
-}
-
 Test(container, missing_rootfs_is_a_clear_error)
 {
 	char dir[48];
@@ -745,21 +611,3 @@ Test(container, hostname_over_64_bytes_is_refused)
 	run_free(&r);
 }
 
-Test(container, bad_usage_exits_2)
-{
-	char opt[40];
-	struct run r;
-
-	random_name(opt, sizeof(opt), "--no-such-option-", 24);
-	run_lesson(&r, ARGS(opt, "--", "/bin/nslab-probe"));
-	cr_assert_eq(r.code, 2, "an unknown option should exit 2, got %d", r.code);
-	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
-	run_free(&r);
-	run_lesson(&r, ARGS("--net", "bridge", "--", "/bin/nslab-probe"));
-	cr_assert_eq(r.code, 2, "--net bridge should exit 2, got %d", r.code);
-	run_free(&r);
-	run_lesson(&r, ARGS("--hostname"));
-	cr_assert_eq(r.code, 2, "--hostname without a name should exit 2, got %d",
-		     r.code);
-	run_free(&r);
-}

@@ -43,7 +43,7 @@ const char *const ns_names[NS_COUNT] = {"cgroup", "ipc", "mnt",  "net",
 
 /* ---- small utilities ------------------------------------------------- */
 
-static double now(void)
+double now(void)
 {
 	struct timespec ts;
 
@@ -51,7 +51,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void nap(double seconds)
+void nap(double seconds)
 {
 	struct timespec ts = {(time_t)seconds,
 			      (long)((seconds - (time_t)seconds) * 1e9)};
@@ -762,12 +762,14 @@ static long trace_lesson(struct run *r, long kill_at, long *nr, long *first_clon
 	return entries;
 }
 
-void check_kill_points(const char *const args[], int points)
+void check_kill_points(const char *const args[], const struct run_opts *how,
+		       int points)
 {
-	struct run_opts o = {.traced = true};
+	struct run_opts o = how ? *how : (struct run_opts){0};
 	long total, clone_at = 0, tried = 0, nr = -1;
 	struct run r;
 
+	o.traced = true;
 	/* A full run first: how many system calls does the lesson make, and
 	 * where does it create its child? */
 	run_start(&r, args, &o);

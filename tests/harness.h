@@ -94,7 +94,8 @@ void run_lesson_as(struct run *r, const char *const args[], uid_t uid, gid_t gid
  * clone, after the mounts, after the veth, while the command runs...).
  * Every time, nothing may outlive it: no process, no change to the host.
  * The command should end by itself (say, the probe). */
-void check_kill_points(const char *const args[], int points);
+void check_kill_points(const char *const args[], const struct run_opts *o,
+		       int points);
 
 /* The first descendant of `root` whose /proc/PID/comm is `comm`, waiting
  * up to `timeout` seconds for it to appear; 0 if none. */
@@ -115,6 +116,10 @@ int ns_index(const char *name);
 
 /* A lowercase random name: prefix + hex, of total length len (< size). */
 void random_name(char *buf, size_t size, const char *prefix, size_t len);
+/* Monotonic time in seconds, and a sleep that resumes after signals. */
+double now(void);
+void nap(double seconds);
+
 /* A random integer in [lo, hi]. */
 int random_between(int lo, int hi);
 
@@ -144,5 +149,61 @@ void assert_host_state(const char *before, const char *when);
 const char *why(const struct run *r);
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* ---- what every lesson program does alike ------------------------------
+ *
+ * DESIGN.md gives every lesson one interface: NAME [OPTIONS] [--] COMMAND,
+ * COMMAND's exit status (128+N for signal N), 127 for a missing command,
+ * 2 and the usage for bad usage, an account on stderr that -q silences,
+ * a one-line error naming sudo without privilege, and nothing left behind
+ * wherever it is killed. A suite describes its lesson once and gets those
+ * checks from LESSON_BASICS. */
+struct lesson {
+	const char *program;         /* its name in messages: "uts" */
+	const char *new_ns;          /* the namespaces it makes: "uts", "pid mnt" */
+	const char *const *opts;     /* options before "--" (no -q), or NULL */
+	const char *probe;           /* the probe as the command sees it (NULL: probe_bin()) */
+	struct run_opts run;         /* how it is started (say, as an ordinary user) */
+	bool needs_root;             /* without privilege it must say to use sudo */
+	const char *not_executable;  /* a file the command sees, mode 0644 (NULL: made here) */
+};
+
+/* argv for the lesson: its opts, -q if quiet, "--", then cmd. The array
+ * is the caller's (64 entries). */
+const char *const *lesson_args(const char **argv, const struct lesson *l, bool quiet,
+			       const char *const cmd[]);
+/* The probe's path as the lesson's command sees it. */
+const char *lesson_probe(const struct lesson *l);
+/* Fails unless exactly the namespaces in l->new_ns differ from the test's
+ * own (the namespaces the lesson started in), by st_dev and st_ino. */
+void check_new_namespaces(const struct lesson *l, const struct nsid theirs[NS_COUNT],
+			  const char *seen);
+/* `ns:[inode]`, as the kernel names a namespace in /proc/PID/ns links. */
+const char *ns_label(const char *name, struct nsid id);
+
+void basic_new_namespaces_inside(const struct lesson *l);
+void basic_new_namespaces_outside(const struct lesson *l);
+void basic_exit_status(const struct lesson *l);
+void basic_death_by_signal(const struct lesson *l);
+void basic_missing_command(const struct lesson *l);
+void basic_command_not_executable(const struct lesson *l);
+void basic_bad_usage(const struct lesson *l);
+void basic_account(const struct lesson *l);
+void basic_without_root(const struct lesson *l);
+void basic_sigkill_mid_run(const struct lesson *l);
+void basic_kill_points(const struct lesson *l);
+
+#define LESSON_BASICS(suite, L)                                                  \
+	Test(suite, new_namespaces_seen_from_inside) { basic_new_namespaces_inside(L); } \
+	Test(suite, new_namespaces_seen_from_outside) { basic_new_namespaces_outside(L); } \
+	Test(suite, exit_status_passes_through) { basic_exit_status(L); }         \
+	Test(suite, death_by_signal_is_128_plus_n) { basic_death_by_signal(L); }  \
+	Test(suite, missing_command_exits_127) { basic_missing_command(L); }      \
+	Test(suite, command_not_executable_exits_126) { basic_command_not_executable(L); } \
+	Test(suite, unknown_option_exits_2) { basic_bad_usage(L); }               \
+	Test(suite, account_names_the_namespaces) { basic_account(L); }           \
+	Test(suite, without_root_says_how) { basic_without_root(L); }             \
+	Test(suite, sigkill_mid_run_leaves_nothing) { basic_sigkill_mid_run(L); } \
+	Test(suite, killed_at_any_step_leaves_nothing, .timeout = 150) { basic_kill_points(L); }
 
 #endif

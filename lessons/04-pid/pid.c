@@ -391,6 +391,7 @@ int main(int argc, char *argv[])
 	say("parent pid %d in %s, pid_for_children %s", (int)getpid(),
 	    ns_label("self", "pid", label, sizeof(label)),
 	    ns_label("self", "pid_for_children", label2, sizeof(label2)));
+	say("parent mount namespace %s", ns_label("self", "mnt", label, sizeof(label)));
 
 	/*
 	 * TODO(5): Start child_main(&args) as PID 1 of a new PID namespace:

@@ -288,10 +288,15 @@ static int nl_talk(struct nl_req *r)
 	return e->error ? -1 : 0;
 }
 
-/* ip link add NAME type veth peer name PEER */
-static int link_add_veth(const char *name, const char *peer)
+/* ip link add NAME type veth peer name PEER netns PID
+ *
+ * The peer is born in the child's network namespace: at no moment are
+ * both ends here, so a launcher killed at any point leaves no pair behind
+ * (the end here dies with its peer when the child's namespace goes). */
+static int link_add_veth(const char *name, const char *peer, pid_t netns_of)
 {
 	struct rtattr *info, *data, *end;
+	uint32_t pid = netns_of;
 	struct nl_req r;
 
 	nl_start(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
@@ -304,6 +309,7 @@ static int link_add_veth(const char *name, const char *peer)
 	 * its attributes, inside VETH_INFO_PEER. */
 	end = nl_add(&r, VETH_INFO_PEER, NULL, sizeof(struct ifinfomsg));
 	nl_add(&r, IFLA_IFNAME, peer, strlen(peer) + 1);
+	nl_add(&r, IFLA_NET_NS_PID, &pid, sizeof(pid));
 	nl_end(&r, end);
 	nl_end(&r, data);
 	nl_end(&r, info);
@@ -419,28 +425,27 @@ static void write_id_maps(pid_t pid, enum id_mode mode)
 	    gid_map);
 }
 
-/* Make a veth pair here, move one end into the network namespace of the
- * child `pid` as eth0, and give this end its address. */
+/* Make a veth pair with one end here and the other, eth0, in the network
+ * namespace of the child `pid`, and give this end its address. */
 static void setup_veth(pid_t pid, const struct child_args *a)
 {
-	char peer[IF_NAMESIZE], here[INET_ADDRSTRLEN], there[INET_ADDRSTRLEN];
+	char here[INET_ADDRSTRLEN], there[INET_ADDRSTRLEN];
 
 	/* Names live in the network namespace's table of links: this
 	 * launcher's pid keeps them unique, in 15 characters. */
 	snprintf(veth_host, sizeof(veth_host), "nslab%d", (int)getpid());
-	snprintf(peer, sizeof(peer), "nslab%dc", (int)getpid());
 	/*
-	 * TODO(2): Four rtnetlink requests, each failing with err(3): create the
-	 *          pair (link_add_veth(veth_host, peer)); move the peer into the
-	 *          child's network namespace, renamed INSIDE_IF (link_set(peer,
-	 *          false, pid, INSIDE_IF)); give this end the parent's address
-	 *          (addr_add(veth_host, a->gw, a->prefix)); bring it up
-	 *          (link_set(veth_host, true, 0, NULL)). See veth(4), rtnetlink(7).
-	 *          Once veth_host is set, an exit deletes the pair (remove_veth).
+	 * TODO(2): Three rtnetlink requests, each failing with err(3): create the
+	 *          pair with its peer, INSIDE_IF, straight in the child's network
+	 *          namespace (link_add_veth(veth_host, INSIDE_IF, pid)); give this
+	 *          end the parent's address (addr_add(veth_host, a->gw,
+	 *          a->prefix)); bring it up (link_set(veth_host, true, 0, NULL)).
+	 *          See veth(4), rtnetlink(7). Once veth_host is set, an exit
+	 *          deletes the pair (remove_veth).
 	 */
-	(void)pid; (void)a; (void)peer; (void)link_add_veth; (void)link_set; (void)addr_add;
+	(void)pid; (void)a; (void)link_add_veth; (void)link_set; (void)addr_add;
 	veth_host[0] = '\0';
-	todo(2, "create the veth pair and move one end into the child");
+	todo(2, "create the veth pair with one end in the child");
 	inet_ntop(AF_INET, &a->gw, here, sizeof(here));
 	inet_ntop(AF_INET, &a->addr, there, sizeof(there));
 	say("veth %s %s/%d here, " INSIDE_IF " %s/%d inside", veth_host, here,
