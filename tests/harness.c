@@ -775,7 +775,9 @@ void check_kill_points(const char *const args[], const struct run_opts *how,
 	run_start(&r, args, &o);
 	total = trace_lesson(&r, 0, &nr, &clone_at);
 	run_finish(&r);
-	cr_assert_eq(r.code, 0, "the lesson failed when run under ptrace; %s", why(&r));
+	cr_assert_eq(r.code, 0, "this test stops your program at each of its system "
+		     "calls to kill it there, but the program failed even without "
+		     "being killed (exit status %d); %s", r.code, why(&r));
 	run_free(&r);
 	cr_assert_gt(total, 0, "could not trace the lesson's system calls");
 	cr_assert_gt(clone_at, 0, "the lesson never called clone()");
