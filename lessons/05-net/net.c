@@ -51,6 +51,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <ifaddrs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -633,6 +634,41 @@ static void check_pair(const char *a, const char *b, struct in_addr host,
 		     host_prefix);
 }
 
+/* Refuse a subnet the parent's network namespace already uses: giving
+ * the parent's end an address there would take over the host's own
+ * routes (its gateway, say) while the lesson runs. Two subnets overlap
+ * when they agree on the bits of the shorter prefix. */
+static void check_subnet_free(struct in_addr addr, int prefix, const char *what)
+{
+	struct ifaddrs *ifs, *i;
+	uint32_t ours = ntohl(addr.s_addr);
+
+	if (getifaddrs(&ifs) == -1)
+		err(EXIT_FAILURE, "getifaddrs");
+	for (i = ifs; i; i = i->ifa_next) {
+		uint32_t theirs, mask;
+		int p;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+		    !i->ifa_netmask)
+			continue;
+		theirs = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+		mask = ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr);
+		p = __builtin_popcount(mask);
+		if (p > prefix)
+			p = prefix;
+		mask = p ? ~0U << (32 - p) : 0;
+		if ((ours & mask) == (theirs & mask))
+			errx(EXIT_FAILURE, "%s: that subnet overlaps %s's network "
+			     "(%s/%d); choose a subnet this host does not use",
+			     what, i->ifa_name,
+			     inet_ntoa(((struct sockaddr_in *)i->ifa_addr)->sin_addr),
+			     __builtin_popcount(ntohl(((struct sockaddr_in *)
+						      i->ifa_netmask)->sin_addr.s_addr)));
+	}
+	freeifaddrs(ifs);
+}
+
 /* NAME must leave room for the pid and "a"/"b" in 15 characters, and be
  * a name the kernel takes (no "/", ":", spaces; we ask for less). */
 static void check_name(const char *name)
@@ -762,6 +798,7 @@ int main(int argc, char *argv[])
 		args.host_addr.s_addr = htonl(net + 1);
 		args.inside_addr.s_addr = htonl(net + 2);
 	}
+	check_subnet_free(args.host_addr, args.prefix, opt_a ? opt_a : "the default subnet");
 	/* Link names are per namespace, but ours start here, next to the
 	 * host's: the pid keeps two runs apart. */
 	snprintf(args.host_if, sizeof(args.host_if), "%s%da", name, (int)launcher);

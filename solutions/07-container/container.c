@@ -62,6 +62,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <ifaddrs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -903,6 +904,41 @@ static bool parse_ip(const char *text, struct child_args *a)
 	return true;
 }
 
+/* Refuse a subnet the parent's network namespace already uses: giving
+ * the parent's end an address there would take over the host's own
+ * routes (its gateway, say) while the lesson runs. Two subnets overlap
+ * when they agree on the bits of the shorter prefix. */
+static void check_subnet_free(struct in_addr addr, int prefix, const char *what)
+{
+	struct ifaddrs *ifs, *i;
+	uint32_t ours = ntohl(addr.s_addr);
+
+	if (getifaddrs(&ifs) == -1)
+		err(EXIT_FAILURE, "getifaddrs");
+	for (i = ifs; i; i = i->ifa_next) {
+		uint32_t theirs, mask;
+		int p;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+		    !i->ifa_netmask)
+			continue;
+		theirs = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+		mask = ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr);
+		p = __builtin_popcount(mask);
+		if (p > prefix)
+			p = prefix;
+		mask = p ? ~0U << (32 - p) : 0;
+		if ((ours & mask) == (theirs & mask))
+			errx(EXIT_FAILURE, "%s: that subnet overlaps %s's network "
+			     "(%s/%d); choose a subnet this host does not use",
+			     what, i->ifa_name,
+			     inet_ntoa(((struct sockaddr_in *)i->ifa_addr)->sin_addr),
+			     __builtin_popcount(ntohl(((struct sockaddr_in *)
+						      i->ifa_netmask)->sin_addr.s_addr)));
+	}
+	freeifaddrs(ifs);
+}
+
 /* The default rootfs: BUILD/rootfs for BUILD/solutions/07-container/
  * container, where make rootfs puts it. */
 static const char *default_rootfs(void)
@@ -1009,6 +1045,8 @@ int main(int argc, char *argv[])
 	if (!parse_ip(ip ? ip : DEFAULT_IP, &args))
 		errx(EXIT_USAGE, "--ip %s: not an IPv4 address/prefix with "
 		     "prefix 1-30 and a host address, e.g. " DEFAULT_IP, ip);
+	if (args.veth)
+		check_subnet_free(args.addr, args.prefix, ip ? ip : DEFAULT_IP);
 	if (!args.hostname) {
 		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 			err(EXIT_FAILURE, "getrandom");
@@ -1027,6 +1065,17 @@ int main(int argc, char *argv[])
 		     "or give one with --rootfs DIR", rootfs, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		errx(EXIT_FAILURE, "rootfs %s: not a directory", rootfs);
+	/* The mount points the child needs must be there: a directory
+	 * without them is not a root file system. */
+	for (const char *const *d = (const char *const[]){"proc", "sys", "dev", NULL};
+	     *d; d++) {
+		char path[PATH_MAX + 8];
+
+		snprintf(path, sizeof(path), "%s/%s", rootfs_path, *d);
+		if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode))
+			errx(EXIT_FAILURE, "rootfs %s: no /%s directory, so it is not a "
+			     "root file system; build one with make rootfs", rootfs, *d);
+	}
 	args.rootfs = rootfs_path;
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
 
@@ -1087,6 +1136,9 @@ int main(int argc, char *argv[])
 	if (args.veth)
 		setup_veth(pid, &args);
 	say("rootfs %s, hostname \"%s\"", args.rootfs, args.hostname);
+	if (!args.veth)
+		say("network: none, only lo inside%s", geteuid() != 0 ?
+		    " (rootless: a veth needs root in the host's network namespace)" : "");
 
 	/* Release the child. Keep the write end open: its closing at our
 	 * death is how a child still waiting learns of it. */
