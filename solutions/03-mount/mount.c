@@ -77,7 +77,7 @@ static void usage(FILE *out, const char *prog)
 		"private first, so nothing mounted there appears outside; then a\n"
 		"fresh tmpfs covers each DIR, and each SRC is bind-mounted on DST.\n"
 		"Without COMMAND: a shell when stdin is a terminal, otherwise a\n"
-		"short demonstration.\n"
+		"short demonstration; with neither -t nor -b, a tmpfs on /mnt.\n"
 		"\n"
 		"  -t DIR      mount an empty tmpfs on DIR, an existing directory\n"
 		"  -b SRC:DST  bind-mount SRC on DST; both must exist, and both be\n"
@@ -421,7 +421,9 @@ int main(int argc, char *argv[])
 			       "$(wc -l < /proc/self/mountinfo) mounts, the "
 			       "last ones:\"; "
 			       "findmnt -l -o TARGET,FSTYPE,PROPAGATION | head -n 1; "
-			       "findmnt -l -n -o TARGET,FSTYPE,PROPAGATION | tail -n 3",
+			       "findmnt -l -n -o TARGET,FSTYPE,PROPAGATION | tail -n 3; "
+			       "echo hello > /mnt/hello && "
+			       "echo \"inside, /mnt holds: $(ls /mnt)\"",
 			       NULL};
 	struct child_args args = {.ntmpfs = 0};
 	char label[64];
@@ -460,6 +462,12 @@ int main(int argc, char *argv[])
 		}
 	}
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
+	/* Without a command and without mounts asked for, a tmpfs on /mnt,
+	 * so that the shell or the demonstration has something to show. */
+	if (optind == argc && args.ntmpfs == 0 && args.nbinds == 0) {
+		check_path("-t", "/mnt", true, &mode);
+		args.tmpfs[args.ntmpfs++] = "/mnt";
+	}
 
 	/* Line-buffer stdout: the child gets a copy of this process's
 	 * memory, and a full buffer would be printed twice or lost. */
