@@ -57,33 +57,21 @@ Test(uts, names_are_the_ones_asked)
 	run_free(&r);
 }
 
-Test(uts, hostname_over_64_bytes_is_refused)
+Test(uts, bad_input_gets_a_clear_error)
 {
-	char host[HOST_NAME_MAX + 8];
-	struct utsname before, after;
-	struct run r;
+	char host[HOST_NAME_MAX + 8], domain[HOST_NAME_MAX + 8];
 
 	random_name(host, sizeof(host), "long-", HOST_NAME_MAX + 1 + random_between(0, 5));
-	uname(&before);
-	run_lesson(&r, ARGS("-q", "-n", host, "--", probe_bin()));
-	uname(&after);
-	cr_assert(r.code != 0 && r.code < 126, "a %zu-byte hostname should be a clear "
-		  "error, got status %d", strlen(host), r.code);
-	cr_assert(strstr(r.err, "64"), "the error should give the limit, 64 bytes; %s",
-		  why(&r));
-	cr_assert(!strstr(r.out, "nslab-probe"), "the command ran anyway");
-	cr_assert_str_eq(after.nodename, before.nodename);
-	run_free(&r);
-}
+	random_name(domain, sizeof(domain), "nis-", HOST_NAME_MAX + 1);
+	const struct bad_input rows[] = {
+		BAD(2, "Usage", "-n"),
+		BAD(2, "Usage", "-d"),
+		BAD(2, "at most 64", "-n", host, "--", probe_bin()),
+		BAD(2, "at most 64", "-d", domain, "--", probe_bin()),
+		BAD(2, "Usage", "-n", "box", "-x", "--", probe_bin()),
+	};
 
-Test(uts, option_without_argument_exits_2)
-{
-	struct run r;
-
-	run_lesson(&r, ARGS("-n"));
-	cr_assert_eq(r.code, 2, "-n without a hostname should exit 2, got %d", r.code);
-	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
-	run_free(&r);
+	check_bad_inputs(&uts, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 Test(uts, rootless_run_as_an_ordinary_user)

@@ -476,3 +476,22 @@ Test(net, account_shows_lo_down_at_first)
 	run_free(&r);
 }
 
+Test(net, subnet_the_host_uses_is_refused)
+{
+	char used[64], a[32], b[32];
+	int x = random_between(16, 250), y = random_between(0, 255);
+	const struct lesson net_l = {.program = "net"};
+
+	/* In the test's network namespace (private), an address on lo
+	 * stands for the network a real host is on. */
+	snprintf(used, sizeof(used), "ip addr add 10.%d.%d.1/24 dev lo", x, y);
+	cr_assert_eq(system(used), 0, "cannot configure an address in the test's namespace");
+	harness_rebase();
+	snprintf(a, sizeof(a), "10.%d.%d.%d/30", x, y, 4 * random_between(2, 60) + 1);
+	snprintf(b, sizeof(b), "10.%d.%d.%d/30", x, y, atoi(strrchr(a, '.') + 1) + 1);
+	const struct bad_input rows[] = {
+		BAD(1, "overlaps", "-q", "-a", a, "-b", b, "--", probe_bin()),
+	};
+
+	check_bad_inputs(&net_l, rows, 1);
+}

@@ -298,3 +298,24 @@ void basic_kill_points(const struct lesson *l)
 
 	check_kill_points(lesson_args(argv, l, true, ARGS(lesson_probe(l))), &l->run, 24);
 }
+
+void check_bad_inputs(const struct lesson *l, const struct bad_input *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char shown[256] = "";
+		struct run r;
+
+		for (const char *const *a = rows[i].args; *a; a++)
+			snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown),
+				 " '%s'", *a);
+		run_start(&r, rows[i].args, &l->run);
+		run_finish(&r);
+		cr_assert_eq(r.code, rows[i].code, "%s%s should exit with %d, not %d; %s",
+			     l->program, shown, rows[i].code, r.code, why(&r));
+		cr_assert(strstr(r.err, rows[i].says), "%s%s: the error should say "
+			  "\"%s\"; %s", l->program, shown, rows[i].says, why(&r));
+		cr_assert(!strstr(r.out, "nslab-probe report"), "%s%s: the command "
+			  "ran anyway", l->program, shown);
+		run_free(&r);
+	}
+}

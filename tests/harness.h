@@ -193,6 +193,17 @@ void basic_without_root(const struct lesson *l);
 void basic_sigkill_mid_run(const struct lesson *l);
 void basic_kill_points(const struct lesson *l);
 
+/* Bad input, table-driven: each row's whole argument list, the exit
+ * status it must give, and words its error must contain. None may crash,
+ * hang, run the command, or leave anything behind. */
+struct bad_input {
+	const char *const *args;
+	int code;
+	const char *says;
+};
+#define BAD(code, says, ...) {(const char *const[]){__VA_ARGS__, NULL}, code, says}
+void check_bad_inputs(const struct lesson *l, const struct bad_input *rows, size_t n);
+
 #define LESSON_BASICS(suite, L)                                                  \
 	Test(suite, new_namespaces_seen_from_inside) { basic_new_namespaces_inside(L); } \
 	Test(suite, new_namespaces_seen_from_outside) { basic_new_namespaces_outside(L); } \
