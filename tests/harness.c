@@ -73,8 +73,13 @@ static char *slurp(const char *path)
 	buf = malloc(size);
 	while (buf && (n = read(fd, buf + len, size - len - 1)) > 0) {
 		len += n;
-		if (size - len < 2)
-			buf = realloc(buf, size *= 2);
+		if (size - len < 2) {
+			char *bigger = realloc(buf, size *= 2);
+
+			if (!bigger)
+				free(buf);
+			buf = bigger;
+		}
 	}
 	close(fd);
 	if (buf)

@@ -221,6 +221,7 @@ static void create_sysv_objects(struct demo_ids *ids, const char *text)
 	// STUB: (void)text;
 	// STUB: todo({n}, "msgget(), shmget() and semget() in the demonstration");
 	// tag::sysv[]
+	// tag::sysv_msg[]
 	struct {
 		long mtype;
 		char mtext[DEMO_TEXT_MAX];
@@ -235,7 +236,9 @@ static void create_sysv_objects(struct demo_ids *ids, const char *text)
 	snprintf(msg.mtext, sizeof(msg.mtext), "%s", text);
 	if (msgsnd(ids->msq, &msg, len, 0) == -1)
 		err(EXIT_FAILURE, "msgsnd(%d)", ids->msq);
+	// end::sysv_msg[]
 
+	// tag::sysv_shm_sem[]
 	ids->shm = shmget(DEMO_KEY, DEMO_SHM_SIZE, IPC_CREAT | IPC_EXCL | 0600);
 	if (ids->shm == -1)
 		err(EXIT_FAILURE, "shmget(0x%08x)", (unsigned)DEMO_KEY);
@@ -251,6 +254,7 @@ static void create_sysv_objects(struct demo_ids *ids, const char *text)
 		err(EXIT_FAILURE, "semget(0x%08x)", (unsigned)DEMO_KEY);
 	if (semop(ids->sem, &up, 1) == -1)
 		err(EXIT_FAILURE, "semop(%d, +1)", ids->sem);
+	// end::sysv_shm_sem[]
 	// end::sysv[]
 	// END SOLUTION
 }

@@ -74,8 +74,8 @@
 #define DEFAULT_IP "10.7.0.2/24"
 /* --remap: root inside becomes this unprivileged host uid/gid, and the
  * 65536 ids after it are the container's (like Docker's userns-remap). */
-#define REMAP_BASE 100000
-#define ID_COUNT 65536
+#define REMAP_BASE 100000u
+#define ID_COUNT 65536u
 /* The container's end of the veth, once it is inside. */
 #define INSIDE_IF "eth0"
 /* The six namespaces a container gets, as /proc/PID/ns names them. */
@@ -137,8 +137,8 @@ static void usage(FILE *out, const char *prog)
 		"                    or the second when ADDR is the first\n"
 		"  --rootless        map only root inside, to the caller (the default\n"
 		"                    when not run as root)\n"
-		"  --remap           as root: map root inside to host uid/gid %d\n"
-		"                    instead of 0 (default: ids 0-%d map to themselves)\n"
+		"  --remap           as root: map root inside to host uid/gid %u\n"
+		"                    instead of 0 (default: ids 0-%u map to themselves)\n"
 		"  -q                do not print the account of what happens on stderr\n"
 		"  -h                show this help\n"
 		"\n"
