@@ -16,8 +16,8 @@
  * Sample session (as root; the numbers will differ):
  *   $ sudo ./container --hostname box -- sh -c 'hostname; ps -o pid,comm'
  *   container: launcher pid 4242; the container's PID 1 is pid 4243 here
- *   container:   user:[4026532318]        (the host's is user:[4026531837])
- *   container:   mnt:[4026532319]         (the host's is mnt:[4026531841])
+ *   container:   user:[4026532318]        (the launcher's is user:[4026531837])
+ *   container:   mnt:[4026532319]         (the launcher's is mnt:[4026531841])
  *   ...                                    (pid, net, uts and ipc alike)
  *   container: uid_map "0 0 65536", gid_map "0 0 65536" (inside, outside, count)
  *   container: veth nslab4242 10.7.0.1/24 here, eth0 10.7.0.2/24 inside
@@ -1127,7 +1127,7 @@ int main(int argc, char *argv[])
 	say("launcher pid %d; the container's PID 1 is pid %d here", (int)getpid(),
 	    (int)pid);
 	for (int i = 0; i < NS_KINDS; i++)
-		say("  %-24s (the host's is %s)",
+		say("  %-24s (the launcher's is %s)",
 		    ns_label(pid, ns_kinds[i], label, sizeof(label)),
 		    ns_label(getpid(), ns_kinds[i], host_label, sizeof(host_label)));
 
