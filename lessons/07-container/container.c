@@ -672,6 +672,7 @@ static void forwarded_set(sigset_t *set)
  * our page tables, which is a good part of a container's start time. The
  * exec's own error comes back as its return value: 127 when the command
  * is not there, 126 when it cannot be run, as a shell says. */
+// tag::spawn[]
 static pid_t spawn_command(char **argv, const sigset_t *forwarded_sigs)
 {
 	const char *term = getenv("TERM");
@@ -705,6 +706,7 @@ static pid_t spawn_command(char **argv, const sigset_t *forwarded_sigs)
 	posix_spawnattr_destroy(&attr);
 	return pid;
 }
+// end::spawn[]
 
 /* This process is PID 1 of the new PID namespace: the kernel re-parents
  * every orphan in it to us, and when we exit it kills all the others.
