@@ -74,27 +74,3 @@ Test(uts, bad_input_gets_a_clear_error)
 	check_bad_inputs(&uts, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
-Test(uts, rootless_run_as_an_ordinary_user)
-{
-	struct run_opts o = {.rootless = true};
-	char host[16];
-	struct run r;
-	struct probe p;
-
-	if (geteuid() != 0)
-		cr_skip_test("needs root to choose an ordinary user to run as");
-	o.uid = o.gid = test_uid();
-	random_name(host, sizeof(host), "box-", 12);
-	run_start(&r, ARGS("-q", "-n", host, "--", probe_bin()), &o);
-	run_finish(&r);
-	cr_assert_eq(r.code, 0, "rootless (as uid %u in a user namespace of its own, "
-		     "as make lesson01 runs it) uts exited with %d; %s",
-		     (unsigned)o.uid, r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	cr_assert_str_eq(p.hostname, host, "rootless, the hostname inside is \"%s\", "
-			 "asked \"%s\"", p.hostname, host);
-	cr_assert(!ns_same(p.ns[ns_index("uts")], my_ns("uts")),
-		  "rootless, the command still shares the test's UTS namespace");
-	run_free(&r);
-}
-

@@ -38,6 +38,7 @@ static const struct lesson net_lesson = {
 	.program = "net",
 	.new_ns = "net",
 	.needs_root = true,
+	.run = {.rootless_net = true}, /* rootless, the parent's end is private */
 };
 
 LESSON_BASICS(net, &net_lesson)

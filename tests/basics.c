@@ -299,6 +299,35 @@ void basic_kill_points(const struct lesson *l)
 	check_kill_points(lesson_args(argv, l, true, ARGS(lesson_probe(l))), &l->run, 24);
 }
 
+/* As `make lessonNN` runs a lesson for an ordinary user (tools/run-lesson):
+ * lessons that need root inside a user namespace of their own where that
+ * user is root (with a network namespace too for the ones that need it,
+ * run.rootless_net), the others as they are. */
+void basic_rootless(const struct lesson *l)
+{
+	struct lesson user = *l;
+	struct run r;
+	struct probe p;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to choose an ordinary user to run as");
+	if (!user.run.uid)
+		user.run.uid = user.run.gid = test_uid();
+	user.run.rootless = l->needs_root;
+	run_cmd(&r, &user, true, ARGS(lesson_probe(l)));
+	cr_assert_eq(r.code, 0, "as an ordinary user (uid %u)%s, %s exited with %d; "
+		     "%s", (unsigned)user.run.uid, l->needs_root ? ", in a user "
+		     "namespace of its own as make runs it" : "", l->program, r.code,
+		     why(&r));
+	p = probe_parse(r.out, &r);
+	for (int i = 0; i < NS_COUNT; i++)
+		if (listed(l->new_ns, ns_names[i]))
+			cr_assert(!ns_same(p.ns[i], my_ns(ns_names[i])), "run by an "
+				  "ordinary user, the command still shares the test's %s "
+				  "namespace", ns_names[i]);
+	run_free(&r);
+}
+
 void check_bad_inputs(const struct lesson *l, const struct bad_input *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

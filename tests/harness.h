@@ -192,6 +192,7 @@ void basic_account(const struct lesson *l);
 void basic_without_root(const struct lesson *l);
 void basic_sigkill_mid_run(const struct lesson *l);
 void basic_kill_points(const struct lesson *l);
+void basic_rootless(const struct lesson *l);
 
 /* Bad input, table-driven: each row's whole argument list, the exit
  * status it must give, and words its error must contain. None may crash,
@@ -215,6 +216,7 @@ void check_bad_inputs(const struct lesson *l, const struct bad_input *rows, size
 	Test(suite, account_names_the_namespaces) { basic_account(L); }           \
 	Test(suite, without_root_says_how) { basic_without_root(L); }             \
 	Test(suite, sigkill_mid_run_leaves_nothing) { basic_sigkill_mid_run(L); } \
-	Test(suite, killed_at_any_step_leaves_nothing, .timeout = 150) { basic_kill_points(L); }
+	Test(suite, killed_at_any_step_leaves_nothing, .timeout = 150) { basic_kill_points(L); } \
+	Test(suite, runs_for_an_ordinary_user_as_make_does) { basic_rootless(L); }
 
 #endif
