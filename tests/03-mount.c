@@ -387,7 +387,7 @@ Test(mount, sigkill_mid_run_leaves_the_mount_table_as_it_was)
 	make_in_scratch(dst, sizeof(dst), "dst-", false);
 	path_printf(spec, sizeof(spec), "%s:%s", src, dst);
 	before = mountinfo_of(0);
-	state = host_state();
+	state = host_state(harness_isolated());
 	start_holding(&r, ARGS("-q", "-t", dir, "-b", spec, "--", probe_bin(), "--hold"));
 	/* run_kill also fails the test if any process or change survives. */
 	run_kill(&r, SIGKILL);
@@ -477,12 +477,12 @@ Test(mount, bad_bind_spec_is_an_error)
 
 Test(mount, option_without_argument_exits_2)
 {
-	struct run r;
+	const struct bad_input rows[] = {
+		BAD(2, "Usage", "-t"),
+		BAD(2, "Usage", "-q", "-t"),
+	};
 
-	run_lesson(&r, ARGS("-t"));
-	cr_assert_eq(r.code, 2, "-t without a directory should exit 2, got %d", r.code);
-	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
-	run_free(&r);
+	check_bad_inputs(&mount_lesson, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 Test(mount, account_shows_the_propagation_it_changed)

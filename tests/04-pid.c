@@ -276,7 +276,7 @@ Test(pid, fresh_proc_is_private_nosuid_nodev_noexec)
 Test(pid, host_proc_and_mounts_unchanged_while_running)
 {
 	struct run_opts o = {.keep_stdin = true};
-	char *before = host_state(), self[32], want[32];
+	char *before = host_state(harness_isolated()), self[32], want[32];
 	struct nsid theirs;
 	struct run r;
 	pid_t child;

@@ -541,20 +541,6 @@ Test(container, without_a_command_it_demonstrates)
 	run_free(&r);
 }
 
-Test(container, command_missing_from_the_rootfs_exits_127)
-{
-	char cmd[40];
-	struct run r;
-
-	random_name(cmd, sizeof(cmd), "/bin/no-such-cmd-", 30);
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--", cmd));
-	cr_assert_eq(r.code, 127, "a command the rootfs lacks should give 127, got "
-		     "%d; %s", r.code, why(&r));
-	cr_assert(strstr(r.err, cmd), "the error should name the command; %s",
-		  why(&r));
-	run_free(&r);
-}
-
 /* The host's own subnet: in the test's network namespace (private), an
  * address on lo stands for the network a real host is on. */
 static const char *host_subnet_address(void)

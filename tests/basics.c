@@ -56,6 +56,22 @@ static bool listed(const char *list, const char *name)
 	return false;
 }
 
+/* The flag that makes a namespace of this type. */
+static const char *clone_flag(const char *name)
+{
+	static const char *const flags[][2] = {
+		{"cgroup", "CLONE_NEWCGROUP"}, {"ipc", "CLONE_NEWIPC"},
+		{"mnt", "CLONE_NEWNS"},        {"net", "CLONE_NEWNET"},
+		{"pid", "CLONE_NEWPID"},       {"time", "CLONE_NEWTIME"},
+		{"user", "CLONE_NEWUSER"},     {"uts", "CLONE_NEWUTS"},
+	};
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (strcmp(flags[i][0], name) == 0)
+			return flags[i][1];
+	return "its CLONE_NEW* flag";
+}
+
 void check_new_namespaces(const struct lesson *l, const struct nsid theirs[NS_COUNT],
 			  const char *seen)
 {
@@ -67,9 +83,8 @@ void check_new_namespaces(const struct lesson *l, const struct nsid theirs[NS_CO
 		if (listed(l->new_ns, ns_names[i]))
 			cr_assert(!ns_same(mine, theirs[i]),
 				  "%s, the command is still in the parent's %s namespace "
-				  "(%s): clone() needs CLONE_NEW%s", seen, ns_names[i],
-				  ns_label(ns_names[i], mine),
-				  strcmp(ns_names[i], "mnt") == 0 ? "NS" : ns_names[i]);
+				  "(%s): the child must be made with %s", seen, ns_names[i],
+				  ns_label(ns_names[i], mine), clone_flag(ns_names[i]));
 		else
 			cr_assert(ns_same(mine, theirs[i]),
 				  "%s, the command is in a new %s namespace; %s must create "
@@ -296,7 +311,8 @@ void basic_kill_points(const struct lesson *l)
 {
 	const char *argv[MAX_ARGS];
 
-	check_kill_points(lesson_args(argv, l, true, ARGS(lesson_probe(l))), &l->run, 24);
+	check_kill_points(lesson_args(argv, l, true, ARGS(lesson_probe(l), "--hold")),
+			  &l->run, 24);
 }
 
 /* As `make lessonNN` runs a lesson for an ordinary user (tools/run-lesson):

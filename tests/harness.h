@@ -138,8 +138,9 @@ void harness_rebase(void);
 void require_unshare(int flags, const char *what);
 
 /* The host state a lesson could damage: hostname, domain name, mount
- * table, network links and routes, SysV IPC objects. Caller frees. */
-char *host_state(void);
+ * table, network links (with `network`, routes and IPv6 addresses too),
+ * SysV IPC objects. Caller frees. */
+char *host_state(bool network);
 /* Fails the test, naming the first difference, if the state changed. */
 void assert_host_state(const char *before, const char *when);
 
