@@ -876,6 +876,23 @@ static const char *default_rootfs(void)
 	return path;
 }
 
+/* The parent writes the child's maps through /proc/PID, with the pid
+ * clone() returned: that only works if /proc shows our PID namespace
+ * (inside `unshare --pid --fork` without --mount-proc it shows the one
+ * above, and PID would name somebody else). */
+static void ensure_proc_is_ours(void)
+{
+	char self[32];
+	ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+
+	if (n > 0)
+		self[n] = '\0';
+	if (n <= 0 || atoi(self) != getpid())
+		errx(EXIT_FAILURE, "/proc is not the /proc of this PID namespace "
+		     "(/proc/self is \"%s\", our pid is %d): mount a fresh one "
+		     "(unshare --mount-proc) first", n > 0 ? self : "?", (int)getpid());
+}
+
 int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
@@ -1014,6 +1031,7 @@ int main(int argc, char *argv[])
 
 	/* Line-buffer stdout: the child gets a copy of this process's
 	 * memory, and a full buffer would be printed twice or lost. */
+	ensure_proc_is_ours();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (pipe2(args.sync_pipe, O_CLOEXEC) == -1)
 		err(EXIT_FAILURE, "pipe2");
