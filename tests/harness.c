@@ -779,12 +779,29 @@ const char *why(const struct run *r)
  * saw; *nr is the number of the system call it was killed in, and
  * *first_clone (if not NULL) the index of its first clone(). The
  * lesson's children are not traced: they run on, as they would. */
+static void wake_up(int sig)
+{
+	(void)sig; /* only interrupts waitpid() */
+}
+
 static long trace_lesson(struct run *r, long kill_at, long *nr, long *first_clone)
 {
+	struct sigaction sa = {.sa_handler = wake_up}; /* no SA_RESTART */
 	long entries = 0;
 	int status, sig = 0;
 
-	if (waitpid(r->pid, &status, 0) != r->pid || !WIFSTOPPED(status))
+	/* A lesson that never ends (a child that waits forever, say) must
+	 * not hang the test: after RUN_TIMEOUT seconds waitpid() is
+	 * interrupted and the lesson's process group killed. */
+	sigaction(SIGALRM, &sa, NULL);
+	alarm((unsigned)RUN_TIMEOUT);
+	while (waitpid(r->pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			return 0;
+		r->timed_out = true;
+		kill(-r->pid, SIGKILL);
+	}
+	if (!WIFSTOPPED(status))
 		return 0;
 	ptrace(PTRACE_SETOPTIONS, r->pid, NULL,
 	       (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
@@ -794,8 +811,13 @@ static long trace_lesson(struct run *r, long kill_at, long *nr, long *first_clon
 		if (ptrace(PTRACE_SYSCALL, r->pid, NULL, (void *)(long)sig) == -1)
 			break;
 		sig = 0;
-		if (waitpid(r->pid, &status, 0) != r->pid)
-			break;
+		if (waitpid(r->pid, &status, 0) != r->pid) {
+			if (errno != EINTR)
+				break;
+			r->timed_out = true;
+			kill(-r->pid, SIGKILL);
+			continue;
+		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			r->status = status;
 			r->reaped = true;
@@ -828,6 +850,7 @@ static long trace_lesson(struct run *r, long kill_at, long *nr, long *first_clon
 			kill(r->pid, SIGKILL);
 		}
 	}
+	alarm(0);
 	/* Killed: the loop may have ended before it saw the exit. */
 	if (!r->reaped && *nr != -1 && waitpid(r->pid, &status, 0) == r->pid) {
 		r->status = status;
