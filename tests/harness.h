@@ -81,19 +81,22 @@ bool run_wait_output(struct run *r, const char *needle, double timeout);
 /* Close stdin, read everything, reap, then check that the lesson left
  * nothing behind (processes, and the host state of this test). */
 void run_finish(struct run *r);
-/* Send `sig` to the lesson process alone, then finish as above. */
+/* Send `sig` to the lesson process alone, reap it, and look for what it
+ * left while the command's stdin is still open; then finish as above. */
 void run_kill(struct run *r, int sig);
 void run_free(struct run *r);
 /* run_start + run_finish. */
 void run_lesson(struct run *r, const char *const args[]);
 void run_lesson_as(struct run *r, const char *const args[], uid_t uid, gid_t gid);
 
-/* Host safety under faults: run the lesson with `args` once to count its
- * system calls, then again at up to `points` places spread over them,
- * killing the launcher with SIGKILL on entry to that system call (after
- * clone, after the mounts, after the veth, while the command runs...).
- * Every time, nothing may outlive it: no process, no change to the host.
- * The command should end by itself (say, the probe). */
+/* Host safety under faults: run the lesson with `args` once under ptrace
+ * to count its system calls, then again for every system call from its
+ * first clone() on (and `points` spread over the ones before), killing
+ * the launcher with SIGKILL on entry to it: after the clone, after the
+ * mounts, after the veth, while the command runs... Every time, nothing
+ * may outlive it: no process (looked for while the command's stdin is
+ * still open, so `probe --hold` is the command to give), no change to
+ * the host. Every wait is bounded by RUN_TIMEOUT. */
 void check_kill_points(const char *const args[], const struct run_opts *o,
 		       int points);
 
