@@ -263,7 +263,6 @@ static void require_ipcmk(void)
 
 Test(ipc, host_objects_are_invisible_inside)
 {
-	struct run_opts o = {.keep_stdin = true};
 	struct sysv_obj objs[MAX_OBJS];
 	struct host_objs h;
 	struct run r;
@@ -276,11 +275,9 @@ Test(ipc, host_objects_are_invisible_inside)
 	for (int i = 0; i < 3; i++)
 		cr_assert(listed(objs, n, types[i], h.key[i]));
 
-	run_start(&r, ARGS("-q", "--", "sh", "-c", "cat /proc/sysvipc/msg "
+	run_hold(&r, ARGS("-q", "--", "sh", "-c", "cat /proc/sysvipc/msg "
 			   "/proc/sysvipc/shm /proc/sysvipc/sem && exec \"$0\" --hold",
-			   probe_bin()), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+			   probe_bin()), NULL);
 	n = parse_sysvipc(r.out, objs, &headers);
 	cr_assert_eq(headers, 3, "the command could not list /proc/sysvipc "
 		     "inside; %s", why(&r));
@@ -456,7 +453,6 @@ Test(ipc, demonstration_creates_objects_inside_only)
 
 Test(ipc, sigkill_mid_run_leaves_host_ipc_as_it_was)
 {
-	struct run_opts o = {.keep_stdin = true};
 	struct sysv_obj mine[MAX_OBJS];
 	struct host_objs h;
 	struct run r;
@@ -464,11 +460,9 @@ Test(ipc, sigkill_mid_run_leaves_host_ipc_as_it_was)
 
 	require_ipcmk();
 	make_host_objects(&h, 0, true);
-	run_start(&r, ARGS("-q", "--", "sh", "-c", "ipcmk -Q >/dev/null && "
+	run_hold(&r, ARGS("-q", "--", "sh", "-c", "ipcmk -Q >/dev/null && "
 			   "ipcmk -M 4096 >/dev/null && exec \"$0\" --hold",
-			   probe_bin()), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+			   probe_bin()), NULL);
 	/* run_kill also fails the test if any process, or any change to the
 	 * host's IPC tables, survives. */
 	run_kill(&r, SIGKILL);

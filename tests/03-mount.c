@@ -85,6 +85,7 @@ static const struct lesson mount_lesson = {
 	.program = "mount",
 	.new_ns = "mnt",
 	.needs_root = true,
+	.needs_arg = "-t",
 };
 
 LESSON_BASICS(mount, &mount_lesson)
@@ -197,12 +198,9 @@ static const char *fstype_of(const char *line, char *buf, size_t size)
 /* Start `mount -q ARGS... -- probe --hold` and return the probe's pid. */
 static pid_t start_holding(struct run *r, const char *const args[])
 {
-	struct run_opts o = {.keep_stdin = true};
 	pid_t child;
 
-	run_start(r, args, &o);
-	cr_assert(run_wait_output(r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(r));
+	run_hold(r, args, NULL);
 	child = find_descendant(r->pid, "nslab-probe", 2.0);
 	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
 	return child;
@@ -473,16 +471,6 @@ Test(mount, bad_bind_spec_is_an_error)
 	path_printf(spec, sizeof(spec), "%s:%s", dir, file);
 	check_refused(ARGS("-q", "-b", spec, "--", probe_bin()),
 		      "-b binding a directory on a file", file, "directory");
-}
-
-Test(mount, option_without_argument_exits_2)
-{
-	const struct bad_input rows[] = {
-		BAD(2, "Usage", "-t"),
-		BAD(2, "Usage", "-q", "-t"),
-	};
-
-	check_bad_inputs(&mount_lesson, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 Test(mount, account_shows_the_propagation_it_changed)

@@ -171,15 +171,12 @@ Test(pid, command_is_pid_1_seen_from_inside)
 
 Test(pid, with_init_the_command_is_pid_2)
 {
-	struct run_opts o = {.keep_stdin = true};
 	struct nsid init_ns, cmd_ns;
 	struct run r;
 	struct probe p;
 	pid_t init, cmd;
 
-	run_start(&r, ARGS("-q", "-i", "--", probe_bin(), "--hold"), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "pid -i: the command never started; %s", why(&r));
+	run_hold(&r, ARGS("-q", "-i", "--", probe_bin(), "--hold"), NULL);
 	p = probe_parse(r.out, &r);
 	cr_assert_eq(p.pid, 2, "with -i the command should be PID 2 (the init is "
 		     "PID 1 and forks it), not %d", (int)p.pid);
@@ -275,16 +272,13 @@ Test(pid, fresh_proc_is_private_nosuid_nodev_noexec)
 
 Test(pid, host_proc_and_mounts_unchanged_while_running)
 {
-	struct run_opts o = {.keep_stdin = true};
 	char *before = host_state(harness_isolated()), self[32], want[32];
 	struct nsid theirs;
 	struct run r;
 	pid_t child;
 	ssize_t n;
 
-	run_start(&r, ARGS("-q", "--", probe_bin(), "--hold"), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+	run_hold(&r, ARGS("-q", "--", probe_bin(), "--hold"), NULL);
 	/* The new /proc lives in the child's mount namespace only. */
 	assert_host_state(before, "while the lesson ran (its /proc must stay in "
 			  "its own mount namespace, made private first)");
@@ -320,16 +314,13 @@ static const char *orphan_script(char *buf, size_t size, int k)
 
 Test(pid, init_reaps_orphans)
 {
-	struct run_opts o = {.keep_stdin = true};
 	int k = random_between(2, 5), zombies = 0, nchildren = 0;
 	char script[512];
 	pid_t init, kids[16];
 	struct run r;
 
 	orphan_script(script, sizeof(script), k);
-	run_start(&r, ARGS("-q", "-i", "--", "/bin/sh", "-c", script), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "pid -i: the command never started; %s", why(&r));
+	run_hold(&r, ARGS("-q", "-i", "--", "/bin/sh", "-c", script), NULL);
 	init = lesson_child(&r);
 	/* Orphans go to PID 1, the init; once they are dead it must wait()
 	 * for them, leaving it the command as its only child. */
@@ -353,7 +344,6 @@ Test(pid, init_reaps_orphans)
 
 Test(pid, pid1_that_never_waits_keeps_zombies)
 {
-	struct run_opts o = {.keep_stdin = true};
 	char script[512];
 	int zombies = 0;
 	struct run r;
@@ -362,9 +352,7 @@ Test(pid, pid1_that_never_waits_keeps_zombies)
 	/* The control for init_reaps_orphans: without -i the probe is PID 1,
 	 * never waits, and the kernel leaves its dead orphans as zombies. */
 	orphan_script(script, sizeof(script), random_between(2, 5));
-	run_start(&r, ARGS("-q", "--", "/bin/sh", "-c", script), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+	run_hold(&r, ARGS("-q", "--", "/bin/sh", "-c", script), NULL);
 	child = lesson_child(&r);
 	for (double end = now() + 3.0; now() < end && zombies == 0; nap(0.05))
 		zombies = zombies_under(child);
@@ -406,7 +394,6 @@ Test(pid, processes_left_behind_end_with_the_namespace)
 
 Test(pid, sigterm_reaches_the_command)
 {
-	struct run_opts o = {.keep_stdin = true};
 	int want = random_between(1, 120);
 	char script[160];
 	struct run r;
@@ -416,9 +403,7 @@ Test(pid, sigterm_reaches_the_command)
 	cmdline(script, sizeof(script),
 		"trap 'exit %d' TERM; echo ready; while :; do sleep 0.05; done",
 		want);
-	run_start(&r, ARGS("-q", "--", "/bin/sh", "-c", script), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+	run_hold(&r, ARGS("-q", "--", "/bin/sh", "-c", script), NULL);
 	run_kill(&r, SIGTERM);
 	cr_assert_eq(r.code, want, "SIGTERM sent to pid should reach the command "
 		     "(a shell whose trap exits %d), but pid exited with %d: "
@@ -452,7 +437,6 @@ Test(pid, init_forwards_signals_to_the_command)
 
 Test(pid, pid1_ignores_signals_it_does_not_handle)
 {
-	struct run_opts o = {.keep_stdin = true};
 	siginfo_t info = {0};
 	struct run r;
 	pid_t cmd;
@@ -460,9 +444,7 @@ Test(pid, pid1_ignores_signals_it_does_not_handle)
 	/* Without -i the probe is PID 1 and has no handler for SIGTERM: the
 	 * forwarded signal is dropped by the kernel, and pid must not die
 	 * of it either. */
-	run_start(&r, ARGS("-q", "--", probe_bin(), "--hold"), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+	run_hold(&r, ARGS("-q", "--", probe_bin(), "--hold"), NULL);
 	cmd = lesson_child(&r);
 	kill(r.pid, SIGTERM);
 	nap(0.3);

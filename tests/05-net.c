@@ -39,6 +39,7 @@ static const struct lesson net_lesson = {
 	.new_ns = "net",
 	.needs_root = true,
 	.run = {.rootless_net = true}, /* rootless, the parent's end is private */
+	.needs_arg = "-a",
 };
 
 LESSON_BASICS(net, &net_lesson)
@@ -366,17 +367,14 @@ Test(net, no_link_is_left_after_the_command_ends)
 
 Test(net, sigkill_mid_run_leaves_no_link)
 {
-	struct run_opts o = {.keep_stdin = true};
 	char name[8], host_if[IFNAMSIZ], left[128];
 	struct pair p;
 	struct run r;
 
 	random_prefix(name, sizeof(name));
 	random_pair(&p);
-	run_start(&r, ARGS("-q", "-a", p.host_arg, "-b", p.inside_arg, "-n", name,
-			   "--", probe_bin(), "--hold"), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+	run_hold(&r, ARGS("-q", "-a", p.host_arg, "-b", p.inside_arg, "-n", name,
+			   "--", probe_bin(), "--hold"), NULL);
 	snprintf(host_if, sizeof(host_if), "%s%da", name, (int)r.pid);
 	cr_assert_eq(links_here(host_if, NULL, 0), 1, "while the command runs, the "
 		     "parent's end %s should be here", host_if);
@@ -464,16 +462,6 @@ Test(net, name_too_long_or_odd_is_refused)
 		     "%d; %s", name, r.code, why(&r));
 	cr_assert(strstr(r.err, name), "the error should quote the name; %s", why(&r));
 	run_free(&r);
-}
-
-Test(net, option_without_argument_exits_2)
-{
-	const struct bad_input rows[] = {
-		BAD(2, "Usage", "-a"),
-		BAD(2, "Usage", "-q", "-a"),
-	};
-
-	check_bad_inputs(&net_lesson, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 Test(net, account_shows_lo_down_at_first)

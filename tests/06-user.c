@@ -284,9 +284,7 @@ Test(user, seen_from_outside_it_is_the_caller)
 	struct probe p;
 	pid_t child;
 
-	run_start(&r, ARGS("-q", "--", probe_bin(), "--hold"), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+	run_hold(&r, ARGS("-q", "--", probe_bin(), "--hold"), &o);
 	child = find_descendant(r.pid, "nslab-probe", 2.0);
 	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
 	for (int i = 0; i < NS_COUNT; i++)
@@ -426,7 +424,6 @@ Test(user, root_maps_ranges_as_asked)
 Test(user, root_mapped_elsewhere_runs_as_that_uid_outside)
 {
 	unsigned base = random_between(100000, 900000), gbase = random_between(100000, 900000);
-	struct run_opts o = {.keep_stdin = true};
 	char uspec[48], gspec[48];
 	struct run r;
 	struct probe p;
@@ -435,10 +432,7 @@ Test(user, root_mapped_elsewhere_runs_as_that_uid_outside)
 	require_map_privilege();
 	snprintf(uspec, sizeof(uspec), "0:%u:65536", base);
 	snprintf(gspec, sizeof(gspec), "0:%u:65536", gbase);
-	run_start(&r, ARGS("-q", "-u", uspec, "-g", gspec, "--", probe_bin(), "--hold"),
-		  &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+	run_hold(&r, ARGS("-q", "-u", uspec, "-g", gspec, "--", probe_bin(), "--hold"), NULL);
 	child = find_descendant(r.pid, "nslab-probe", 2.0);
 	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
 	p = probe_parse(r.out, &r);

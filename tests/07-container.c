@@ -56,6 +56,7 @@ static const struct lesson *container_lesson(void)
 		.opts = opts,
 		.probe = "/bin/nslab-probe",
 		.not_executable = "/etc/hostname",
+		.needs_arg = "--hostname",
 	};
 
 	opts[1] = rootfs();
@@ -352,7 +353,6 @@ Test(container, hostname_is_the_one_asked)
 
 Test(container, packets_cross_the_veth_both_ways)
 {
-	struct run_opts o = {.keep_stdin = true};
 	int a = random_between(16, 250), b = random_between(0, 255);
 	char addr[32], cidr[40], gw[32], script[160], names[256], ping[512];
 	struct run r;
@@ -363,10 +363,8 @@ Test(container, packets_cross_the_veth_both_ways)
 	snprintf(script, sizeof(script),
 		 "ping -c 1 -W 3 %s >/dev/null && echo PING-OUT-OK; "
 		 "cat /proc/net/dev; exec /bin/nslab-probe --hold", gw);
-	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--ip", cidr, "--",
-			   "/bin/sh", "-c", script), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--ip", cidr, "--",
+			   "/bin/sh", "-c", script), NULL);
 	cr_assert(strstr(r.out, "PING-OUT-OK"), "ping from the container (%s) to "
 		  "this side (%s) failed: the veth, its addresses, both ends up, "
 		  "the default route; %s", addr, gw, why(&r));
@@ -495,17 +493,14 @@ Test(container, rootless_veth_is_refused_clearly)
 
 Test(container, remap_maps_root_to_an_unprivileged_range)
 {
-	struct run_opts o = {.keep_stdin = true};
 	char path[64];
 	unsigned inside, outside, count;
 	struct run r;
 	struct probe p;
 	pid_t child;
 
-	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--remap", "--",
-			   "/bin/nslab-probe", "--hold"), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--remap", "--",
+			   "/bin/nslab-probe", "--hold"), NULL);
 	child = find_descendant(r.pid, "nslab-probe", 2.0);
 	cr_assert_gt(child, 0);
 	p = probe_parse(r.out, &r);

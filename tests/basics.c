@@ -117,17 +117,13 @@ void basic_new_namespaces_inside(const struct lesson *l)
 
 void basic_new_namespaces_outside(const struct lesson *l)
 {
-	struct run_opts o = l->run;
 	const char *argv[MAX_ARGS];
 	struct nsid theirs[NS_COUNT] = {{0, 0}};
 	struct run r;
 	struct probe p;
 	pid_t child;
 
-	o.keep_stdin = true;
-	run_start(&r, lesson_args(argv, l, true, ARGS(lesson_probe(l), "--hold")), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+	run_hold(&r, lesson_args(argv, l, true, ARGS(lesson_probe(l), "--hold")), &l->run);
 	child = find_descendant(r.pid, "nslab-probe", 2.0);
 	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
 	for (int i = 0; i < NS_COUNT; i++)
@@ -226,6 +222,7 @@ void basic_bad_usage(const struct lesson *l)
 {
 	struct run r;
 	const char *argv[MAX_ARGS] = {"--this-is-no-option"};
+	size_t n = 0;
 
 	lesson_args(argv + 1, l, true, ARGS(lesson_probe(l)));
 	run_start(&r, argv, &l->run);
@@ -234,6 +231,20 @@ void basic_bad_usage(const struct lesson *l)
 		     why(&r));
 	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
 	cr_assert(!strstr(r.out, "nslab-probe report"), "the command ran anyway");
+	run_free(&r);
+	if (!l->needs_arg)
+		return;
+
+	/* The option that takes an argument, given last and without one. */
+	for (const char *const *o = l->opts; o && *o; o++)
+		argv[n++] = *o;
+	argv[n++] = l->needs_arg;
+	argv[n] = NULL;
+	run_start(&r, argv, &l->run);
+	run_finish(&r);
+	cr_assert_eq(r.code, 2, "%s without its argument should exit 2, got %d; %s",
+		     l->needs_arg, r.code, why(&r));
+	cr_assert(strstr(r.err, "Usage"), "print the usage on stderr; %s", why(&r));
 	run_free(&r);
 }
 
@@ -292,14 +303,10 @@ void basic_without_root(const struct lesson *l)
 
 void basic_sigkill_mid_run(const struct lesson *l)
 {
-	struct run_opts o = l->run;
 	const char *argv[MAX_ARGS];
 	struct run r;
 
-	o.keep_stdin = true;
-	run_start(&r, lesson_args(argv, l, true, ARGS(lesson_probe(l), "--hold")), &o);
-	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
-		  "the command never started; %s", why(&r));
+	run_hold(&r, lesson_args(argv, l, true, ARGS(lesson_probe(l), "--hold")), &l->run);
 	/* run_kill fails the test if any process or change survives. */
 	run_kill(&r, SIGKILL);
 	cr_assert_eq(r.code, 128 + SIGKILL, "the lesson was killed, yet exited %d",

@@ -569,6 +569,16 @@ bool run_wait_output(struct run *r, const char *needle, double timeout)
 	return strstr(r->out, needle) != NULL;
 }
 
+void run_hold(struct run *r, const char *const args[], const struct run_opts *o)
+{
+	struct run_opts held = o ? *o : (struct run_opts){0};
+
+	held.keep_stdin = true;
+	run_start(r, args, &held);
+	cr_assert(run_wait_output(r, "ready", RUN_TIMEOUT),
+		  "the command never printed \"ready\": it never started; %s", why(r));
+}
+
 /* Our children (we are a subreaper): pids of the lesson's leftovers.
  * Orphans are reparented to a thread of ours, so look at every thread. */
 static size_t leftover_children(pid_t *pids, size_t max)

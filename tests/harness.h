@@ -75,6 +75,9 @@ const char *probe_bin(void);
 /* Start the binary under test with the NULL-terminated argument list
  * (argv[0] is added). */
 void run_start(struct run *r, const char *const args[], const struct run_opts *o);
+/* run_start with stdin kept open, then wait until the command prints
+ * "ready" (`probe --hold` does); fails the test if it never does. */
+void run_hold(struct run *r, const char *const args[], const struct run_opts *o);
 /* Read output until `needle` appears on stdout (true) or the lesson
  * exits or the timeout passes (false). */
 bool run_wait_output(struct run *r, const char *needle, double timeout);
@@ -170,6 +173,7 @@ struct lesson {
 	struct run_opts run;         /* how it is started (say, as an ordinary user) */
 	bool needs_root;             /* without privilege it must say to use sudo */
 	const char *not_executable;  /* a file the command sees, mode 0644 (NULL: made here) */
+	const char *needs_arg;       /* an option that takes an argument (bad usage alone) */
 };
 
 /* argv for the lesson: its opts, -q if quiet, "--", then cmd. The array
@@ -216,7 +220,7 @@ void check_bad_inputs(const struct lesson *l, const struct bad_input *rows, size
 	Test(suite, death_by_signal_is_128_plus_n) { basic_death_by_signal(L); }  \
 	Test(suite, missing_command_exits_127) { basic_missing_command(L); }      \
 	Test(suite, command_not_executable_exits_126) { basic_command_not_executable(L); } \
-	Test(suite, unknown_option_exits_2) { basic_bad_usage(L); }               \
+	Test(suite, bad_usage_exits_2) { basic_bad_usage(L); }               \
 	Test(suite, account_names_the_namespaces) { basic_account(L); }           \
 	Test(suite, without_root_says_how) { basic_without_root(L); }             \
 	Test(suite, sigkill_mid_run_leaves_nothing) { basic_sigkill_mid_run(L); } \
