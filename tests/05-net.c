@@ -39,6 +39,7 @@ static const struct lesson net_lesson = {
 	.new_ns = "net",
 	.needs_root = true,
 	.run = {.rootless_net = true}, /* rootless, the parent's end is private */
+	.account_says = "lo (down)",
 	.needs_arg = "-a",
 };
 
@@ -461,17 +462,6 @@ Test(net, name_too_long_or_odd_is_refused)
 	cr_assert_eq(r.code, 2, "-n %s (a \"/\" in a link name) should exit 2, got "
 		     "%d; %s", name, r.code, why(&r));
 	cr_assert(strstr(r.err, name), "the error should quote the name; %s", why(&r));
-	run_free(&r);
-}
-
-Test(net, account_shows_lo_down_at_first)
-{
-	struct run r;
-
-	run_lesson(&r, ARGS("--", probe_bin()));
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	cr_assert(strstr(r.err, "lo (down)"), "without -q, stderr should show that "
-		  "lo starts down inside; %s", why(&r));
 	run_free(&r);
 }
 

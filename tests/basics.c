@@ -267,6 +267,10 @@ void basic_account(const struct lesson *l)
 			  "parent's %s namespace as %s; %s", name, outside, why(&r));
 	}
 	free(list);
+	if (l->account_says)
+		cr_assert(strstr(r.err, l->account_says), "without -q, stderr should "
+			  "tell what the lesson does, with \"%s\"; %s", l->account_says,
+			  why(&r));
 
 	run_cmd(&q, l, true, ARGS(lesson_probe(l)));
 	cr_assert_eq(q.code, 0, "exit status %d with -q; %s", q.code, why(&q));

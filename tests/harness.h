@@ -174,6 +174,7 @@ struct lesson {
 	bool needs_root;             /* without privilege it must say to use sudo */
 	const char *not_executable;  /* a file the command sees, mode 0644 (NULL: made here) */
 	const char *needs_arg;       /* an option that takes an argument (bad usage alone) */
+	const char *account_says;    /* words the account must contain, besides the inodes */
 };
 
 /* argv for the lesson: its opts, -q if quiet, "--", then cmd. The array
