@@ -1,5 +1,8 @@
 /* Lesson 01: uts runs a command in a new UTS namespace, with the hostname
- * and NIS domain name it was asked for, and leaves the host's alone. */
+ * and NIS domain name it was asked for, and leaves the host's alone.
+ *
+ * Steps (solutions/01-uts/uts.c): 1 the child in a new UTS namespace,
+ * 2 the names inside, 3 the exit status. A test named sN_ checks step N. */
 #define _GNU_SOURCE
 #include "harness.h"
 
@@ -21,16 +24,41 @@ static void setup(void)
 
 TestSuite(uts, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT);
 
-static const struct lesson uts = {
-	.program = "uts",
-	.new_ns = "uts",
-	.needs_root = true,
-	.needs_arg = "-n",
-};
+static const struct lesson uts = {MANIFEST_01};
 
-LESSON_BASICS(uts, &uts)
+/* Step 1, seen by the parent: its account names the child's namespace
+ * before the child runs anything, so this holds while steps 2 and 3
+ * still stop the program. */
+Test(uts, s1_child_runs_in_a_new_uts_namespace)
+{
+	struct nsid mine = my_ns("uts");
+	unsigned long long ino = 0;
+	const char *line;
+	struct run r;
 
-Test(uts, names_are_the_ones_asked)
+	run_lesson(&r, ARGS("--", probe_bin()));
+	line = strstr(r.err, "child  pid ");
+	if (strstr(r.err, "TODO(1)"))
+		cr_assert_fail("step 1 is not done: %s", why(&r));
+	cr_assert(r.code != 128 + SIGSEGV, "the child died of SIGSEGV before it "
+		  "ran anything: a stack grows down, so clone() is given the top "
+		  "of the stack, not its start (clone(2), DESCRIPTION)");
+	cr_assert(line, "the account has no \"child  pid N in uts:[...]\" line: "
+		  "did clone() fail? %s", why(&r));
+	cr_assert(!strstr(line, "uts:[?]"), "the child was already gone when the "
+		  "parent looked at it: did it crash at once? clone() is given "
+		  "the top of the stack (it grows down); %s", why(&r));
+	cr_assert(sscanf(line, "child  pid %*d in uts:[%llu]", &ino) == 1,
+		  "cannot read the child's namespace in \"%.80s\"", line);
+	cr_assert(ino != (unsigned long long)mine.ino, "the child is in its "
+		  "parent's UTS namespace (uts:[%llu]): clone() needs CLONE_NEWUTS "
+		  "in its flags", ino);
+	cr_assert(strstr(line, "a new UTS namespace"), "the account should call "
+		  "the child's namespace new: \"%.80s\"", line);
+	run_free(&r);
+}
+
+Test(uts, s2_names_are_the_ones_asked)
 {
 	char host[HOST_NAME_MAX + 1], domain[24];
 	struct utsname before, after;
@@ -43,22 +71,26 @@ Test(uts, names_are_the_ones_asked)
 	uname(&before);
 	run_lesson(&r, ARGS("-q", "-n", host, "-d", domain, "--", probe_bin()));
 	uname(&after);
-	cr_assert_eq(r.code, 0, "uts -n %s -d %s exited with %d; %s", host, domain,
-		     r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	cr_assert_str_eq(p.hostname, host, "the hostname inside is \"%s\", asked \"%s\": "
-			 "sethostname() in the child", p.hostname, host);
-	cr_assert_str_eq(p.domainname, domain, "the domain name inside is \"%s\", asked "
-			 "\"%s\": setdomainname() in the child", p.domainname, domain);
 	cr_assert_str_eq(after.nodename, before.nodename,
 			 "the host's hostname changed from \"%s\" to \"%s\"",
 			 before.nodename, after.nodename);
 	cr_assert_str_eq(after.domainname, before.domainname,
 			 "the host's domain name changed");
+	cr_assert(strstr(r.out, "nslab-probe report"), "the command did not run: %s",
+		  why(&r));
+	p = probe_parse(r.out, &r);
+	cr_assert_str_eq(p.hostname, host, "the hostname inside is \"%s\", asked "
+			 "\"%s\": sethostname() in the child (step 2)", p.hostname,
+			 host);
+	cr_assert_str_eq(p.domainname, domain, "the domain name inside is \"%s\", "
+			 "asked \"%s\" with -d: setdomainname() in the child (step 2)",
+			 p.domainname, domain);
 	run_free(&r);
 }
 
-Test(uts, bad_input_gets_a_clear_error)
+LESSON_BASICS(uts, &uts, 3)
+
+Test(uts, s3_bad_input_gets_a_clear_error)
 {
 	char host[HOST_NAME_MAX + 8], domain[HOST_NAME_MAX + 8];
 
@@ -73,4 +105,3 @@ Test(uts, bad_input_gets_a_clear_error)
 
 	check_bad_inputs(&uts, rows, sizeof(rows) / sizeof(rows[0]));
 }
-

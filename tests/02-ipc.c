@@ -36,13 +36,9 @@ static void setup(void)
 
 TestSuite(ipc, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT);
 
-static const struct lesson ipc = {
-	.program = "ipc",
-	.new_ns = "ipc",
-	.needs_root = true,
-};
+static const struct lesson ipc = {MANIFEST_02};
 
-LESSON_BASICS(ipc, &ipc)
+LESSON_BASICS(ipc, &ipc, 3)
 
 /* The command that lists, inside, what the three /proc/sysvipc files show. */
 #define LIST_SYSVIPC "cat", "/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/sysvipc/sem"

@@ -82,14 +82,11 @@ TestSuite(mount, .init = setup, .fini = teardown, .timeout = TEST_TIMEOUT);
 
 /* Without -t or -b it still makes its namespace and / private. */
 static const struct lesson mount_lesson = {
-	.program = "mount",
-	.new_ns = "mnt",
-	.needs_root = true,
+	MANIFEST_03,
 	.account_says = "was shared:",
-	.needs_arg = "-t",
 };
 
-LESSON_BASICS(mount, &mount_lesson)
+LESSON_BASICS(mount, &mount_lesson, 4)
 
 /* snprintf that fails the test instead of cutting a path short. */
 static void __attribute__((format(printf, 3, 4)))

@@ -29,19 +29,13 @@ TestSuite(pid, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT)
 /* The shared checks run with -i: behind the init, the command can die of
  * a signal it raises (as PID 1 it could not, see the tests below). */
 static const struct lesson pid_init = {
-	.program = "pid -i",
-	.new_ns = "pid mnt",
+	MANIFEST_04,
 	.opts = (const char *const[]){"-i", NULL},
-	.needs_root = true,
 };
 /* The default: the command itself is PID 1. */
-static const struct lesson pid_plain = {
-	.program = "pid",
-	.new_ns = "pid mnt",
-	.needs_root = true,
-};
+static const struct lesson pid_plain = {MANIFEST_04};
 
-LESSON_BASICS(pid, &pid_init)
+LESSON_BASICS(pid, &pid_init, 5)
 
 Test(pid, as_pid_1_new_namespaces_seen_from_outside)
 {

@@ -35,15 +35,11 @@ TestSuite(net, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT)
 /* With its default addresses (the test is in a network namespace of its
  * own, so the parent's end of the pair is private too). */
 static const struct lesson net_lesson = {
-	.program = "net",
-	.new_ns = "net",
-	.needs_root = true,
-	.run = {.rootless_net = true}, /* rootless, the parent's end is private */
+	MANIFEST_05,
 	.account_says = "lo (down)",
-	.needs_arg = "-a",
 };
 
-LESSON_BASICS(net, &net_lesson)
+LESSON_BASICS(net, &net_lesson, 7)
 
 /* ---- helpers of this suite ------------------------------------------ */
 

@@ -30,10 +30,7 @@ static void setup(void)
 TestSuite(user, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT);
 
 /* No privilege needed: the shared checks run it as an ordinary user. */
-static const struct lesson user_lesson = {
-	.program = "user",
-	.new_ns = "user",
-};
+static const struct lesson user_lesson = {MANIFEST_06};
 
 /* ---- who runs the lesson --------------------------------------------- */
 
@@ -799,4 +796,4 @@ static const struct lesson *as_ordinary_user(void)
 	return &l;
 }
 
-LESSON_BASICS(user, as_ordinary_user())
+LESSON_BASICS(user, as_ordinary_user(), 5)

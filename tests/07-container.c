@@ -51,19 +51,17 @@ static const struct lesson *container_lesson(void)
 {
 	static const char *opts[3] = {"--rootfs"};
 	static struct lesson l = {
-		.program = "container",
-		.new_ns = "user mnt pid net uts ipc",
+		MANIFEST_07,
 		.opts = opts,
 		.probe = "/bin/nslab-probe",
 		.not_executable = "/etc/hostname",
-		.needs_arg = "--hostname",
 	};
 
 	opts[1] = rootfs();
 	return &l;
 }
 
-LESSON_BASICS(container, container_lesson())
+LESSON_BASICS(container, container_lesson(), 10)
 
 /* The root file system the tests give the container ($NSLAB_ROOTFS). */
 static const char *rootfs(void)

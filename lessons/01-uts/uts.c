@@ -6,6 +6,11 @@
  * afterwards stays in its namespace, and the host (the Bastion) keeps its
  * own name. Containers get their hostname this way.
  *
+ * This lesson also teaches the pattern every later one reuses (there it
+ * is ns_spawn() in lessons/lib): clone() a child on a stack of its own,
+ * hold it on a pipe while the parent looks at it, let it exec the
+ * command, wait for it and pass its exit status on.
+ *
  * Usage: uts [-q] [-n HOSTNAME] [-d DOMAIN] [--] [COMMAND [ARG...]]
  *
  * Sample session:
@@ -17,7 +22,8 @@
  *   $ hostname
  *   vm
  *
- * Read: clone(2), uts_namespaces(7), namespaces(7), sethostname(2).
+ * Read: clone(2), uts_namespaces(7), namespaces(7), sethostname(2),
+ * waitpid(2).
  */
 #define _GNU_SOURCE
 #include <err.h>
@@ -26,19 +32,17 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
+#include "nslab.h"
+
 #define STACK_SIZE (1024 * 1024)
 #define DEFAULT_HOSTNAME "nslab"
 /* The kernel keeps both names in 65-byte arrays (struct new_utsname),
@@ -50,11 +54,9 @@ struct child_args {
 	char **argv;            /* the command to run */
 	const char *hostname;   /* to set in the new namespace */
 	const char *domainname; /* NULL: keep the copy of the parent's */
-	int sync_pipe[2];       /* the child waits for EOF on [0] */
+	int sync_pipe[2];       /* the child waits for one byte on [0] */
 	pid_t parent;           /* the launcher, to detect its death */
 };
-
-static bool quiet;
 
 static void usage(FILE *out, const char *prog)
 {
@@ -74,116 +76,41 @@ static void usage(FILE *out, const char *prog)
 		prog, UTS_NAME_MAX, UTS_NAME_MAX);
 }
 
-/* One line of the account of what happens, on stderr, unless -q. */
-static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (quiet)
-		return;
-	va_start(ap, fmt);
-	fputs("uts: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-/* Stops the program at a step the skeleton leaves to the student. The
- * solution never calls it. */
-static __attribute__((noreturn, unused)) void todo(int n, const char *what)
-{
-	errx(EXIT_FAILURE, "TODO(%d) not done: %s", n, what);
-}
-
-/* "uts:[4026531838]", the target of /proc/PID/ns/uts, as ls -l shows it. */
-static const char *ns_label(pid_t pid, char *buf, size_t size)
-{
-	char path[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)pid);
-	n = readlink(path, buf, size - 1);
-	buf[n == -1 ? 0 : n] = '\0';
-	return buf;
-}
-
-/* Refuse to touch the hostname unless this process really is in a UTS
- * namespace of its own: a clone() without CLONE_NEWUTS would otherwise
- * rename the host itself. */
-static void ensure_own_uts(pid_t parent)
-{
-	char path[64];
-	struct stat mine, theirs;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)parent);
-	if (stat("/proc/self/ns/uts", &mine) == -1 || stat(path, &theirs) == -1)
-		err(EXIT_FAILURE, "stat(/proc/.../ns/uts)");
-	if (mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino)
-		errx(EXIT_FAILURE, "refusing to set the hostname: this process "
-			"still shares the host's UTS namespace (did clone() get "
-			"CLONE_NEWUTS?)");
-}
-
 /* Everything here runs inside the new UTS namespace. */
 static int child_main(void *arg)
 {
 	struct child_args *a = arg;
-	char c;
+	char go;
 
-	/* If the launcher dies (even by SIGKILL), the kernel kills us too:
-	 * nothing of the lesson may outlive it. getppid() catches the case
-	 * where it died before the prctl. */
+	/* If the launcher dies (even by SIGKILL), the kernel kills us too.
+	 * getppid() catches the case where it died before the prctl. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		err(EXIT_FAILURE, "prctl(PR_SET_PDEATHSIG)");
 	if (getppid() != a->parent)
 		errx(EXIT_FAILURE, "the launcher is gone");
 
-	/* Wait until the parent has looked at us and closed its end. The
-	 * child has a copy of every descriptor, so it must close its own
-	 * write end first, or the read below never sees EOF. */
+	/* Wait until the parent has looked at us and says go. The child has
+	 * a copy of every descriptor, so it closes its own write end first:
+	 * then, if the parent dies instead, read() returns 0 (EOF). */
 	close(a->sync_pipe[1]);
-	if (read(a->sync_pipe[0], &c, 1) == -1)
-		err(EXIT_FAILURE, "read(sync pipe)");
+	if (read(a->sync_pipe[0], &go, 1) != 1)
+		errx(EXIT_FAILURE, "the launcher did not release the child");
 	close(a->sync_pipe[0]);
 
-	ensure_own_uts(a->parent);
+	/* A guard, not a step: without a namespace of its own the next call
+	 * would rename the host itself. */
+	ensure_own_ns(a->parent, "uts", "set the hostname");
 	/*
-	 * TODO(1): Give the new namespace its names: sethostname(2) with
-	 *          a->hostname and, when a->domainname is not NULL,
-	 *          setdomainname(2). Both change only the caller's UTS namespace
-	 *          (uts_namespaces(7)), so the host keeps its own.
+	 * TODO(2): Give this namespace the names the user asked for: afterwards
+	 *          `hostname` run by the command prints a->hostname (and, when
+	 *          -d was given, `domainname` prints a->domainname), while the
+	 *          host's names stay as they were. Read sethostname(2) and
+	 *          uts_namespaces(7).
 	 */
-	todo(1, "sethostname() in the child");
+	todo(2, "set the names inside the new UTS namespace");
 
-	execvp(a->argv[0], a->argv);
-	/* The shell's convention: 127 when the command is not found, 126
-	 * when it exists but cannot be run. */
-	err(errno == ENOENT ? 127 : 126, "execvp(%s)", a->argv[0]);
-}
-
-/* Explain the errors a student meets when clone() refuses. */
-static void __attribute__((noreturn)) clone_failed(void)
-{
-	const char *why = strerror(errno);
-
-	if (errno == EPERM)
-		errx(EXIT_FAILURE, "clone(CLONE_NEWUTS): %s: creating a namespace "
-		     "needs CAP_SYS_ADMIN; run as root: sudo make lesson01", why);
-	if (errno == ENOSPC)
-		errx(EXIT_FAILURE, "clone(CLONE_NEWUTS): %s: too many UTS "
-		     "namespaces; see /proc/sys/user/max_uts_namespaces", why);
-	if (errno == EINVAL)
-		errx(EXIT_FAILURE, "clone(CLONE_NEWUTS): %s: this kernel was built "
-		     "without UTS namespaces (CONFIG_UTS_NS)", why);
-	errx(EXIT_FAILURE, "clone(CLONE_NEWUTS): %s", why);
-}
-
-/* The command's exit status, or 128+N if signal N killed it. */
-static int exit_status(int status)
-{
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	/* The command replaces this child and keeps its namespaces. */
+	exec_command(a->argv);
 }
 
 int main(int argc, char *argv[])
@@ -194,11 +121,12 @@ int main(int argc, char *argv[])
 			       "$(readlink /proc/self/ns/uts)\"",
 			       NULL};
 	struct child_args args = {.hostname = DEFAULT_HOSTNAME};
-	char label[64], before[UTS_NAME_MAX + 1], after[UTS_NAME_MAX + 1];
-	int opt, status;
+	char label[96], before[UTS_NAME_MAX + 1], after[UTS_NAME_MAX + 1];
+	int opt, code = EXIT_FAILURE;
 	char *stack;
-	pid_t pid;
+	pid_t pid = -1;
 
+	nslab_init("uts", "01");
 	while ((opt = getopt(argc, argv, "+hqn:d:")) != -1) {
 		switch (opt) {
 		case 'n':
@@ -208,7 +136,7 @@ int main(int argc, char *argv[])
 			args.domainname = optarg;
 			break;
 		case 'q':
-			quiet = true;
+			nslab_quiet = true;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -228,51 +156,55 @@ int main(int argc, char *argv[])
 		     strlen(args.domainname), UTS_NAME_MAX);
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
 
-	/* Line-buffer stdout: the child gets a copy of this process's
-	 * memory, and a full buffer would be printed twice or lost. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-
-	/* The child blocks on this pipe until the parent closes its end.
+	/* The child blocks on this pipe until the parent writes to it.
 	 * O_CLOEXEC: the command never inherits it. */
 	if (pipe2(args.sync_pipe, O_CLOEXEC) == -1)
 		err(EXIT_FAILURE, "pipe2");
 	args.parent = getpid();
 
-	// tag::stack[]
-	/* clone() needs a stack for the child; it grows down, so clone is
-	 * given its top. MAP_STACK tells the kernel what it is for. */
+	/* clone() runs the child on a stack we give it. MAP_STACK tells the
+	 * kernel what the memory is for. */
 	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		err(EXIT_FAILURE, "mmap(stack)");
-	// end::stack[]
 
 	gethostname(before, sizeof(before));
 	say("parent pid %d in %s, hostname \"%s\"", (int)getpid(),
-	    ns_label(getpid(), label, sizeof(label)), before);
+	    ns_label(0, "uts", label, sizeof(label)), before);
 
 	/*
-	 * TODO(2): Start child_main(&args) in a new UTS namespace: clone(2) with
-	 *          the top of the stack (stack + STACK_SIZE) and the flags
-	 *          CLONE_NEWUTS (a new UTS namespace) | SIGCHLD (so that waitpid
-	 *          sees the child end). Keep the child's pid in pid.
+	 * TODO(1): Start child_main(&args) as a child process in a UTS namespace
+	 *          of its own, and keep its pid in `pid`. Afterwards the account
+	 *          line below says "a new UTS namespace" next to an inode that
+	 *          differs from the parent's. The child must run on `stack`, and
+	 *          the parent must be able to wait for it like for a forked
+	 *          child. Read clone(2): DESCRIPTION (the stack, the
+	 *          termination signal) and "The flags mask".
 	 */
 	(void)child_main;
-	todo(2, "clone(child_main, ...) with CLONE_NEWUTS | SIGCHLD");
+	todo(1, "start the child in a new UTS namespace");
 	if (pid == -1)
-		clone_failed();
+		clone_failed("clone", CLONE_NEWUTS);
+	say("child  pid %d in %s", (int)pid,
+	    ns_account(pid, 0, "uts", label, sizeof(label)));
 
-	say("child  pid %d in %s, a new UTS namespace", (int)pid,
-	    ns_label(pid, label, sizeof(label)));
-
-	/* Release the child: closing the last write end gives it EOF. */
+	/* Release the child: one byte, then close our ends. */
+	if (write(args.sync_pipe[1], "g", 1) != 1)
+		err(EXIT_FAILURE, "write(sync pipe)");
 	close(args.sync_pipe[0]);
 	close(args.sync_pipe[1]);
 
-	if (waitpid(pid, &status, 0) == -1)
-		err(EXIT_FAILURE, "waitpid");
+	/*
+	 * TODO(3): Wait for the child to end and make `code` what a shell would
+	 *          report for it: its exit status, or 128+N when signal N killed
+	 *          it. Afterwards `echo $?` after `uts -- sh -c 'exit 7'` prints
+	 *          7, and after `uts -- sh -c 'kill -TERM $$'` prints 143. Read
+	 *          waitpid(2), the macros under "wstatus".
+	 */
+	todo(3, "wait for the child and pass on its exit status");
+
 	gethostname(after, sizeof(after));
-	say("command exited with status %d; the host is still \"%s\"",
-	    exit_status(status), after);
-	return exit_status(status);
+	say("command exited with status %d; the host is still \"%s\"", code, after);
+	return code;
 }

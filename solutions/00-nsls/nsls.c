@@ -111,7 +111,8 @@ static void read_ns(pid_t pid, const char *name, struct nsid *id)
 	char path[96];
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/%.31s", (int)pid, name);
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 1
+	// STEP: TODO(1)
 	// TODO: stat(2) the link: stat follows it to the namespace, whose
 	//       device and inode number identify it (lstat would describe
 	//       the link itself). Keep st_dev and st_ino in *id. On failure,
@@ -142,7 +143,8 @@ static void read_ns(pid_t pid, const char *name, struct nsid *id)
 /* Two processes share a namespace iff both numbers are equal. */
 static bool same_ns(struct nsid a, struct nsid b)
 {
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 2
+	// STEP: TODO(2)
 	// TODO: Return whether a and b are the same namespace. The inode
 	//       number alone is not enough: namespaces(7) defines identity
 	//       as the same device (st_dev) and the same inode (st_ino).

@@ -206,7 +206,8 @@ static void ensure_own_ipc(pid_t parent)
  * raised to 1. Nobody removes them: the namespace's end will. */
 static void create_sysv_objects(struct demo_ids *ids, const char *text)
 {
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 1
+	// STEP: TODO(1)
 	// TODO: Create the three System V objects under the key DEMO_KEY,
 	//       each with IPC_CREAT | IPC_EXCL | 0600 (IPC_EXCL: fail if
 	//       the key is taken in this namespace), and keep their ids in
@@ -264,7 +265,8 @@ static mqd_t create_posix_queue(const char *text)
 {
 	mqd_t mq = (mqd_t)-1;
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 2
+	// STEP: TODO(2)
 	// TODO: Create the POSIX queue DEMO_MQ: mq_open(3) with O_CREAT |
 	//       O_EXCL | O_WRONLY | O_CLOEXEC, mode 0600 and a struct mq_attr
 	//       of 4 messages of DEMO_TEXT_MAX bytes at most; then mq_send(3)
@@ -444,7 +446,8 @@ int main(int argc, char *argv[])
 	    ns_label(getpid(), label, sizeof(label)),
 	    describe_sysvipc(objects, sizeof(objects)));
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 3
+	// STEP: TODO(3)
 	// TODO: Start child_main(&args) in a new IPC namespace: clone(2) with
 	//       the top of the stack (stack + STACK_SIZE) and the flags
 	//       CLONE_NEWIPC (a new IPC namespace) | SIGCHLD (so that waitpid

@@ -249,7 +249,8 @@ static void __attribute__((noreturn)) mount_failed(const char *call)
 /* Cut every mount of this namespace off from its peers. */
 static void make_mounts_private(void)
 {
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 1
+	// STEP: TODO(1)
 	// TODO: Make every mount of the new namespace private: mount(2) with
 	//       source NULL, target "/", type NULL, flags MS_REC | MS_PRIVATE
 	//       (MS_REC: "/" and every mount below it) and data NULL. This
@@ -272,7 +273,8 @@ static void mount_tmpfs(const char *dir)
 	char call[4200];
 
 	snprintf(call, sizeof(call), "mount(tmpfs, %s)", dir);
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 2
+	// STEP: TODO(2)
 	// TODO: Mount a new tmpfs on dir: mount(2) with source "tmpfs" (any
 	//       name; findmnt shows it), target dir, type "tmpfs", flags
 	//       MS_NOSUID | MS_NODEV (no set-uid programs, no device files on
@@ -293,7 +295,8 @@ static void bind_mount(const struct bind *b)
 	char call[8300];
 
 	snprintf(call, sizeof(call), "mount(%s, %s, MS_BIND)", b->src, b->dst);
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 3
+	// STEP: TODO(3)
 	// TODO: Bind-mount b->src on b->dst: mount(2) with source b->src,
 	//       target b->dst, type NULL, flags MS_BIND and data NULL. A bind
 	//       mount creates no file system; it shows the same files at a
@@ -490,7 +493,8 @@ int main(int argc, char *argv[])
 	say("parent pid %d in %s, %d mounts", (int)getpid(),
 	    ns_label(getpid(), label, sizeof(label)), before);
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 4
+	// STEP: TODO(4)
 	// TODO: Start child_main(&args) in a new mount namespace: clone(2)
 	//       with the top of the stack (stack + STACK_SIZE) and the flags
 	//       CLONE_NEWNS (a new mount namespace, a copy of ours) | SIGCHLD

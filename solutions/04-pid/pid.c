@@ -152,7 +152,8 @@ static void forward_signal(int sig)
 static void forward_signals_to(pid_t pid)
 {
 	forward_to = pid;
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 1
+	// STEP: TODO(1)
 	// TODO: Install forward_signal() as the handler of each signal in
 	//       forwarded[] with sigaction(2). SA_RESTART makes the wait()
 	//       that the handler interrupts start again. A PID 1 that has a
@@ -220,7 +221,8 @@ static int run_init(char **argv)
 	say("init: I am PID %d; the command is PID %d", (int)getpid(),
 	    (int)command);
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 2
+	// STEP: TODO(2)
 	// TODO: Be the reaper of the namespace. Orphans are reparented to PID
 	//       1, and a dead child stays a zombie until its parent waits for
 	//       it. Loop on wait(2) (wait for ANY child): retry on EINTR; a pid
@@ -320,7 +322,8 @@ static int child_main(void *arg)
 	close(a->sync_pipe[0]);
 
 	ensure_own_mnt(a->parent);
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 3
+	// STEP: TODO(3)
 	// TODO: Make every mount of the new namespace private, on its own
 	//       mount(2) call: mount(NULL, "/", NULL, MS_REC | MS_PRIVATE,
 	//       NULL). The copy of a shared mount is still a peer of the
@@ -334,7 +337,8 @@ static int child_main(void *arg)
 	// END SOLUTION
 
 	ensure_private();
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 4
+	// STEP: TODO(4)
 	// TODO: Mount a fresh proc filesystem on /proc: mount(2) with source
 	//       "proc", type "proc" and the flags MS_NOSUID | MS_NODEV |
 	//       MS_NOEXEC (no set-uid programs, device files or executables
@@ -423,7 +427,8 @@ int main(int argc, char *argv[])
 	    ns_label("self", "pid_for_children", label2, sizeof(label2)));
 	say("parent mount namespace %s", ns_label("self", "mnt", label, sizeof(label)));
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 5
+	// STEP: TODO(5)
 	// TODO: Start child_main(&args) as PID 1 of a new PID namespace:
 	//       clone(2) with the top of the stack (stack + STACK_SIZE) and
 	//       the flags CLONE_NEWPID (a new PID namespace) | CLONE_NEWNS (a

@@ -372,7 +372,8 @@ static void remember_veth(const char *name)
  * IFLA_NET_NS_PID; IFLA_NET_NS_FD takes an open /proc/PID/ns/net instead.) */
 static void create_veth(int fd, const char *name, const char *peer, pid_t pid)
 {
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 1
+	// STEP: TODO(1)
 	// TODO: Build and send the RTM_NEWLINK request that creates the pair
 	//       (flags NLM_F_CREATE | NLM_F_EXCL, a zeroed struct ifinfomsg with
 	//       ifi_family AF_UNSPEC): IFLA_IFNAME `name`, then the nest
@@ -415,7 +416,8 @@ static void create_veth(int fd, const char *name, const char *peer, pid_t pid)
  * says which flags to touch, ifi_flags their new values. */
 static void set_link_up(int fd, const char *name)
 {
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 2
+	// STEP: TODO(2)
 	// TODO: Send RTM_NEWLINK (no extra flags) with a struct ifinfomsg whose
 	//       ifi_index is link_index(name), ifi_flags IFF_UP and ifi_change
 	//       IFF_UP; no attributes. rtnetlink(7), netdevice(7).
@@ -444,7 +446,8 @@ static void set_link_up(int fd, const char *name)
 static void add_address(int fd, const char *name, struct in_addr addr,
 			int prefix)
 {
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 3
+	// STEP: TODO(3)
 	// TODO: Send RTM_NEWADDR (NLM_F_CREATE | NLM_F_EXCL) with a struct
 	//       ifaddrmsg (ifa_family AF_INET, ifa_prefixlen `prefix`, ifa_scope
 	//       RT_SCOPE_UNIVERSE, ifa_index link_index(name)) and the attributes
@@ -477,7 +480,8 @@ static void add_address(int fd, const char *name, struct in_addr addr,
  * A route with a destination of length 0 matches every address. */
 static void add_default_route(int fd, const char *name, struct in_addr gateway)
 {
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 4
+	// STEP: TODO(4)
 	// TODO: Send RTM_NEWROUTE (NLM_F_CREATE | NLM_F_EXCL) with a struct rtmsg
 	//       (rtm_family AF_INET, rtm_dst_len 0, rtm_table RT_TABLE_MAIN,
 	//       rtm_protocol RTPROT_BOOT, rtm_scope RT_SCOPE_UNIVERSE, rtm_type
@@ -520,7 +524,8 @@ static void setup_veth(struct child_args *a, pid_t child)
 	/* Opened after clone(): a socket talks to the namespace it was made
 	 * in, and the child must not inherit one that talks to ours. */
 	fd = nl_open();
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 5
+	// STEP: TODO(5)
 	// TODO: Create the pair with create_veth(): a->host_if here and
 	//       a->inside_if in the namespace of `child`. Then give our end its
 	//       address (add_address() with a->host_addr, a->prefix) and bring
@@ -626,7 +631,8 @@ static int child_main(void *arg)
 	fd = nl_open();
 	say("inside at first: %s", list_links(links, sizeof(links)));
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 6
+	// STEP: TODO(6)
 	// TODO: Configure the namespace from inside, over fd: bring "lo" up
 	//       (set_link_up(); it starts down in every new network namespace),
 	//       give our end a->inside_if its address a->inside_addr/a->prefix
@@ -908,7 +914,8 @@ int main(int argc, char *argv[])
 	say("parent pid %d in %s", (int)getpid(),
 	    ns_label(getpid(), label, sizeof(label)));
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 7
+	// STEP: TODO(7)
 	// TODO: Start child_main(&args) in a new network namespace: clone(2)
 	//       with the top of the stack (stack + STACK_SIZE) and the flags
 	//       CLONE_NEWNET (a new network namespace: only a "lo", down) |

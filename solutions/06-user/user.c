@@ -222,7 +222,8 @@ static void write_proc_file(pid_t pid, const char *name, const char *text)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 1
+	// STEP: TODO(1)
 	// TODO: Open path write-only (O_CLOEXEC too) and write all of text in a
 	//       single write(2): the kernel parses a map from one write and
 	//       refuses a second one (user_namespaces(7)). On any failure, or a
@@ -297,7 +298,8 @@ static int child_main(void *arg)
 	close(a->sync_pipe[0]);
 
 	ensure_own_userns(a);
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 2
+	// STEP: TODO(2)
 	// TODO: Become a->gid and a->uid inside, gid first (once the uid is not
 	//       0 the capability to change the gid is gone): setresgid(2) and
 	//       setresuid(2) with the same id three times. The maps did not
@@ -458,7 +460,8 @@ int main(int argc, char *argv[])
 	    ns_label(getpid(), label, sizeof(label)), (unsigned)geteuid(),
 	    (unsigned)getegid());
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 3
+	// STEP: TODO(3)
 	// TODO: Start child_main(&args) in a new user namespace: clone(2) with
 	//       the top of the stack (stack + STACK_SIZE) and the flags
 	//       CLONE_NEWUSER (a new user namespace; the one namespace that
@@ -478,7 +481,8 @@ int main(int argc, char *argv[])
 
 	/* The maps, while the child waits. If a write fails we exit, and
 	 * the child dies with us (PR_SET_PDEATHSIG). */
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 4
+	// STEP: TODO(4)
 	// TODO: Write the uid map: write_proc_file(pid, "uid_map", uid_map.text).
 	//       Only a process in the parent user namespace may write it, and
 	//       without CAP_SETUID there only one line mapping its own uid.
@@ -490,7 +494,8 @@ int main(int argc, char *argv[])
 	// end::uid_map[]
 	// END SOLUTION
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 5
+	// STEP: TODO(5)
 	// TODO: Write "deny" to /proc/PID/setgroups, then the gid map to
 	//       gid_map, in that order. Since Linux 3.19 (CVE-2014-8989) a
 	//       writer without CAP_SETGID gets EPERM on gid_map until

@@ -407,7 +407,8 @@ static void write_id_maps(pid_t pid, enum id_mode mode)
 {
 	char path[64], uid_map[64], gid_map[64];
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 1
+	// STEP: TODO(1)
 	// TODO: Fill uid_map and gid_map with one line each, as the mode asks:
 	//       MAP_IDENTITY "0 0 ID_COUNT"; MAP_REMAP "0 REMAP_BASE ID_COUNT";
 	//       MAP_ROOTLESS "0 <geteuid()> 1" and "0 <getegid()> 1".
@@ -455,7 +456,8 @@ static void setup_veth(pid_t pid, const struct child_args *a)
 	/* Names live in the network namespace's table of links: this
 	 * launcher's pid keeps them unique, in 15 characters. */
 	snprintf(veth_host, sizeof(veth_host), "nslab%d", (int)getpid());
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 2
+	// STEP: TODO(2)
 	// TODO: Three rtnetlink requests, each failing with err(3): create the
 	//       pair with its peer, INSIDE_IF, straight in the child's network
 	//       namespace (link_add_veth(veth_host, INSIDE_IF, pid)); give this
@@ -569,7 +571,8 @@ static void do_mount(const char *src, const char *dst, const char *type,
  * the mount namespace, and the old root is where that one is. */
 static void mount_proc_sys(void)
 {
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 3
+	// STEP: TODO(3)
 	// TODO: Mount a new "proc" on "proc": it shows the PID namespace of
 	//       its mounter, so ps sees only the container. MS_NOSUID |
 	//       MS_NODEV | MS_NOEXEC: nothing there is a program or a device.
@@ -619,7 +622,8 @@ static void make_dev(void)
 	static const char *const devices[] = {"null",   "zero",    "full",
 					      "random", "urandom", "tty"};
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 4
+	// STEP: TODO(4)
 	// TODO: A tmpfs on "dev" (MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
 	//       bind_device() each of devices[]; mkdir "dev/pts" (0755) and
 	//       "dev/shm" (01777); a new devpts instance on "dev/pts"
@@ -655,7 +659,8 @@ static void make_dev(void)
  * stays reachable. */
 static void enter_rootfs(const char *root)
 {
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 5
+	// STEP: TODO(5)
 	// TODO: pivot_root(2) has no glibc wrapper: syscall(SYS_pivot_root,
 	//       ".", ".") puts the old root on top of the new one, both at
 	//       "/". Make the old root and everything under it private
@@ -690,7 +695,8 @@ static void setup_inside_net(const struct child_args *a)
 		err(EXIT_FAILURE, "RTM_NEWLINK lo up");
 	if (!a->veth)
 		return;
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 6
+	// STEP: TODO(6)
 	// TODO: With rtnetlink from inside (a netlink socket talks to the
 	//       namespace it was created in): addr_add(INSIDE_IF, a->addr,
 	//       a->prefix), link_set(INSIDE_IF, true, 0, NULL), then
@@ -793,7 +799,8 @@ static int run_init(char **argv)
 	pid_t pid, cmd;
 
 	forwarded_set(&set);
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 7
+	// STEP: TODO(7)
 	// TODO: The forwarded signals are blocked (since before clone), so
 	//       none is lost. install_forwarding(); start the command with
 	//       spawn_command(argv, &set) (posix_spawn: no copy of our page
@@ -840,7 +847,8 @@ static int child_main(void *arg)
 	ensure_parent_alive(a);
 	ensure_all_new(a);
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 8
+	// STEP: TODO(8)
 	// TODO: First, and alone: make every mount private (mount(NULL, "/",
 	//       NULL, MS_REC | MS_PRIVATE, NULL)), so that nothing below
 	//       propagates to the host. Then bind-mount a->rootfs onto itself
@@ -860,7 +868,8 @@ static int child_main(void *arg)
 	make_dev();
 	enter_rootfs(a->rootfs);
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 9
+	// STEP: TODO(9)
 	// TODO: Set the hostname a->hostname with sethostname(2): the UTS
 	//       namespace is the container's (uts_namespaces(7)).
 	// STUB: todo({n}, "sethostname() inside");
@@ -1143,7 +1152,8 @@ int main(int argc, char *argv[])
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	atexit(remove_veth);
 
-	// BEGIN SOLUTION
+	// BEGIN SOLUTION 10
+	// STEP: TODO(10)
 	// TODO: Start child_main(&args) with clone(2) in six new namespaces:
 	//       CLONE_NEWUSER (its own ids and capabilities; the kernel makes
 	//       it first, so it owns the five others), CLONE_NEWNS (mounts),
