@@ -1,6 +1,7 @@
 /* harness.h - the shared test harness of nslab.
  *
- * Every suite links harness.c, which owns main(): it snapshots the real
+ * Every suite links the harness (its parts: harness_internal.h), whose
+ * report.c owns main(): it snapshots the real
  * host before and after the whole run, refuses skipped tests when asked
  * (NSLAB_NO_SKIP=1), and writes a one-line result for `make grade`.
  *

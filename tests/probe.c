@@ -3,7 +3,7 @@
  * Prints, between "nslab-probe report" and "end", its own pid and ppid,
  * real and effective ids, hostname and NIS domain name, and for every
  * /proc/self/ns entry the st_dev and st_ino that identify the namespace.
- * The suites parse this (harness.c, probe_parse).
+ * The suites parse this (probe_parse.c, probe_parse).
  *
  *   nslab-probe [--hold] [--exit N | --signal N]
  *

@@ -1,0 +1,239 @@
+/* hoststate.c - the host state a lesson could damage, and the per-test
+ * throwaway namespaces it is compared in (harness.h).
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <criterion/hooks.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness_internal.h"
+
+/* ---- host state ------------------------------------------------------ */
+
+/* Append the lines of `path`, keeping the columns listed in `cols`
+ * (1-based, 0-terminated; NULL keeps the whole line), skipping `skip`
+ * header lines. */
+static void add_table(struct strbuf *sb, const char *tag, const char *path,
+		      int skip, const int *cols)
+{
+	char *text = slurp(path), *line, *save = NULL;
+
+	if (!text) {
+		sb_printf(sb, "%s: (%s unreadable)\n", tag, path);
+		return;
+	}
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		sb_printf(sb, "%s:", tag);
+		if (!cols) {
+			sb_printf(sb, " %s\n", line);
+			continue;
+		}
+		for (const int *c = cols; *c; c++) {
+			char *copy = strdup(line), *f, *s2 = NULL;
+			int i = 1;
+
+			for (f = strtok_r(copy, " \t", &s2); f && i < *c; i++)
+				f = strtok_r(NULL, " \t", &s2);
+			sb_printf(sb, " %s", f ? f : "-");
+			free(copy);
+		}
+		sb_printf(sb, "\n");
+	}
+	free(text);
+}
+
+char *host_state(bool network)
+{
+	static const int mount_cols[] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 0};
+	static const int first_col[] = {1, 0};
+	static const int ipc_cols[] = {1, 2, 0};
+	struct strbuf sb = {0};
+	struct utsname u;
+
+	cr_assert_eq(uname(&u), 0);
+	sb_printf(&sb, "hostname: %s\ndomainname: %s\n", u.nodename,
+		  u.domainname);
+	/* mountinfo without the mount ids: root, mount point, options,
+	 * propagation, type, source, super options. */
+	add_table(&sb, "mount", "/proc/self/mountinfo", 0, mount_cols);
+	add_table(&sb, "link", "/proc/self/net/dev", 2, first_col);
+	/* Routes and addresses change on a real host by themselves (DHCP,
+	 * IPv6 privacy addresses): compare them only in a test's own
+	 * network namespace. */
+	if (network) {
+		add_table(&sb, "route", "/proc/self/net/route", 1, NULL);
+		add_table(&sb, "ipv6", "/proc/self/net/if_inet6", 0, NULL);
+	}
+	add_table(&sb, "msg", "/proc/sysvipc/msg", 1, ipc_cols);
+	add_table(&sb, "shm", "/proc/sysvipc/shm", 1, ipc_cols);
+	add_table(&sb, "sem", "/proc/sysvipc/sem", 1, ipc_cols);
+	return sb.s;
+}
+
+/* The first line of `a` that is not in `b`, copied into buf. */
+static bool first_missing(const char *a, const char *b, char *buf, size_t size)
+{
+	const char *line = a;
+
+	while (*line) {
+		const char *end = strchrnul(line, '\n');
+		size_t len = end - line;
+		const char *p = b;
+		bool found = false;
+
+		while (*p && !found) {
+			const char *e = strchrnul(p, '\n');
+
+			found = (size_t)(e - p) == len && !memcmp(p, line, len);
+			p = *e ? e + 1 : e;
+		}
+		if (!found) {
+			snprintf(buf, size, "%.*s", (int)len, line);
+			return true;
+		}
+		line = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+/* Describe how `after` differs from `before`; NULL if they are equal. */
+char *state_diff(const char *before, const char *after)
+{
+	char gone[512], added[512], *msg = NULL;
+
+	if (strcmp(before, after) == 0)
+		return NULL;
+	if (first_missing(after, before, added, sizeof(added)))
+		(void)!asprintf(&msg, "new: \"%s\"", added);
+	else if (first_missing(before, after, gone, sizeof(gone)))
+		(void)!asprintf(&msg, "gone: \"%s\"", gone);
+	else
+		(void)!asprintf(&msg, "the same lines in another order");
+	return msg;
+}
+
+void assert_host_state(const char *before, const char *when)
+{
+	char *after = host_state(isolated);
+	char *diff = state_diff(before, after);
+
+	/* A network namespace's devices go a moment after its last process
+	 * (the kernel cleans up in a worker): allow up to 2 s for that. */
+	for (double end = now() + 2.0; diff && now() < end; nap(0.02)) {
+		free(after);
+		free(diff);
+		after = host_state(isolated);
+		diff = state_diff(before, after);
+	}
+	free(after);
+	if (diff) {
+		char copy[600];
+
+		snprintf(copy, sizeof(copy), "%s", diff);
+		free(diff);
+		cr_assert_fail("the host changed %s (%s): a namespace the lesson should "
+			"have made new was shared, or something it set up outlived it",
+			when, copy);
+	}
+}
+
+/* ---- per-test setup -------------------------------------------------- */
+
+/* Where the current run was stopped, for check_kill_points' messages. */
+char run_context[160] = "";
+char *state_before;
+pid_t kept[8];
+
+bool harness_isolated(void)
+{
+	return isolated;
+}
+
+void harness_setup(void)
+{
+	/* Orphans of the lesson become our children, so none can hide. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (unshare(CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWNET) == 0) {
+		/* Cut every mount off from the real host first, then make
+		 * them shared among our own copies, as systemd does on a
+		 * real host: a lesson that forgets to make its mounts
+		 * private leaks into this test's namespace, not the host's. */
+		cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0,
+			     "mount / rprivate: %s", strerror(errno));
+		cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL), 0,
+			     "mount / rshared: %s", strerror(errno));
+		isolated = true;
+	}
+	state_before = host_state(isolated);
+}
+
+void harness_keep(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (!kept[i]) {
+			kept[i] = pid;
+			return;
+		}
+	cr_assert_fail("harness_keep: too many kept processes");
+}
+
+void harness_rebase(void)
+{
+	free(state_before);
+	state_before = host_state(isolated);
+}
+
+void harness_teardown(void)
+{
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (kept[i] > 0)
+			kill(kept[i], SIGKILL);
+	free(state_before);
+	state_before = NULL;
+}
+
+void require_unshare(int flags, const char *what)
+{
+	pid_t pid = fork();
+	int status;
+
+	cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(unshare(flags) == -1 ? errno : 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		int e = WEXITSTATUS(status);
+
+		if (e == EPERM || e == EACCES || e == EINVAL || e == ENOSPC ||
+		    e == EUSERS)
+			cr_skip_test("this machine refuses unshare(%s) to this test "
+				     "(%s); run it as root", what, strerror(e));
+	}
+}

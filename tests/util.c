@@ -1,0 +1,217 @@
+/* util.c - small utilities, namespace identity and process lookups of the
+ * test harness (harness.h).
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <criterion/hooks.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness_internal.h"
+
+/* Set by harness_setup when the test runs in throwaway namespaces. */
+bool isolated;
+
+const char *const ns_names[NS_COUNT] = {"cgroup", "ipc", "mnt",  "net",
+					"pid",    "time", "user", "uts"};
+
+/* ---- small utilities ------------------------------------------------- */
+
+double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void nap(double seconds)
+{
+	struct timespec ts = {(time_t)seconds,
+			      (long)((seconds - (time_t)seconds) * 1e9)};
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Whole file as a NUL-terminated string, NULL if it cannot be read. */
+char *slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0, size = 4096;
+	char *buf;
+	ssize_t n;
+
+	if (fd == -1)
+		return NULL;
+	buf = malloc(size);
+	while (buf && (n = read(fd, buf + len, size - len - 1)) > 0) {
+		len += n;
+		if (size - len < 2) {
+			char *bigger = realloc(buf, size *= 2);
+
+			if (!bigger)
+				free(buf);
+			buf = bigger;
+		}
+	}
+	close(fd);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+void __attribute__((format(printf, 2, 3)))
+sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = sb->size - sb->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(sb->s ? sb->s + sb->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < room) {
+			sb->len += n;
+			return;
+		}
+		sb->size = sb->size * 2 + n + 64;
+		sb->s = realloc(sb->s, sb->size);
+		cr_assert_not_null(sb->s, "out of memory");
+	}
+}
+
+void random_name(char *buf, size_t size, const char *prefix, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char bytes[128];
+	size_t i = strlen(prefix);
+
+	cr_assert(len < size && len <= sizeof(bytes) && i <= len);
+	cr_assert_eq(getrandom(bytes, sizeof(bytes), 0), (ssize_t)sizeof(bytes));
+	memcpy(buf, prefix, i);
+	for (; i < len; i++)
+		buf[i] = hex[bytes[i] & 15];
+	buf[len] = '\0';
+}
+
+int random_between(int lo, int hi)
+{
+	unsigned int r;
+
+	cr_assert_eq(getrandom(&r, sizeof(r), 0), (ssize_t)sizeof(r));
+	return lo + (int)(r % (unsigned int)(hi - lo + 1));
+}
+
+/* ---- namespaces ------------------------------------------------------ */
+
+bool ns_of(pid_t pid, const char *name, struct nsid *id)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+	if (stat(path, &st) == -1)
+		return false;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	return true;
+}
+
+bool ns_same(struct nsid a, struct nsid b)
+{
+	return a.dev == b.dev && a.ino == b.ino;
+}
+
+struct nsid my_ns(const char *name)
+{
+	struct nsid id = {0, 0};
+
+	cr_assert(ns_of(getpid(), name, &id), "cannot stat /proc/self/ns/%s: %s",
+		  name, strerror(errno));
+	return id;
+}
+
+int ns_index(const char *name)
+{
+	for (int i = 0; i < NS_COUNT; i++)
+		if (strcmp(ns_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- processes ------------------------------------------------------- */
+
+pid_t find_descendant(pid_t root, const char *comm, double timeout)
+{
+	double end = now() + timeout;
+
+	do {
+		pid_t queue[256];
+		size_t head = 0, tail = 0;
+
+		queue[tail++] = root;
+		while (head < tail) {
+			pid_t pid = queue[head++];
+			char path[96], *text;
+			DIR *d;
+			struct dirent *e;
+
+			snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+			if (pid != root && (text = slurp(path))) {
+				bool match = strcmp(strtok(text, "\n") ?: "", comm) == 0;
+
+				free(text);
+				if (match)
+					return pid;
+			}
+			snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+			if (!(d = opendir(path)))
+				continue;
+			while ((e = readdir(d))) {
+				char cpath[300];
+
+				if (e->d_name[0] == '.')
+					continue;
+				snprintf(cpath, sizeof(cpath), "/proc/%d/task/%s/children",
+					 (int)pid, e->d_name);
+				text = slurp(cpath);
+				for (char *p = text; p && *p && tail < 256;) {
+					pid_t c = (pid_t)strtol(p, &p, 10);
+
+					if (c > 0)
+						queue[tail++] = c;
+					while (*p == ' ')
+						p++;
+				}
+				free(text);
+			}
+			closedir(d);
+		}
+		nap(0.01);
+	} while (now() < end);
+	return 0;
+}
