@@ -2,11 +2,12 @@
  * LESSON_BASICS): its namespaces, exit status, errors, account, and
  * what a SIGKILL at any moment leaves behind. */
 #define _GNU_SOURCE
-#include "harness.h"
+#include "harness_internal.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,61 @@ void basic_sigkill_mid_run(const struct lesson *l)
 	run_kill(&r, SIGKILL);
 	cr_assert_eq(r.code, 128 + SIGKILL, "the lesson was killed, yet exited %d",
 		     r.code);
+	run_free(&r);
+}
+
+/* What the command starts in the background is not the lesson's child:
+ * PR_SET_PDEATHSIG is cleared in a forked child, so after a SIGKILL of
+ * the launcher a `sleep &` of the command lives on, and keeps the
+ * lesson's namespaces alive. Nothing of them may show on the host while
+ * it does (a veth end, a mount, a hostname); and where the lesson makes
+ * a PID namespace, the survivor dies with the namespace's init. */
+void basic_background_child(const struct lesson *l)
+{
+	const char *argv[MAX_ARGS];
+	char script[600];
+	bool pidns = listed(l->new_ns, "pid");
+	pid_t left[16];
+	size_t nleft;
+	struct run r;
+
+	snprintf(script, sizeof(script), "sleep 300 & exec %s --hold", lesson_probe(l));
+	run_hold(&r, lesson_args(argv, l, true, ARGS("/bin/sh", "-c", script)), &l->run);
+	cr_assert_gt(find_descendant(r.pid, "sleep", RUN_TIMEOUT), 0,
+		     "the command's background sleep never started; %s", why(&r));
+	kill(r.pid, SIGKILL);
+	for (double end = now() + RUN_TIMEOUT; !r.reaped && now() < end; nap(0.01)) {
+		int status;
+
+		if (waitpid(r.pid, &status, WNOHANG) == r.pid)
+			r.reaped = true;
+	}
+	cr_assert(r.reaped, "the lesson did not die of SIGKILL");
+	/* While whatever survived is still alive: the host is as it was. */
+	snprintf(run_context, sizeof(run_context), " after a SIGKILL while the "
+		 "command had a background child");
+	assert_host_state(state_before, run_context);
+	if (pidns) {
+		/* The namespace's init died with the launcher: the kernel
+		 * kills every other process of the namespace. */
+		check_leftovers();
+	} else {
+		for (double end = now() + 2.0; now() < end; nap(0.02))
+			reap_zombies();
+		nleft = leftover_children(left, 16);
+		for (size_t i = 0; i < nleft; i++)
+			kill(left[i], SIGKILL);
+		reap_zombies();
+	}
+	run_context[0] = '\0';
+	r.code = 128 + SIGKILL;
+	r.status = SIGKILL;
+	if (r.in_fd != -1)
+		close(r.in_fd);
+	if (r.out_fd != -1)
+		close(r.out_fd);
+	if (r.err_fd != -1)
+		close(r.err_fd);
 	run_free(&r);
 }
 

@@ -206,6 +206,7 @@ void basic_account(const struct lesson *l);
 void basic_without_root(const struct lesson *l);
 void basic_sigkill_mid_run(const struct lesson *l);
 void basic_kill_points(const struct lesson *l);
+void basic_background_child(const struct lesson *l);
 void basic_rootless(const struct lesson *l);
 
 /* Bad input, table-driven: each row's whole argument list, the exit
@@ -234,6 +235,7 @@ void check_bad_inputs(const struct lesson *l, const struct bad_input *rows, size
 	Test(suite, s##step##_account_names_the_namespaces) { basic_account(L); } \
 	Test(suite, s##step##_without_root_says_how) { basic_without_root(L); }   \
 	Test(suite, s##step##_sigkill_mid_run_leaves_nothing) { basic_sigkill_mid_run(L); } \
+	Test(suite, s##step##_sigkill_with_a_background_child_leaves_the_host_alone) { basic_background_child(L); } \
 	Test(suite, s##step##_killed_at_any_step_leaves_nothing, .timeout = 150) { basic_kill_points(L); } \
 	Test(suite, s##step##_runs_for_an_ordinary_user_as_make_does) { basic_rootless(L); }
 

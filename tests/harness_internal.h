@@ -45,5 +45,8 @@ char *state_diff(const char *before, const char *after);
 /* run.c */
 /* Fails the test on a process the lesson left behind. */
 void check_leftovers(void);
+/* Our children that are not the test's own (kept): up to max pids. */
+size_t leftover_children(pid_t *pids, size_t max);
+void reap_zombies(void);
 
 #endif
