@@ -189,8 +189,8 @@ int main(int argc, char *argv[])
 		for (int n = 0; n < nnames; n++) {
 			char path[64];
 
-			snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pids[p],
-				 names[n]);
+			snprintf(path, sizeof(path), "/proc/%d/ns/%.31s",
+				 (int)pids[p], names[n]);
 			if (!read_ns(path, &ids[p][n]))
 				read_failed(pids[p], path);
 		}
