@@ -139,11 +139,12 @@ static __attribute__((noreturn)) void read_failed(pid_t pid, const char *path)
 		     "sudo %s ARGS='%d'", path, strerror(e), (int)pid,
 		     nslab_make_target(), (int)pid);
 	if (e == EACCES || e == EPERM)
-		errx(EXIT_FAILURE, "stat(%s): %s, even for root: PID %d refuses "
-		     "ptrace access (a sandbox or container manager, or a security "
-		     "module, protects it; /proc/%d/status says which user "
-		     "namespace and capabilities it has); try a process of your own, "
-		     "such as a shell's $$", path, strerror(e), (int)pid, (int)pid);
+		errx(EXIT_FAILURE, "stat(%s): %s, even for root: the kernel "
+		     "refuses ptrace access to PID %d, so root is not the cause: "
+		     "this machine is a sandbox or container whose PID 1 is "
+		     "protected (a user namespace above ours, a security module, "
+		     "or no CAP_SYS_PTRACE); look at a process of your own "
+		     "instead, such as your shell's $$", path, strerror(e), (int)pid);
 	errx(EXIT_FAILURE, "stat(%s): %s", path, strerror(e));
 }
 
