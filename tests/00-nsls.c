@@ -1,5 +1,9 @@
 /* Lesson 00: nsls lists the namespaces of processes by the numbers that
- * identify them, and marks exactly those that differ. */
+ * identify them, and marks exactly those that differ.
+ *
+ * Steps (solutions/00-nsls/nsls.c): 1 the entries of /proc/self/ns, 2 the
+ * identity stat(2) gives, 3 the comparison. A test named sN_ checks step
+ * N; each can pass while the later steps still stop the program. */
 #define _GNU_SOURCE
 #include "harness.h"
 
@@ -126,27 +130,83 @@ static void check_marks(pid_t helper, const char *expected)
 			  ns_of(helper, rows[i].name, &b), "no namespace named \"%s\"",
 			  rows[i].name);
 		cr_assert_eq(rows[i].ino[0], (unsigned long long)a.ino,
-			     "%s of PID %s: nsls says %llu, stat() says %llu",
+			     "%s of PID %s: nsls says %llu, stat() says %llu (step 2)",
 			     rows[i].name, me, rows[i].ino[0], (unsigned long long)a.ino);
 		cr_assert_eq(rows[i].ino[1], (unsigned long long)b.ino,
-			     "%s of PID %s: nsls says %llu, stat() says %llu",
+			     "%s of PID %s: nsls says %llu, stat() says %llu (step 2)",
 			     rows[i].name, other, rows[i].ino[1], (unsigned long long)b.ino);
 		cr_assert_eq(rows[i].differs, !ns_same(a, b),
-			     "%s is %s but nsls %s it (expected marks: %s)", rows[i].name,
+			     "%s is %s but nsls %s it (expected marks: %s): same_ns() "
+			     "is true only when both st_dev and st_ino are equal "
+			     "(namespaces(7)), and all namespaces share one nsfs "
+			     "st_dev", rows[i].name,
 			     ns_same(a, b) ? "shared" : "different",
 			     rows[i].differs ? "marked" : "did not mark", expected);
 	}
 	run_free(&r);
 }
 
-Test(nsls, lists_itself_by_stat_numbers)
+/* The entries of /proc/self/ns, sorted, space-separated after a space:
+ * " cgroup ipc ...", as nsls's account line ends. */
+static void my_ns_entries(char *buf, size_t size, int *count)
+{
+	struct dirent **e;
+	int n = scandir("/proc/self/ns", &e, NULL, alphasort);
+
+	cr_assert_neq(n, -1, "scandir(/proc/self/ns): %s", strerror(errno));
+	buf[0] = '\0';
+	*count = 0;
+	for (int i = 0; i < n; i++) {
+		if (e[i]->d_name[0] != '.') {
+			snprintf(buf + strlen(buf), size - strlen(buf), " %s", e[i]->d_name);
+			++*count;
+		}
+		free(e[i]);
+	}
+	free(e);
+}
+
+/* Step 1, seen in the account on stderr, which nsls prints before it
+ * reads a single namespace: this holds while steps 2 and 3 still stop
+ * the program. */
+Test(nsls, s1_lists_every_entry_of_proc_self_ns)
+{
+	char want[512], got[512] = "";
+	const char *line;
+	struct run r;
+	int count, n = -1;
+
+	my_ns_entries(want, sizeof(want), &count);
+	run_lesson(&r, ARGS(NULL));
+	if (strstr(r.err, "TODO(1)"))
+		cr_assert_fail("step 1 is not done: %s", why(&r));
+	line = strstr(r.err, "entries in /proc/self/ns:");
+	cr_assert(line, "nsls printed no \"nsls: N entries in /proc/self/ns: ...\" "
+		  "line on stderr; %s", why(&r));
+	/* Back to the number before " entries". */
+	while (line > r.err && (line[-1] == ' ' || (line[-1] >= '0' && line[-1] <= '9')))
+		line--;
+	cr_assert(sscanf(line, "%d entries in /proc/self/ns:%511[^\n]", &n, got) >= 1,
+		  "cannot read the account line \"%.80s\"", line);
+	cr_assert(!strstr(got, " . ") && !strstr(got, " ..") &&
+		  strcmp(got, " .") != 0, "nsls lists \"%s\": skip the directory's "
+		  "own entries . and .. (names that start with a dot); "
+		  "/proc/self/ns has%s", got, want);
+	cr_assert_str_eq(got, want, "nsls lists%s, but /proc/self/ns has%s: list "
+			 "every entry of the directory, sorted (alphasort), and "
+			 "nothing else", got, want);
+	cr_assert_eq(n, count, "the account says %d entries and lists %d", n, count);
+	run_free(&r);
+}
+
+Test(nsls, s2_lists_itself_by_stat_numbers)
 {
 	struct row rows[MAX_ROWS];
 	struct run r;
 	int n;
 
-	run_lesson(&r, ARGS(NULL));
-	cr_assert_eq(r.code, 0, "nsls without arguments exited with %d; %s", r.code,
+	run_lesson(&r, ARGS("-q"));
+	cr_assert_eq(r.code, 0, "nsls -q without arguments exited with %d; %s", r.code,
 		     why(&r));
 	n = parse_table(&r, rows, 1);
 	cr_assert_eq(n, count_ns(getpid()),
@@ -160,22 +220,25 @@ Test(nsls, lists_itself_by_stat_numbers)
 			  "nsls listed \"%s\", which /proc/self/ns does not have",
 			  rows[i].name);
 		cr_assert_eq(rows[i].ino[0], (unsigned long long)id.ino,
-			     "nsls says %s is %llu, stat() of /proc/self/ns/%s says %llu",
-			     rows[i].name, rows[i].ino[0], rows[i].name,
+			     "nsls says %s is %llu, stat() of /proc/self/ns/%s says "
+			     "%llu: the namespace is what the link points at; stat() "
+			     "follows it, lstat() gives the inode of the link itself "
+			     "in /proc", rows[i].name, rows[i].ino[0], rows[i].name,
 			     (unsigned long long)id.ino);
 		cr_assert(!rows[i].differs, "with one PID nothing can differ, but %s "
 			  "is marked", rows[i].name);
 	}
+	cr_assert_str_empty(r.err, "-q should silence the account; %s", why(&r));
 	run_free(&r);
 }
 
-Test(nsls, marks_exactly_uts)
+Test(nsls, s3_marks_exactly_uts)
 {
 	require_unshare(CLONE_NEWUTS, "CLONE_NEWUTS");
 	check_marks(start_helper(CLONE_NEWUTS), "uts only");
 }
 
-Test(nsls, marks_a_random_set)
+Test(nsls, s3_marks_a_random_set)
 {
 	static const struct {
 		int flag;
@@ -196,7 +259,7 @@ Test(nsls, marks_a_random_set)
 	check_marks(start_helper(flags), expected);
 }
 
-Test(nsls, missing_pid_is_an_error)
+Test(nsls, s2_missing_pid_is_an_error)
 {
 	char pid[32];
 	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
@@ -216,7 +279,7 @@ Test(nsls, missing_pid_is_an_error)
 	run_free(&r);
 }
 
-Test(nsls, unreadable_pid_is_an_error)
+Test(nsls, s2_unreadable_pid_is_an_error)
 {
 	struct run r;
 
@@ -232,7 +295,7 @@ Test(nsls, unreadable_pid_is_an_error)
 	run_free(&r);
 }
 
-Test(nsls, bad_usage_exits_2)
+Test(nsls, s3_bad_usage_exits_2)
 {
 	const char *bad[][2] = {{"abc", NULL}, {"-x", NULL}, {"12abc", NULL},
 				{"--", "-5"}};
@@ -249,7 +312,7 @@ Test(nsls, bad_usage_exits_2)
 	}
 }
 
-Test(nsls, help_exits_0)
+Test(nsls, s3_help_exits_0)
 {
 	struct run r;
 

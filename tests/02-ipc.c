@@ -3,6 +3,12 @@
  * is invisible to the host and dies with the namespace, and every other
  * namespace stays shared.
  *
+ * Steps (solutions/02-ipc/ipc.c): 1 the child in a new IPC namespace
+ * (ns_spawn), 2 the demonstration's System V objects, 3 its POSIX queue.
+ * A test named sN_ checks step N; the step 1 tests run a command, which
+ * never reaches steps 2 and 3, and the step 2 tests accept the stop at
+ * TODO(3).
+ *
  * As root each test runs in a throwaway IPC namespace of its own
  * (harness_setup), so the "host" objects the tests create live there and
  * vanish with the test even if it crashes. /proc/sysvipc/{msg,shm,sem}
@@ -39,6 +45,10 @@ TestSuite(ipc, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT)
 static const struct lesson ipc = {MANIFEST_02};
 
 LESSON_BASICS(ipc, &ipc, 3)
+
+/* The demonstration's key and POSIX queue (solutions/02-ipc/ipc.c). */
+#define DEMO_KEY 0x6e736c62L
+#define DEMO_MQ "/nslab-demo"
 
 /* The command that lists, inside, what the three /proc/sysvipc files show. */
 #define LIST_SYSVIPC "cat", "/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/sysvipc/sem"
@@ -229,8 +239,11 @@ static int mq_errno_in(pid_t pid, const char *name)
 	return WEXITSTATUS(status);
 }
 
-/* Is any process still in the namespace `id` (an ipc namespace)? */
-static pid_t process_in_ns(struct nsid id)
+/* Is any process of the process group `pgid` (the lesson's) still in the
+ * IPC namespace `id`? Other tests run at the same time and make IPC
+ * namespaces too, and the kernel reuses a destroyed namespace's inode
+ * number, so a process elsewhere may show the same one. */
+static pid_t process_in_ns(struct nsid id, pid_t pgid)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -241,7 +254,8 @@ static pid_t process_in_ns(struct nsid id)
 		pid_t pid = (pid_t)atoi(e->d_name);
 		struct nsid theirs;
 
-		if (pid > 0 && ns_of(pid, "ipc", &theirs) && ns_same(theirs, id))
+		if (pid > 0 && getpgid(pid) == pgid && ns_of(pid, "ipc", &theirs) &&
+		    ns_same(theirs, id))
 			found = pid;
 	}
 	closedir(d);
@@ -257,7 +271,7 @@ static void require_ipcmk(void)
 
 /* ---- the tests ------------------------------------------------------- */
 
-Test(ipc, host_objects_are_invisible_inside)
+Test(ipc, s1_host_objects_are_invisible_inside)
 {
 	struct sysv_obj objs[MAX_OBJS];
 	struct host_objs h;
@@ -300,7 +314,7 @@ Test(ipc, host_objects_are_invisible_inside)
 	run_free(&r);
 }
 
-Test(ipc, objects_made_inside_stay_inside_and_die_with_it)
+Test(ipc, s1_objects_made_inside_stay_inside_and_die_with_it)
 {
 	struct run_opts o = {.keep_stdin = true};
 	struct sysv_obj inside[MAX_OBJS], mine[MAX_OBJS], again[MAX_OBJS];
@@ -352,7 +366,7 @@ Test(ipc, objects_made_inside_stay_inside_and_die_with_it)
 
 	/* No process holds that namespace any more, so the kernel has
 	 * destroyed it with its objects; a new one starts empty. */
-	left = process_in_ns(theirs);
+	left = process_in_ns(theirs, r.pid);
 	cr_assert_eq(left, 0, "pid %d is still in the lesson's IPC namespace "
 		     "after it exited", (int)left);
 	run_lesson(&q, ARGS("-q", "--", LIST_SYSVIPC));
@@ -370,8 +384,43 @@ Test(ipc, objects_made_inside_stay_inside_and_die_with_it)
 	run_free(&q);
 }
 
-/* Parse "  /proc/sysvipc/TYPE: key K ..." lines of the demonstration. */
-static int parse_demo(const char *out, struct sysv_obj objs[3])
+/* What went wrong in the demonstration, in words that name the fix: the
+ * lesson's own error line (err(3) names the call and the errno text). */
+static const char *demo_failure(const struct run *r)
+{
+	static char msg[1024];
+	static const struct {
+		const char *call, *error, *fix;
+	} fixes[] = {
+		{"msgsnd", "Invalid argument", "msgsnd() refused the message: a "
+		 "System V message needs an mtype greater than 0, and its size "
+		 "counts only the text after it (msgsnd(2))"},
+		{"get(0x", "No such file", "msgget/shmget/semget found no object: "
+		 "IPC_CREAT in the flags creates it when the key is free"},
+		{"get(0x", "File exists", "IPC_EXCL found the key taken: the child "
+		 "is not in an IPC namespace of its own (step 1, CLONE_NEWIPC)"},
+		{"mq_open", "No such file", "mq_open() creates the queue only with "
+		 "O_CREAT in its flags (then it takes a mode and a struct mq_attr)"},
+		{"mq_send", "Bad file descriptor", "mq_send() needs a queue opened "
+		 "for writing: O_WRONLY (or O_RDWR) in mq_open()'s flags"},
+		{"mq_open", "Invalid argument", "mq_open(): the name is a slash and a "
+		 "name with no other slash, and mq_maxmsg and mq_msgsize stay within "
+		 "/proc/sys/fs/mqueue/msg_max and msgsize_max"},
+		{"refusing", "", "the child is still in the host's IPC namespace: "
+		 "ns_spawn() needs CLONE_NEWIPC in its flags (step 1)"},
+	};
+
+	for (size_t i = 0; i < sizeof(fixes) / sizeof(fixes[0]); i++)
+		if (strstr(r->err, fixes[i].call) && strstr(r->err, fixes[i].error)) {
+			snprintf(msg, sizeof(msg), "%s; %s", fixes[i].fix, why(r));
+			return msg;
+		}
+	return why(r);
+}
+
+/* The demonstration's own view: the objects it lists from /proc/sysvipc
+ * inside ("  /proc/sysvipc/TYPE: key K (0x...) id I, size S"). */
+static int parse_demo(const char *out, struct sysv_obj objs[3], long size[3])
 {
 	int n = 0;
 
@@ -381,73 +430,141 @@ static int parse_demo(const char *out, struct sysv_obj objs[3])
 
 		snprintf(needle, sizeof(needle), "/proc/sysvipc/%s: key ", types[t]);
 		if ((p = strstr(out, needle)) &&
-		    sscanf(p + strlen(needle), "%ld", &objs[n].key) == 1) {
-			objs[n].type = types[t];
-			objs[n++].id = 0;
-		}
+		    sscanf(p + strlen(needle), "%ld (0x%*x) id %ld, size %ld",
+			   &objs[n].key, &objs[n].id, &size[n]) == 3)
+			objs[n++].type = types[t];
 	}
 	return n;
 }
 
-Test(ipc, demonstration_creates_objects_inside_only)
+/* Run the demonstration (no command, stdin not a terminal). It passes
+ * step 2 when it exits 0, or stops at TODO(3) while step 3 is not done. */
+static void run_demo(struct run *r, bool need_step3)
+{
+	run_lesson(r, ARGS("-q"));
+	if (strstr(r->err, "TODO(1)") || strstr(r->err, "TODO(2)"))
+		cr_assert_fail("the demonstration stopped before its objects: %s",
+			       why(r));
+	if (!need_step3 && r->code == 1 && strstr(r->err, "TODO(3)"))
+		return;
+	cr_assert_eq(r->code, 0, "the demonstration (ipc with no command, stdin "
+		     "not a terminal) exited with %d: %s", r->code, demo_failure(r));
+}
+
+Test(ipc, s1_child_runs_in_a_new_ipc_namespace)
+{
+	unsigned long long ino = 0;
+	const char *line;
+	struct run r;
+
+	run_lesson(&r, ARGS("--", probe_bin()));
+	if (strstr(r.err, "TODO(1)"))
+		cr_assert_fail("step 1 is not done: %s", why(&r));
+	line = strstr(r.err, "child  pid ");
+	cr_assert(line, "the account has no \"child  pid N in ipc:[...]\" line: "
+		  "did ns_spawn() fail? %s", why(&r));
+	cr_assert(sscanf(line, "child  pid %*d in ipc:[%llu]", &ino) == 1,
+		  "cannot read the child's namespace in \"%.80s\"", line);
+	cr_assert(ino != (unsigned long long)my_ns("ipc").ino, "the child is in "
+		  "its parent's IPC namespace (ipc:[%llu]): ns_spawn() needs "
+		  "CLONE_NEWIPC in its flags", ino);
+	cr_assert(strstr(line, "a new IPC namespace"), "the account should call "
+		  "the child's namespace new: \"%.80s\"", line);
+	cr_assert_eq(r.code, 0, "ipc -- probe exited with %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+Test(ipc, s2_demonstration_makes_sysv_objects_inside_only)
 {
 	struct sysv_obj demo[3], mine[MAX_OBJS];
-	char mq[64] = "";
 	unsigned long long ino = 0;
-	struct host_objs h;
+	long size[3] = {0, 0, 0};
+	char text[64] = "";
 	const char *p;
 	struct run r;
-	int n, nmine;
+	int n, nmine, value = -1;
 
-	/* No command, stdin not a terminal: the demonstration. */
-	run_lesson(&r, ARGS("-q"));
-	cr_assert_eq(r.code, 0, "the demonstration (ipc with no command, stdin "
-		     "not a terminal) exited with %d; %s", r.code, why(&r));
-	n = parse_demo(r.out, demo);
-	cr_assert_eq(n, 3, "the demonstration should list a queue, a segment and "
-		     "a semaphore set in /proc/sysvipc inside; it printed \"%.300s\"",
-		     r.out);
-	cr_assert(strstr(r.out, "holds 1 message(s)"), "the demonstration's "
-		  "queue should hold the one message sent: msgsnd(); it printed "
-		  "\"%.300s\"", r.out);
-	cr_assert(strstr(r.out, "semaphore 0 is 1"), "the demonstration's "
-		  "semaphore should be 1 after semop(+1)");
-	p = strstr(r.out, "holds \"hello from ipc:[");
-	cr_assert(p && sscanf(p, "holds \"hello from ipc:[%llu]", &ino) == 1,
-		  "the demonstration's segment should hold the text copied in "
+	run_demo(&r, false);
+	p = strstr(r.out, "holding \"");
+	cr_assert(p && sscanf(p, "holding \"%63[^\"]\"", text) == 1 &&
+		  sscanf(text, "hello from ipc:[%llu]", &ino) == 1,
+		  "the demonstration's segment should hold the text copied into it "
 		  "after shmat(); it printed \"%.300s\"", r.out);
 	cr_assert_neq(ino, (unsigned long long)my_ns("ipc").ino,
 		      "the demonstration ran in the host's IPC namespace");
-	p = strstr(r.out, "mq_open(/");
-	cr_assert_not_null(p, "the demonstration should create a POSIX queue: "
-			   "mq_open(); %s", why(&r));
-	sscanf(p, "mq_open(%63[^)])", mq);
-	cr_assert(strstr(p, "POSIX queue holds 1 message(s)"),
-		  "the POSIX queue should hold the one message sent: mq_send()");
+	p = strstr(r.out, "semaphore set ");
+	cr_assert(p && sscanf(p, "semaphore set %*d at %d", &value) == 1 && value == 1,
+		  "the demonstration's semaphore should be 1: raise it with "
+		  "semop() +1 on semaphore 0; it printed \"%.300s\"", r.out);
+	n = parse_demo(r.out, demo, size);
+	cr_assert_eq(n, 3, "the demonstration should list a queue, a segment and "
+		     "a semaphore set in /proc/sysvipc inside; it printed \"%.400s\"",
+		     r.out);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(demo[i].key, DEMO_KEY, "/proc/sysvipc/%s lists the "
+			     "demonstration's object under key %ld: create it under "
+			     "DEMO_KEY (%ld), not IPC_PRIVATE (0), so that the "
+			     "processes of the namespace can find it by its key",
+			     demo[i].type, demo[i].key, DEMO_KEY);
+	cr_assert_eq(size[0], (long)strlen(text) + 1, "the queue holds %ld bytes, "
+		     "the message's text \"%s\" and its NUL are %zu: the size given "
+		     "to msgsnd() counts only the text, not the long mtype before it",
+		     size[0], text, strlen(text) + 1);
+	cr_assert_eq(size[1], 4096, "the segment is %ld bytes, DEMO_SHM_SIZE is "
+		     "4096", size[1]);
+	cr_assert_eq(size[2], 1, "the semaphore set has %ld semaphores, asked 1",
+		     size[2]);
 
-	/* None of it reached the host (run_lesson compared the tables). */
+	/* None of it reached the host (run_lesson compared the tables too). */
 	nmine = my_sysvipc(mine);
 	for (int i = 0; i < n; i++)
 		cr_assert(!listed(mine, nmine, demo[i].type, demo[i].key),
 			  "the demonstration's %s object (key %ld) is on the host",
 			  demo[i].type, demo[i].key);
-	cr_assert(mq_open(mq, O_RDONLY | O_CLOEXEC) == (mqd_t)-1 && errno == ENOENT,
-		  "the demonstration's POSIX queue %s is on the host", mq);
 	run_free(&r);
+}
 
-	/* The same key, taken on the host, is still free inside: the
-	 * demonstration creates with IPC_EXCL and must succeed again. */
-	make_host_objects(&h, (key_t)demo[0].key, false);
-	run_lesson(&r, ARGS("-q"));
-	cr_assert_eq(r.code, 0, "with the host holding key %ld, the demonstration "
-		     "failed (%d): a new IPC namespace has its own keys; %s",
-		     demo[0].key, r.code, why(&r));
+Test(ipc, s2_key_taken_on_the_host_is_free_inside)
+{
+	struct host_objs h;
+	struct run r;
+
+	/* The same key, taken on the host: a new IPC namespace has its own
+	 * keys, so the demonstration's IPC_EXCL must succeed all the same. */
+	make_host_objects(&h, (key_t)DEMO_KEY, false);
+	run_demo(&r, false);
 	check_host_objects(&h, "after the demonstration");
 	remove_host_objects(&h);
 	run_free(&r);
 }
 
-Test(ipc, sigkill_mid_run_leaves_host_ipc_as_it_was)
+Test(ipc, s3_demonstration_makes_a_posix_queue_inside_only)
+{
+	struct mq_attr attr = {.mq_maxmsg = 1, .mq_msgsize = 16};
+	struct run r;
+	mqd_t mq;
+
+	/* A queue of the same name on the host: the demonstration's O_EXCL
+	 * must not see it, and its message must not land in it. */
+	cr_assert(harness_isolated(), "this test creates a POSIX queue and must "
+		  "run in a throwaway namespace (as root)");
+	mq = mq_open(DEMO_MQ, O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC, 0600, &attr);
+	cr_assert_neq(mq, (mqd_t)-1, "the test cannot create its own %s: %s",
+		      DEMO_MQ, strerror(errno));
+	run_demo(&r, true);
+	cr_assert(strstr(r.out, "POSIX queue " DEMO_MQ " holds 1 message(s)"),
+		  "the POSIX queue should hold the one message sent with "
+		  "mq_send(); it printed \"%.400s\"", r.out);
+	cr_assert_eq(mq_getattr(mq, &attr), 0, "mq_getattr: %s", strerror(errno));
+	cr_assert_eq(attr.mq_curmsgs, 0, "the host's queue %s received the "
+		     "demonstration's message: mq_open() must run in the child, in "
+		     "its new IPC namespace", DEMO_MQ);
+	mq_close(mq);
+	mq_unlink(DEMO_MQ);
+	run_free(&r);
+}
+
+Test(ipc, s1_sigkill_mid_run_leaves_host_ipc_as_it_was)
 {
 	struct sysv_obj mine[MAX_OBJS];
 	struct host_objs h;

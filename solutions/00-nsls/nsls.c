@@ -6,22 +6,17 @@
  * link points at: stat(2) follows the link and returns the device and
  * inode number of the namespace itself. Two processes share a namespace
  * if and only if both numbers are equal. This is `ls -lai /proc/PID/ns`,
- * in C, side by side for several processes.
+ * in C, side by side for several processes. No namespace is created here.
  *
- * Usage: nsls [-h] [PID...]        (default: nsls itself)
+ * Usage: nsls [-q] [PID...]        (default: nsls itself)
  *
  * Sample session (4243 runs in a UTS namespace of its own):
  *   $ sudo ./nsls 1 4243
+ *   nsls: 10 entries in /proc/self/ns: cgroup ipc mnt net pid ...
  *   NAMESPACE                   1        4243
  *   cgroup             4026531835  4026531835
  *   ipc                4026531839  4026531839
- *   mnt                4026531841  4026531841
- *   net                4026531840  4026531840
- *   pid                4026531836  4026531836
- *   pid_for_children   4026531836  4026531836
- *   time               4026531834  4026531834
- *   time_for_children  4026531834  4026531834
- *   user               4026531837  4026531837
+ *   ...
  *   uts                4026531838  4026532611  differs
  *
  * Read: namespaces(7) ("The /proc/[pid]/ns/ directory"), stat(2), proc(5).
@@ -39,35 +34,25 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
+#include "nslab.h"
+
 #define MAX_PIDS 16
 #define MAX_NS 16 /* today's kernels have 10 entries, 8 namespace types */
-
-/* A namespace as stat(2) sees it through /proc/PID/ns/NAME. */
-struct nsid {
-	dev_t dev;
-	ino_t ino;
-};
+#define NAME_LEN 32
 
 static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
-		"Usage: %s [-h] [PID...]\n"
+		"Usage: %s [-q] [PID...]\n"
 		"List the namespaces of each PID (default: this process) by the\n"
 		"inode number that identifies them, and mark the namespaces that\n"
 		"differ between the PIDs.\n"
 		"\n"
+		"  -q  do not print the account of what happens on stderr\n"
 		"  -h  show this help\n"
 		"\n"
-		"Reading another user's process needs root: sudo make lesson00 ARGS='1 $$'\n",
+		"Another user's process needs root: sudo make lesson00 ARGS=\"1 $$\"\n",
 		prog);
-}
-
-/* Stops the program at a step the skeleton leaves to the student. The
- * solution never calls it. */
-static __attribute__((noreturn, unused)) void todo(int n, const char *what)
-{
-	errx(EXIT_FAILURE, "TODO(%d) not done: %s", n, what);
 }
 
 static pid_t parse_pid(const char *s, const char *prog)
@@ -85,87 +70,153 @@ static pid_t parse_pid(const char *s, const char *prog)
 	return (pid_t)v;
 }
 
-/* The entries of /proc/self/ns, sorted by name: one per namespace type
- * this kernel was built with, plus the *_for_children links. Every
- * process has the same set, and our own is always readable. */
-static int list_ns_names(char names[][32])
+/* The entries of /proc/self/ns, sorted by name, into names[]; returns
+ * how many. Every process has the same set, and our own is always
+ * readable. */
+static int list_ns_names(char names[][NAME_LEN])
 {
-	struct dirent **entries;
-	int n, count = 0;
+	int count = 0;
 
-	n = scandir("/proc/self/ns", &entries, NULL, alphasort);
+	// BEGIN SOLUTION 1
+	// STEP: every entry of /proc/self/ns is listed
+	// TODO: Fill names[] with the name of every namespace this kernel
+	//       shows in /proc/self/ns (at most MAX_NS), sorted as ls sorts
+	//       them, and set `count`. Nothing that is not a namespace may be
+	//       listed, and none may be left out: afterwards the account line
+	//       names the same entries as `ls /proc/self/ns`. Read
+	//       namespaces(7), "The /proc/[pid]/ns/ directory", and
+	//       scandir(3) or readdir(3).
+	// HINT: /proc/self/ns is a directory; its entries are the namespace
+	//       types (plus pid_for_children and time_for_children). Do not
+	//       hard-code the article's six: read the directory. Every
+	//       directory also lists two entries that are not its content.
+	// HINT: scandir(3) with alphasort returns the entries sorted, in an
+	//       array you free entry by entry; each d_name is a name. Skip
+	//       "." and "..", whose names start with a dot.
+	// HINT: n = scandir("/proc/self/ns", &entries, NULL, ____);
+	//       for (i = 0; i < n; i++) { if (entries[i]->d_name[0] != ____
+	//       && count < MAX_NS) copy it into names[count++]; free(____); }
+	// WRONG dot_entries: "entries[i]->d_name[0] != '.' &&" -> "" : . and ..
+	// STUB: (void)names;
+	// STUB: todo({n}, "list the entries of /proc/self/ns");
+	// tag::list[]
+	struct dirent **entries;
+	int n = scandir("/proc/self/ns", &entries, NULL, alphasort);
+
 	if (n == -1)
 		err(EXIT_FAILURE, "scandir(/proc/self/ns)");
 	for (int i = 0; i < n; i++) {
 		if (entries[i]->d_name[0] != '.' && count < MAX_NS)
-			snprintf(names[count++], 32, "%.31s", entries[i]->d_name);
+			snprintf(names[count++], NAME_LEN, "%.31s", entries[i]->d_name);
 		free(entries[i]);
 	}
 	free(entries);
+	// end::list[]
+	// END SOLUTION
 	return count;
 }
 
-/* Fill *id with the identity of the namespace /proc/PID/ns/NAME. */
-static void read_ns(pid_t pid, const char *name, struct nsid *id)
+/* Fill *id with the identity of the namespace at `path`
+ * (/proc/PID/ns/NAME). False, with errno set, if it cannot be read. */
+static bool read_ns(const char *path, struct ns_id *id)
 {
-	char path[96];
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%.31s", (int)pid, name);
-	// BEGIN SOLUTION 1
-	// STEP: TODO(1)
-	// TODO: stat(2) the link: stat follows it to the namespace, whose
-	//       device and inode number identify it (lstat would describe
-	//       the link itself). Keep st_dev and st_ino in *id. On failure,
-	//       ENOENT means the process is gone; EACCES that reading another
-	//       user's namespaces needs ptrace access (root). See namespaces(7).
+	// BEGIN SOLUTION 2
+	// STEP: the numbers are the namespaces' own
+	// TODO: Make *id the identity of the namespace `path` names, as
+	//       namespaces(7) defines it (two numbers), and return true; on
+	//       failure return false with errno as the call left it. The
+	//       inode printed is then the one in the link's target,
+	//       `uts:[4026531838]`, the same for every process in that
+	//       namespace, not the inode of the link itself. Read stat(2)
+	//       (which calls follow a symbolic link) and namespaces(7).
+	// HINT: Each /proc/PID/ns entry is a symbolic link into nsfs. The
+	//       namespace is what the link points at; the link itself is
+	//       just a file in /proc with an inode of its own.
+	// HINT: stat(2) follows symbolic links, lstat(2) does not. The
+	//       struct stat it fills has st_dev and st_ino: keep both in
+	//       *id (struct ns_id, lessons/lib/nslab.h).
+	// HINT: struct stat st;
+	//       if (____(path, &st) == -1) return ____;
+	//       id->dev = st.____; id->ino = st.____;
+	// WRONG lstat: "if (stat(path, &st) == -1)" -> "if (lstat(path, &st) == -1)" : lstat
+	// STUB: (void)path;
 	// STUB: (void)id;
-	// STUB: todo({n}, "stat() of /proc/PID/ns/NAME into *id");
+	// STUB: todo({n}, "read the identity of /proc/PID/ns/NAME");
 	// tag::read_ns[]
 	struct stat st;
 
-	if (stat(path, &st) == -1) {
-		if (errno == ENOENT || errno == ESRCH)
-			errx(EXIT_FAILURE, "no process with PID %d (stat(%s): %s)",
-			     (int)pid, path, strerror(errno));
-		if ((errno == EACCES || errno == EPERM) && geteuid() != 0)
-			errx(EXIT_FAILURE,
-			     "stat(%s): %s: another user's namespaces are visible "
-			     "only to root; run: sudo make lesson00 ARGS='%d'",
-			     path, strerror(errno), (int)pid);
-		err(EXIT_FAILURE, "stat(%s)", path);
-	}
+	if (stat(path, &st) == -1)
+		return false;
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;
 	// end::read_ns[]
 	// END SOLUTION
+	return true;
 }
 
 /* Two processes share a namespace iff both numbers are equal. */
-static bool same_ns(struct nsid a, struct nsid b)
+static bool same_ns(struct ns_id a, struct ns_id b)
 {
-	// BEGIN SOLUTION 2
-	// STEP: TODO(2)
-	// TODO: Return whether a and b are the same namespace. The inode
-	//       number alone is not enough: namespaces(7) defines identity
-	//       as the same device (st_dev) and the same inode (st_ino).
+	// BEGIN SOLUTION 3
+	// STEP: exactly the namespaces that differ are marked
+	// TODO: Return whether a and b are the same namespace. Afterwards
+	//       `nsls $$ PID` marks "differs" on exactly the rows where the
+	//       two processes are in different namespaces. The inode number
+	//       alone is not what namespaces(7) promises: read its
+	//       definition of "the same namespace".
+	// HINT: namespaces(7): two processes are in the same namespace if
+	//       the device and the inode of their /proc/PID/ns/NAME are both
+	//       the same. All of them live on one nsfs device.
+	// HINT: Compare the dev fields and the ino fields of struct ns_id;
+	//       both comparisons must hold.
+	// HINT: return a.____ == b.____ ____ a.____ == b.____;
+	// WRONG either: "a.dev == b.dev && a.ino" -> "a.dev == b.dev || a.ino" : both st_dev and st_ino
 	// STUB: (void)a;
 	// STUB: (void)b;
-	// STUB: todo({n}, "compare st_dev and st_ino in same_ns()");
+	// STUB: todo({n}, "compare two namespace identities");
 	// tag::same_ns[]
 	return a.dev == b.dev && a.ino == b.ino;
 	// end::same_ns[]
 	// END SOLUTION
 }
 
+/* Why /proc/PID/ns/NAME could not be read, in words that say what to do. */
+static __attribute__((noreturn)) void read_failed(pid_t pid, const char *path)
+{
+	int e = errno;
+
+	if (e == ENOENT || e == ESRCH)
+		errx(EXIT_FAILURE, "no process with PID %d (stat(%s): %s)", (int)pid,
+		     path, strerror(e));
+	if ((e == EACCES || e == EPERM) && geteuid() != 0)
+		errx(EXIT_FAILURE, "stat(%s): %s: only a process that may ptrace PID "
+		     "%d may look at its namespaces, so another user's needs root: "
+		     "sudo %s ARGS='%d'", path, strerror(e), (int)pid,
+		     nslab_make_target(), (int)pid);
+	if (e == EACCES || e == EPERM)
+		errx(EXIT_FAILURE, "stat(%s): %s, even for root: the kernel "
+		     "refuses ptrace access to PID %d, so root is not the cause: "
+		     "this machine is a sandbox or container whose PID 1 is "
+		     "protected (a user namespace above ours, a security module, "
+		     "or no CAP_SYS_PTRACE); look at a process of your own "
+		     "instead, such as your shell's $$", path, strerror(e), (int)pid);
+	errx(EXIT_FAILURE, "stat(%s): %s", path, strerror(e));
+}
+
 int main(int argc, char *argv[])
 {
-	static struct nsid ids[MAX_PIDS][MAX_NS];
-	static char names[MAX_NS][32];
+	static struct ns_id ids[MAX_PIDS][MAX_NS];
+	static char names[MAX_NS][NAME_LEN];
+	char list[MAX_NS * NAME_LEN] = "";
 	pid_t pids[MAX_PIDS];
 	int opt, npids = 0, nnames;
 
-	while ((opt = getopt(argc, argv, "+h")) != -1) {
+	nslab_init("nsls", "00");
+	while ((opt = getopt(argc, argv, "+hq")) != -1) {
 		switch (opt) {
+		case 'q':
+			nslab_quiet = true;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return EXIT_SUCCESS;
@@ -183,11 +234,22 @@ int main(int argc, char *argv[])
 	if (npids == 0)
 		pids[npids++] = getpid();
 
-	/* Read everything first, so an error never leaves half a table. */
 	nnames = list_ns_names(names);
+	for (int n = 0; n < nnames; n++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), " %s",
+			 names[n]);
+	say("%d entries in /proc/self/ns:%s", nnames, list);
+
+	/* Read everything first, so an error never leaves half a table. */
 	for (int p = 0; p < npids; p++)
-		for (int n = 0; n < nnames; n++)
-			read_ns(pids[p], names[n], &ids[p][n]);
+		for (int n = 0; n < nnames; n++) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/%d/ns/%.31s",
+				 (int)pids[p], names[n]);
+			if (!read_ns(path, &ids[p][n]))
+				read_failed(pids[p], path);
+		}
 
 	printf("%-18s", "NAMESPACE");
 	for (int p = 0; p < npids; p++)
