@@ -335,7 +335,9 @@ static void check_directions(bool slave)
 	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
 	cr_assert(strstr(r.err, slave ? "now master:" : "now private"), "the account "
 		  "should say the propagation of / is now %s: %s",
-		  slave ? "master:N (a slave)" : "private", propagation_fix(&r));
+		  slave ? "master:N: with -s every mount must become a slave of "
+		  "the host's (MS_SLAVE, with MS_REC), receiving its new mounts"
+		  : "private", propagation_fix(&r));
 
 	/* The host mounts a tmpfs while the command runs. */
 	cr_assert_eq(mount("nslab-out", out, "tmpfs", 0, NULL), 0, "mount(%s): %s",
