@@ -202,6 +202,7 @@ static void mount_all(const struct child_args *a)
 			 *          and what it writes there never reaches the host.
 			 *          Read mount(2), "Creating a new mount", and tmpfs(5).
 			 */
+			(void)dir;
 			todo(4, "mount a tmpfs on the -t directory");
 			say("tmpfs on %s", dir);
 		} else {

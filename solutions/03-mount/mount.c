@@ -243,6 +243,7 @@ static void mount_all(const struct child_args *a)
 			//       own options, "mode=0755" (tmpfs(5)).
 			// HINT: if (mount(____, dir, ____, ____ | ____, "mode=0755") == -1)
 			//               mount_failed("tmpfs", dir, ____);
+			// STUB: (void)dir;
 			// STUB: todo({n}, "mount a tmpfs on the -t directory");
 			// tag::tmpfs[]
 			if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == -1)
