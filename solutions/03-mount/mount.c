@@ -53,10 +53,10 @@ static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"Usage: %s [-q] [-s] [-t DIR]... [-b SRC:DST]... [--] [COMMAND [ARG...]]\n"
-		"Run COMMAND in a new mount namespace whose mounts are made private\n"
-		"first; then mount a tmpfs on each DIR and bind each SRC on DST, in\n"
-		"command-line order (at most %d). Without COMMAND: a shell when stdin\n"
-		"is a terminal, else a demonstration; without -t or -b, a tmpfs on /mnt.\n"
+		"Run COMMAND in a new mount namespace whose mounts are made private first;\n"
+		"then mount a tmpfs on each DIR and bind each SRC on DST, in order (at\n"
+		"most %d). Without COMMAND: a shell when stdin is a terminal, else a\n"
+		"demonstration; without -t or -b, a tmpfs on /mnt.\n"
 		"\n"
 		"  -s          every mount a slave of the host's instead of private:\n"
 		"              what the host mounts later shows up inside, ours never leave\n"
@@ -101,8 +101,6 @@ mount_failed(const char *src, const char *dst, unsigned long flags)
 		      "beside its one flag; MS_NOSUID, MS_RDONLY and the like go "
 		      "to a mount of their own (mount(2), \"Changing the "
 		      "propagation type of an existing mount\")";
-	else if (errno == ENOENT)
-		fix = ": the mount point (or the source) does not exist here";
 	else if (errno == ENOTDIR)
 		fix = ": a directory binds on a directory, a file on a file";
 	errx(EXIT_FAILURE, "%.*s): %s%s", (int)n, call, why, fix);
@@ -296,67 +294,56 @@ static int child_main(void *arg)
 	exec_command(a->argv);
 }
 
-/* An option's path must exist; -t wants a directory. */
-static void check_path(const char *opt, const char *path, bool dir)
+/* Queue a mount (src NULL: a tmpfs on dst), once its paths are checked. */
+static void add_mount(struct child_args *a, const char *src, const char *dst)
 {
 	struct stat st;
+	const char *bad = src && stat(src, &st) == -1 ? src
+			  : stat(dst, &st) == -1     ? dst : NULL;
 
-	if (stat(path, &st) == -1)
-		errx(EXIT_FAILURE, "%s %s: %s; give an existing %s", opt, path,
-		     strerror(errno), dir ? "directory" : "path");
-	if (dir && !S_ISDIR(st.st_mode))
-		errx(EXIT_FAILURE, "%s %s: not a directory; a tmpfs can only be "
-		     "mounted on a directory", opt, path);
-}
-
-/* -b SRC:DST, checked; false when it is not two paths joined by ':'. */
-static bool add_bind(struct child_args *a, char *spec)
-{
-	char *colon = strchr(spec, ':');
-
-	if (!colon || colon == spec || !colon[1])
-		return false;
-	*colon = '\0';
-	check_path("-b", spec, false);
-	check_path("-b", colon + 1, false);
-	a->mounts[a->nmounts].src = spec;
-	a->mounts[a->nmounts++].dst = colon + 1;
-	return true;
+	if (a->nmounts == MAX_MOUNTS)
+		errx(EXIT_USAGE, "at most %d -t and -b options", MAX_MOUNTS);
+	if (bad)
+		errx(EXIT_FAILURE, "%s %s: %s; give an existing path",
+		     src ? "-b" : "-t", bad, strerror(errno));
+	if (!src && !S_ISDIR(st.st_mode))
+		errx(EXIT_FAILURE, "-t %s: not a directory; a tmpfs can only be "
+		     "mounted on a directory", dst);
+	a->mounts[a->nmounts].src = src;
+	a->mounts[a->nmounts++].dst = dst;
 }
 
 int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
-	static char *demo[] = {"/bin/sh", "-c",
-			       "echo hello > /mnt/hello; echo \"inside: "
-			       "$(readlink /proc/self/ns/mnt), /mnt holds $(ls /mnt)\"; "
-			       "findmnt -n -o TARGET,FSTYPE,PROPAGATION /mnt",
-			       NULL};
+	static char *demo[] = {"/bin/sh", "-c", "echo hello > /mnt/hello; echo \"inside:"
+		" $(readlink /proc/self/ns/mnt), /mnt holds $(ls /mnt)\"; findmnt -n -o "
+		"TARGET,FSTYPE,PROPAGATION /mnt", NULL};
 	struct child_args args = {.nmounts = 0};
 	struct ns_child child;
-	char label[96], prop[256], shared[256];
+	char label[96], prop[256], shared[256], *colon;
 	int opt, code, before;
 	pid_t pid = -1;
 
 	nslab_init("mount", "03");
 	while ((opt = getopt(argc, argv, "+hqst:b:")) != -1) {
-		if ((opt == 't' || opt == 'b') && args.nmounts == MAX_MOUNTS)
-			errx(EXIT_USAGE, "at most %d -t and -b options", MAX_MOUNTS);
 		switch (opt) {
 		case 's':
 			args.slave = true;
 			break;
 		case 't':
-			check_path("-t", optarg, true);
-			args.mounts[args.nmounts++].dst = optarg;
+			add_mount(&args, NULL, optarg);
 			break;
 		case 'b':
-			if (!add_bind(&args, optarg)) {
+			colon = strchr(optarg, ':');
+			if (!colon || colon == optarg || !colon[1]) {
 				warnx("-b wants SRC:DST, two paths joined by ':', "
 				      "not \"%s\"", optarg);
 				usage(stderr, argv[0]);
 				return EXIT_USAGE;
 			}
+			*colon = '\0';
+			add_mount(&args, optarg, colon + 1);
 			break;
 		case 'q':
 			nslab_quiet = true;
@@ -372,10 +359,8 @@ int main(int argc, char *argv[])
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
 	/* Without a command and without mounts asked for, a tmpfs on /mnt,
 	 * so that the shell or the demonstration has something to show. */
-	if (optind == argc && args.nmounts == 0) {
-		check_path("-t", "/mnt", true);
-		args.mounts[args.nmounts++].dst = "/mnt";
-	}
+	if (optind == argc && args.nmounts == 0)
+		add_mount(&args, NULL, "/mnt");
 	/* The child copies our memory: a full stdout buffer would print twice. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
