@@ -1,10 +1,17 @@
 /* Lesson 03: mount runs a command in a new mount namespace whose mounts
- * were made private first, with a tmpfs on each -t DIR and a bind mount
- * for each -b SRC:DST, and none of it ever reaches the host.
+ * were cut off from the host's first (private, or with -s a slave of the
+ * host's), with a tmpfs on each -t DIR and a bind mount for each -b
+ * SRC:DST, and none of it ever reaches the host.
+ *
+ * Steps (solutions/03-mount/mount.c): 1 the child in a new mount
+ * namespace, 2 every mount private before any mount, 3 with -s every mount
+ * a slave, 4 a tmpfs on each -t DIR, 5 a bind mount for each -b. A test
+ * named sN_ checks step N.
  *
  * The harness runs each test in a mount namespace of its own whose "/" is
- * rshared, as on a systemd host: a lesson that forgets MS_PRIVATE leaks
- * its mounts into this test's /proc/self/mountinfo, where the tests look. */
+ * rshared, as on a systemd host: a lesson that forgets to change the
+ * propagation leaks its mounts into this test's /proc/self/mountinfo,
+ * where the tests look. */
 #define _GNU_SOURCE
 #include "harness.h"
 
@@ -80,13 +87,16 @@ static void teardown(void)
 
 TestSuite(mount, .init = setup, .fini = teardown, .timeout = TEST_TIMEOUT);
 
-/* Without -t or -b it still makes its namespace and / private. */
+/* The shared checks run the whole program: a tmpfs on /mnt, and that
+ * tmpfs bound on itself, so that every step runs. */
+static const char *const whole[] = {"-t", "/mnt", "-b", "/mnt:/mnt", NULL};
 static const struct lesson mount_lesson = {
 	MANIFEST_03,
-	.account_says = "was shared:",
+	.opts = whole,
+	.account_says = "now private",
 };
 
-LESSON_BASICS(mount, &mount_lesson, 4)
+LESSON_BASICS(mount, &mount_lesson, 5)
 
 /* snprintf that fails the test instead of cutting a path short. */
 static void __attribute__((format(printf, 3, 4)))
@@ -204,19 +214,84 @@ static pid_t start_holding(struct run *r, const char *const args[])
 	return child;
 }
 
-Test(mount, every_mount_inside_is_private)
+
+/* What went wrong in steps 2 and 3, from the lesson's stderr, in words
+ * that name the fix. */
+static const char *propagation_fix(const struct run *r)
+{
+	static char buf[900];
+	const char *fix = NULL;
+
+	if (strstr(r->err, "TODO("))
+		return why(r);
+	if (strstr(r->err, "below it is still shared"))
+		fix = "only / itself changed: the mounts below it are still shared "
+		      "with the host's. Add MS_REC, so that the change of step 2 "
+		      "reaches every mount below / as well";
+	else if (strstr(r->err, "is still shared"))
+		fix = "a mount came while / was still shared with the host's: "
+		      "change the propagation of every mount first, before "
+		      "mounting anything";
+	else if (strstr(r->err, "Invalid argument") && strstr(r->err, "MS_BIND"))
+		fix = "MS_BIND with MS_PRIVATE is a bind mount to the kernel (EINVAL "
+		      "with a NULL source), never a change of propagation: make "
+		      "that change a call of its own";
+	else if (strstr(r->err, "Invalid argument"))
+		fix = "mount() refused the flags: a change of propagation takes "
+		      "nothing else but MS_REC beside its one flag (MS_NOSUID or "
+		      "MS_RDONLY beside MS_PRIVATE gives EINVAL)";
+	if (!fix)
+		return why(r);
+	snprintf(buf, sizeof(buf), "%s; %s", fix, why(r));
+	return buf;
+}
+
+/* Step 1, seen by the parent: its account names the child's namespace
+ * before the child runs anything, so this holds while later steps still
+ * stop the program. */
+Test(mount, s1_child_runs_in_a_new_mount_namespace)
+{
+	struct nsid mine = my_ns("mnt");
+	unsigned long long ino = 0;
+	const char *line;
+	struct run r;
+
+	run_lesson(&r, ARGS("--", probe_bin()));
+	if (strstr(r.err, "TODO(1)"))
+		cr_assert_fail("step 1 is not done: %s", why(&r));
+	line = strstr(r.err, "child  pid ");
+	cr_assert(line, "the account has no \"child  pid N in mnt:[...]\" line: "
+		  "did ns_spawn() fail? %s", why(&r));
+	cr_assert(sscanf(line, "child  pid %*d in mnt:[%llu]", &ino) == 1,
+		  "cannot read the child's namespace in \"%.80s\"", line);
+	cr_assert(ino != (unsigned long long)mine.ino, "the child is in its "
+		  "parent's mount namespace (mnt:[%llu]): ns_spawn() needs "
+		  "CLONE_NEWNS in its flags", ino);
+	cr_assert(strstr(line, "a new mount namespace"), "the account should call "
+		  "the child's namespace new: \"%.80s\"", line);
+	run_free(&r);
+}
+
+/* Step 2: the command's namespace has no shared mount left, and the
+ * account says so, while no -t or -b asks for step 4 or 5. */
+Test(mount, s2_every_mount_inside_is_private)
 {
 	char *mine, *theirs, line[4096];
 	struct run r;
 	pid_t child;
 
-	/* Our "/" is shared, as on a systemd host; the command's copy must
-	 * not be, nor any mount under it. */
+	/* Our "/" is shared, as on a systemd host. */
 	mine = mountinfo_of(0);
 	cr_assert_not_null(mount_at(mine, "/", line, sizeof(line)));
 	cr_assert_not_null(strstr(line, " shared:"),
 			   "the test's own / should be shared (harness): %s", line);
 	free(mine);
+
+	run_lesson(&r, ARGS("--", probe_bin()));
+	cr_assert_eq(r.code, 0, "exit status %d: %s", r.code, propagation_fix(&r));
+	cr_assert(strstr(r.err, "now private"), "the account should say that the "
+		  "propagation of / is \"now private\": %s", propagation_fix(&r));
+	run_free(&r);
 
 	child = start_holding(&r, ARGS("-q", "--", probe_bin(), "--hold"));
 	theirs = mountinfo_of(child);
@@ -227,8 +302,7 @@ Test(mount, every_mount_inside_is_private)
 
 		cr_assert(!(shared && dash && shared < dash && shared < end),
 			  "a mount inside is still shared with the host: \"%.*s\"; "
-			  "the first mount call in the new namespace must be "
-			  "mount(NULL, \"/\", NULL, MS_REC | MS_PRIVATE, NULL)",
+			  "step 2 must change / and every mount below it (MS_REC)",
 			  (int)(end - l), l);
 		l = *end ? end + 1 : end;
 	}
@@ -238,56 +312,106 @@ Test(mount, every_mount_inside_is_private)
 	run_free(&r);
 }
 
-/* The heart of the lesson: while the command runs, its tmpfs and its bind
- * mount are in its mountinfo, and not in ours; nor are they afterwards. */
-Test(mount, mounts_inside_never_reach_the_host)
+/* Steps 2 and 3 both ways: the command mounts a tmpfs of its own while the
+ * test (the host) mounts one too. Private: neither crosses. Slave (-s):
+ * the host's reaches the command, the command's never reaches the host. */
+static void check_directions(bool slave)
 {
-	char dir[PATH_MAX], src[PATH_MAX], dst[PATH_MAX], spec[2 * PATH_MAX + 2];
-	char line[4096], type[32], *mine, *theirs;
+	char in[PATH_MAX], out[PATH_MAX], script[3 * PATH_MAX], line[4096];
+	char *mine, *theirs;
+	struct run r;
+	pid_t child;
+
+	if (!harness_isolated())
+		cr_skip_test("this test mounts on the \"host\": it runs only in the "
+			     "harness's throwaway namespaces (as root)");
+	make_in_scratch(in, sizeof(in), "in-", false);
+	make_in_scratch(out, sizeof(out), "out-", false);
+	path_printf(script, sizeof(script), "mount -t tmpfs nslab-in %s && exec %s --hold",
+		    in, probe_bin());
+	run_hold(&r, slave ? ARGS("-s", "--", "/bin/sh", "-c", script)
+			   : ARGS("--", "/bin/sh", "-c", script), NULL);
+	child = find_descendant(r.pid, "nslab-probe", 2.0);
+	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
+	cr_assert(strstr(r.err, slave ? "now master:" : "now private"), "the account "
+		  "should say the propagation of / is now %s: %s",
+		  slave ? "master:N: with -s every mount must become a slave of "
+		  "the host's (MS_SLAVE, with MS_REC), receiving its new mounts"
+		  : "private", propagation_fix(&r));
+
+	/* The host mounts a tmpfs while the command runs. */
+	cr_assert_eq(mount("nslab-out", out, "tmpfs", 0, NULL), 0, "mount(%s): %s",
+		     out, strerror(errno));
+	theirs = mountinfo_of(child);
+	mine = mountinfo_of(0);
+	umount2(out, MNT_DETACH);
+	cr_assert_not_null(mount_at(theirs, in, line, sizeof(line)),
+			   "the command's own tmpfs on %s is not in its mountinfo", in);
+	cr_assert_null(mount_at(mine, in, line, sizeof(line)), "the command's tmpfs "
+		       "on %s appeared on the host: \"%s\"; its mounts must never "
+		       "reach the host", in, line);
+	if (slave)
+		cr_assert_not_null(mount_at(theirs, out, line, sizeof(line)),
+				   "with -s, a tmpfs the host mounted on %s while the "
+				   "command ran should show up inside: every mount must "
+				   "be a slave of the host's, MS_SLAVE (with MS_REC); a "
+				   "private mount receives nothing", out);
+	else
+		cr_assert_null(mount_at(theirs, out, line, sizeof(line)),
+			       "without -s, a tmpfs the host mounted on %s shows up "
+			       "inside: \"%s\"; every mount must be private (MS_PRIVATE)",
+			       out, line);
+	free(theirs);
+	free(mine);
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+Test(mount, s2_private_cuts_both_ways)
+{
+	check_directions(false);
+}
+
+Test(mount, s3_slave_receives_the_hosts_mounts_and_sends_none)
+{
+	check_directions(true);
+}
+
+/* Step 4: while the command runs, its tmpfs is in its mountinfo, and not
+ * in ours; nor afterwards. */
+Test(mount, s4_tmpfs_inside_never_reaches_the_host)
+{
+	char dir[PATH_MAX], line[4096], type[32], *mine, *theirs;
 	struct run r;
 	pid_t child;
 
 	make_in_scratch(dir, sizeof(dir), "tmpfs-", false);
-	make_in_scratch(src, sizeof(src), "src-", false);
-	make_in_scratch(dst, sizeof(dst), "dst-", false);
-	path_printf(spec, sizeof(spec), "%s:%s", src, dst);
-	child = start_holding(&r, ARGS("-q", "-t", dir, "-b", spec, "--", probe_bin(),
-				       "--hold"));
-
+	child = start_holding(&r, ARGS("-q", "-t", dir, "--", probe_bin(), "--hold"));
 	theirs = mountinfo_of(child);
 	cr_assert_not_null(mount_at(theirs, dir, line, sizeof(line)),
 			   "nothing is mounted on %s inside (-t %s); %s", dir, dir,
 			   why(&r));
 	cr_assert_str_eq(fstype_of(line, type, sizeof(type)), "tmpfs",
 			 "inside, %s should be a tmpfs: \"%s\"", dir, line);
-	cr_assert_not_null(mount_at(theirs, dst, line, sizeof(line)),
-			   "nothing is mounted on %s inside (-b %s); %s", dst, spec,
-			   why(&r));
+	cr_assert(strstr(line, "nosuid") && strstr(line, "nodev"), "the tmpfs "
+		  "should allow no set-uid programs and no device files "
+		  "(MS_NOSUID, MS_NODEV): \"%s\"", line);
 	free(theirs);
-
 	mine = mountinfo_of(0);
 	cr_assert_null(mount_at(mine, dir, line, sizeof(line)),
 		       "while the command runs, its tmpfs is also mounted outside: "
-		       "\"%s\". It propagated, because / was still shared: make "
-		       "every mount private first (MS_REC | MS_PRIVATE)", line);
-	cr_assert_null(mount_at(mine, dst, line, sizeof(line)),
-		       "while the command runs, its bind mount is also mounted "
-		       "outside: \"%s\". Make every mount private first", line);
+		       "\"%s\": change the propagation of every mount first", line);
 	free(mine);
-
 	run_finish(&r);
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
 	mine = mountinfo_of(0);
 	cr_assert_null(mount_at(mine, dir, line, sizeof(line)),
 		       "after the run the tmpfs is still mounted outside: \"%s\"", line);
-	cr_assert_null(mount_at(mine, dst, line, sizeof(line)),
-		       "after the run the bind mount is still mounted outside: \"%s\"",
-		       line);
 	free(mine);
 	run_free(&r);
 }
-
-Test(mount, file_written_inside_is_not_on_the_host)
+Test(mount, s4_file_written_inside_is_not_on_the_host)
 {
 	char dir[PATH_MAX], hidden[PATH_MAX + 32], inner[PATH_MAX + 32];
 	char word[24], script[3 * PATH_MAX];
@@ -318,7 +442,7 @@ Test(mount, file_written_inside_is_not_on_the_host)
 	run_free(&r);
 }
 
-Test(mount, bind_mount_shows_the_source)
+Test(mount, s5_bind_mount_shows_the_source)
 {
 	char src[PATH_MAX], dst[PATH_MAX], spec[2 * PATH_MAX + 2];
 	char word[24], back[24], from[PATH_MAX + 8], through[PATH_MAX + 32];
@@ -338,10 +462,10 @@ Test(mount, bind_mount_shows_the_source)
 	path_printf(script, sizeof(script), "cat %s && echo && echo %s > %s",
 		    through, back, written);
 	run_lesson(&r, ARGS("-q", "-b", spec, "--", "/bin/sh", "-c", script));
-	cr_assert_eq(r.code, 0, "mount -b %s -- sh -c '%s' exited with %d; %s", spec,
-		     script, r.code, why(&r));
-	cr_assert_not_null(strstr(r.out, word), "inside, %s should show %s (\"%s\"), "
-			   "got \"%s\"", through, from, word, r.out);
+	cr_assert(r.code == 0 && strstr(r.out, word), "mount -b %s -- sh -c '%s' "
+		  "exited with %d: inside, %s should show %s (\"%s\"). mount(2) "
+		  "takes the source first, then the target; %s", spec, script,
+		  r.code, through, from, word, why(&r));
 	/* A bind mount is the same files at a second place: what was
 	 * written through DST is in SRC, and DST itself is untouched. */
 	path_printf(written, sizeof(written), "%s/%s", src, back);
@@ -353,7 +477,7 @@ Test(mount, bind_mount_shows_the_source)
 	run_free(&r);
 }
 
-Test(mount, mount_table_is_identical_after_the_run)
+Test(mount, s5_mount_table_is_identical_after_the_run)
 {
 	char dir[PATH_MAX], src[PATH_MAX], spec[2 * PATH_MAX + 2];
 	char *before, *after;
@@ -372,7 +496,7 @@ Test(mount, mount_table_is_identical_after_the_run)
 	run_free(&r);
 }
 
-Test(mount, sigkill_mid_run_leaves_the_mount_table_as_it_was)
+Test(mount, s5_sigkill_mid_run_leaves_the_mount_table_as_it_was)
 {
 	char dir[PATH_MAX], src[PATH_MAX], dst[PATH_MAX], spec[2 * PATH_MAX + 2];
 	char *before, *after, *state;
@@ -416,7 +540,7 @@ static void check_refused(const char *const args[], const char *what,
 	run_free(&r);
 }
 
-Test(mount, missing_mount_point_is_an_error)
+Test(mount, s5_missing_mount_point_is_an_error)
 {
 	char dir[PATH_MAX], missing[PATH_MAX + 32];
 
@@ -427,7 +551,7 @@ Test(mount, missing_mount_point_is_an_error)
 		      strerror(ENOENT));
 }
 
-Test(mount, file_as_tmpfs_mount_point_is_an_error)
+Test(mount, s5_file_as_tmpfs_mount_point_is_an_error)
 {
 	char file[PATH_MAX];
 
@@ -436,7 +560,7 @@ Test(mount, file_as_tmpfs_mount_point_is_an_error)
 		      "-t with a file instead of a directory", file, "directory");
 }
 
-Test(mount, bad_bind_spec_is_an_error)
+Test(mount, s5_bad_bind_spec_is_an_error)
 {
 	char dir[PATH_MAX], file[PATH_MAX], missing[PATH_MAX + 32];
 	char spec[2 * PATH_MAX + 40];
