@@ -9,8 +9,7 @@
  * yet to the host (the Bastion) it is still you. This is the one
  * namespace an ordinary user may create; rootless containers start here.
  *
- * Usage: user [-q] [-u INSIDE:OUTSIDE:COUNT]... [-g INSIDE:OUTSIDE:COUNT]...
- *             [--] [COMMAND [ARG...]]
+ * Usage: user [-q] [-u IN:OUT:COUNT]... [-g IN:OUT:COUNT]... [--] [COMMAND [ARG...]]
  *
  * Sample session (as an ordinary user, uid 1000):
  *   $ ./user -- id -u
@@ -47,7 +46,6 @@
 /* The kernel takes a map in one write of less than a page, at most 340
  * lines (5 before Linux 4.15): user_namespaces(7). */
 #define MAP_MAX 4096
-#define MAP_LINES_MAX 340
 /* uid 4294967295 is (uid_t)-1, "no id": a range may not reach it. */
 #define ID_LAST 4294967294ULL
 
@@ -71,19 +69,17 @@ struct child_args {
 static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
-		"Usage: %s [-q] [-u INSIDE:OUTSIDE:COUNT]... [-g INSIDE:OUTSIDE:COUNT]...\n"
-		"          [--] [COMMAND [ARG...]]\n"
+		"Usage: %s [-q] [-u IN:OUT:COUNT]... [-g IN:OUT:COUNT]... [--] [COMMAND [ARG...]]\n"
 		"Run COMMAND in a new user namespace. By default uid 0 and gid 0 inside\n"
 		"are your own uid and gid outside, so COMMAND is root in there (with\n"
 		"every capability, over that namespace only). Without COMMAND: a shell\n"
 		"when stdin is a terminal, otherwise a short demonstration.\n"
 		"\n"
-		"  -u INSIDE:OUTSIDE:COUNT  map uids INSIDE.. to OUTSIDE.. (COUNT of them);\n"
-		"                           repeat for more lines; COMMAND runs as the\n"
-		"                           first INSIDE\n"
-		"  -g INSIDE:OUTSIDE:COUNT  the same for gids\n"
-		"  -q                       do not print the account of what happens on stderr\n"
-		"  -h                       show this help\n"
+		"  -u IN:OUT:COUNT  map uids IN.. to OUT.. (COUNT of them); repeat for\n"
+		"                   more lines; COMMAND runs as the first IN\n"
+		"  -g IN:OUT:COUNT  the same for gids\n"
+		"  -q               do not print the account of what happens on stderr\n"
+		"  -h               show this help\n"
 		"\n"
 		"No root needed: make lesson06 ARGS='-- id'. An ordinary user may map only\n"
 		"their own uid and gid, with COUNT 1; wider maps need CAP_SETUID and\n"
@@ -96,31 +92,21 @@ static void usage(FILE *out, const char *prog)
  * "INSIDE:OUTSIDE:COUNT"; malformed input is a usage error. */
 static void add_map_line(struct id_map *map, int opt, const char *spec)
 {
-	unsigned long long v[3];
-	const char *p = spec;
-	char *end;
-	int n;
+	unsigned long long in, out, count;
+	int end = 0, n;
 
-	for (int i = 0; i < 3; i++) {
-		errno = 0;
-		v[i] = strtoull(p, &end, 10);
-		if (!(*p >= '0' && *p <= '9') || errno || *end != (i < 2 ? ':' : '\0'))
-			errx(EXIT_USAGE, "-%c %s: expected INSIDE:OUTSIDE:COUNT, three "
-			     "decimal numbers such as 0:1000:1", opt, spec);
-		p = end + 1;
-	}
-	if (v[2] == 0)
-		errx(EXIT_USAGE, "-%c %s: COUNT must be at least 1", opt, spec);
-	if (v[0] + v[2] - 1 > ID_LAST || v[1] + v[2] - 1 > ID_LAST)
-		errx(EXIT_USAGE, "-%c %s: the range goes past id %llu, the last "
-		     "valid one", opt, spec, ID_LAST);
-	if (map->lines == MAP_LINES_MAX)
-		errx(EXIT_USAGE, "-%c: the kernel takes at most %d lines per map",
-		     opt, MAP_LINES_MAX);
+	if (sscanf(spec, "%llu:%llu:%llu%n", &in, &out, &count, &end) != 3 ||
+	    spec[end] || strspn(spec, "0123456789:") != strlen(spec))
+		errx(EXIT_USAGE, "-%c %s: expected INSIDE:OUTSIDE:COUNT, three "
+		     "decimal numbers such as 0:1000:1", opt, spec);
+	if (count == 0 || in > ID_LAST || out > ID_LAST || count > ID_LAST ||
+	    in + count - 1 > ID_LAST || out + count - 1 > ID_LAST)
+		errx(EXIT_USAGE, "-%c %s: COUNT must be at least 1, and the range "
+		     "may not go past id %llu", opt, spec, ID_LAST);
 	if (map->lines++ == 0)
-		map->first_inside = (unsigned long)v[0];
+		map->first_inside = (unsigned long)in;
 	n = snprintf(map->text + map->len, sizeof(map->text) - map->len,
-		     "%llu %llu %llu\n", v[0], v[1], v[2]);
+		     "%llu %llu %llu\n", in, out, count);
 	if (n < 0 || (size_t)n >= sizeof(map->text) - map->len)
 		errx(EXIT_USAGE, "-%c: the map must fit in %d bytes", opt, MAP_MAX);
 	map->len += n;
@@ -133,13 +119,13 @@ static void write_proc_file(pid_t pid, const char *name, const char *text)
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
 	/*
-	 * TODO(2): Give the waiting child its maps: afterwards the child's account
-	 *          line says uid 0 gid 0 (the ids asked with -u/-g) instead of
-	 *          65534, and, as an ordinary user, "setgroups deny". Part 1, here:
-	 *          put `text` into the file `path` so that the kernel takes it
-	 *          (a map is parsed once, whole); on failure idmap_failed(pid,
-	 *          name, text) explains errno. Read user_namespaces(7), "Defining
-	 *          user and group ID mappings: writing to uid_map and gid_map".
+	 * TODO(2): Give the waiting child its maps: afterwards its account line
+	 *          says uid 0 gid 0 (or the ids of -u/-g) instead of 65534, and
+	 *          "setgroups deny" for an ordinary user. Here: put `text` into
+	 *          `path` so that the kernel takes it (it parses a map once,
+	 *          whole); on failure idmap_failed(pid, name, text) explains
+	 *          errno. Read user_namespaces(7), "Defining user and group ID
+	 *          mappings: writing to uid_map and gid_map".
 	 */
 	(void)path;
 	todo(2, "write the child's maps");
@@ -158,26 +144,23 @@ static int child_main(void *arg)
 	    "supplementary groups", (int)getpid(), (unsigned)getuid(),
 	    (unsigned)getgid(), idmap_setgroups(0), getgroups(0, NULL));
 	/*
-	 * TODO(3): Leave none of the supplementary groups this process was born
-	 *          with (the launcher's: root's when root runs it) where the
-	 *          kernel lets you drop them, that is when the parent left
-	 *          setgroups allowed (a->privileged); where it denied setgroups
-	 *          they stay, and must. Afterwards the account says "keeps 0
-	 *          supplementary groups" as root. Read setgroups(2) and
-	 *          user_namespaces(7), "Interaction with system calls that change
-	 *          process UIDs or GIDs" and "The /proc/[pid]/setgroups file".
+	 * TODO(3): Keep none of the supplementary groups this process was born
+	 *          with (the launcher's; root's as root) where the parent left
+	 *          setgroups allowed (a->privileged); where it was denied they
+	 *          stay, and must. Afterwards, as root, the account says "keeps 0
+	 *          supplementary groups". Read setgroups(2), and user_namespaces(7),
+	 *          "The /proc/[pid]/setgroups file".
 	 */
 	todo(3, "drop the supplementary groups where that is allowed");
 	say("child  pid %d keeps %d supplementary groups", (int)getpid(),
 	    getgroups(0, NULL));
 	/*
-	 * TODO(4): Make this process a->gid and a->uid inside (real, effective and
-	 *          saved), so that `id` run by the command prints them, also when
-	 *          root maps 0 to 100000 (the child still holds root's own,
-	 *          unmapped uid: a map changes how ids read, not who we are) and
-	 *          when it starts as uid 0 inside and must become another uid.
-	 *          Read setresuid(2), and capabilities(7), "Effect of user ID
-	 *          changes on capabilities".
+	 * TODO(4): Make this process a->gid and a->uid inside (real, effective,
+	 *          saved): `id` run by the command prints them, also when root
+	 *          maps 0 to 100000 (a map changes how ids read, not who we are:
+	 *          the child still holds root's own uid) and when it starts as
+	 *          uid 0 inside and must become another. Read setresuid(2), and
+	 *          capabilities(7), "Effect of user ID changes on capabilities".
 	 */
 	todo(4, "take the ids the command runs as");
 
@@ -194,17 +177,13 @@ int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
 	/* What root in a user namespace may and may not do. */
-	static char *demo[] = {
-		"/bin/sh", "-c",
+	static char *demo[] = {"/bin/sh", "-c",
 		"echo \"inside: $(id), $(readlink /proc/self/ns/user)\"\n"
-		"echo \"uid_map: $(cat /proc/self/uid_map)\"\n"
-		"grep CapEff /proc/self/status\n"
-		"unshare --uts sh -c 'hostname inner && "
-		"echo \"may:     make a UTS namespace and call it $(hostname)\"'\n"
-		"hostname \"$(hostname)\" 2>/dev/null || "
-		"echo \"may not: sethostname in the host's UTS namespace\"\n"
-		"echo \"owner of /: uid $(stat -c %u /) in here\"\n",
-		NULL};
+		"echo \"uid_map: $(cat /proc/self/uid_map)\"; grep CapEff /proc/self/status\n"
+		"unshare --uts sh -c 'hostname inner && echo \"may:     make a UTS "
+		"namespace and call it $(hostname)\"'\nhostname \"$(hostname)\" 2>/dev/null "
+		"|| echo \"may not: sethostname in the host's UTS namespace\"\n"
+		"echo \"owner of /: uid $(stat -c %u /) in here\"\n", NULL};
 	struct id_map uid_map = {.len = 0}, gid_map = {.len = 0};
 	struct child_args args;
 	struct ns_child child;
@@ -238,8 +217,7 @@ int main(int argc, char *argv[])
 	snprintf(spec, sizeof(spec), "0:%u:1", (unsigned)getegid());
 	if (gid_map.lines == 0)
 		add_map_line(&gid_map, 'g', spec);
-	/* Privileged (root): may map any ids, and leaves setgroups allowed
-	 * so that the child can drop the groups it was born with. */
+	/* Privileged (root): may map any ids; leaves setgroups allowed. */
 	args = (struct child_args){
 		.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo,
 		.uid = (uid_t)uid_map.first_inside,
@@ -257,10 +235,10 @@ int main(int argc, char *argv[])
 	/*
 	 * TODO(1): Start child_main(&args) with ns_spawn() (the pattern you wrote
 	 *          in lesson 01, now in lessons/lib) in a user namespace of its
-	 *          own, and keep its pid in `pid`. Afterwards the account line
-	 *          below says "a new user namespace" next to an inode that differs
-	 *          from the parent's, and no sudo was needed. Read clone(2),
-	 *          CLONE_NEWUSER, and lessons/lib/nslab.h, ns_spawn().
+	 *          own; keep its pid in `pid`. Afterwards the account line below
+	 *          says "a new user namespace" next to an inode that differs from
+	 *          the parent's, without sudo. Read clone(2), CLONE_NEWUSER, and
+	 *          lessons/lib/nslab.h, ns_spawn().
 	 */
 	(void)child_main;
 	todo(1, "start the child in a new user namespace");
