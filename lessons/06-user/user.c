@@ -141,8 +141,9 @@ static int child_main(void *arg)
 	/* What the maps made of the ids we were born with: until they
 	 * existed, every id read as the overflow id, 65534. */
 	say("child  pid %d after the maps: uid %u gid %u, setgroups %s, %d "
-	    "supplementary groups", (int)getpid(), (unsigned)getuid(),
-	    (unsigned)getgid(), idmap_setgroups(0), getgroups(0, NULL));
+	    "supplementary group%s", (int)getpid(), (unsigned)getuid(),
+	    (unsigned)getgid(), idmap_setgroups(0), getgroups(0, NULL),
+	    getgroups(0, NULL) == 1 ? "" : "s");
 	/*
 	 * TODO(3): Keep none of the supplementary groups this process was born
 	 *          with (the launcher's; root's as root) where the parent left
@@ -152,8 +153,8 @@ static int child_main(void *arg)
 	 *          "The /proc/[pid]/setgroups file".
 	 */
 	todo(3, "drop the supplementary groups where that is allowed");
-	say("child  pid %d keeps %d supplementary groups", (int)getpid(),
-	    getgroups(0, NULL));
+	say("child  pid %d keeps %d supplementary group%s", (int)getpid(),
+	    getgroups(0, NULL), getgroups(0, NULL) == 1 ? "" : "s");
 	/*
 	 * TODO(4): Make this process a->gid and a->uid inside (real, effective,
 	 *          saved): `id` run by the command prints them, also when root

@@ -163,8 +163,9 @@ static int child_main(void *arg)
 	/* What the maps made of the ids we were born with: until they
 	 * existed, every id read as the overflow id, 65534. */
 	say("child  pid %d after the maps: uid %u gid %u, setgroups %s, %d "
-	    "supplementary groups", (int)getpid(), (unsigned)getuid(),
-	    (unsigned)getgid(), idmap_setgroups(0), getgroups(0, NULL));
+	    "supplementary group%s", (int)getpid(), (unsigned)getuid(),
+	    (unsigned)getgid(), idmap_setgroups(0), getgroups(0, NULL),
+	    getgroups(0, NULL) == 1 ? "" : "s");
 	// BEGIN SOLUTION 3
 	// STEP: the command keeps none of the host's groups
 	// TODO: Keep none of the supplementary groups this process was born
@@ -188,8 +189,8 @@ static int child_main(void *arg)
 		err(EXIT_FAILURE, "setgroups(0, NULL)");
 	// end::groups[]
 	// END SOLUTION
-	say("child  pid %d keeps %d supplementary groups", (int)getpid(),
-	    getgroups(0, NULL));
+	say("child  pid %d keeps %d supplementary group%s", (int)getpid(),
+	    getgroups(0, NULL), getgroups(0, NULL) == 1 ? "" : "s");
 	// BEGIN SOLUTION 4
 	// STEP: the command runs as the ids asked, inside
 	// TODO: Make this process a->gid and a->uid inside (real, effective,
