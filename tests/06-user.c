@@ -6,8 +6,8 @@
  * 2 the maps in their order, each in one write, 3 the host's groups
  * dropped where setgroups is allowed, 4 the ids the command runs as (gid
  * before uid). A test named sN_ checks step N; the lesson's account lines
- * ("child  pid N after the maps: uid U gid G, setgroups S, K
- * supplementary groups", "child  pid N keeps K supplementary groups")
+ * ("child  pid N after the maps: uid U gid G, setgroups S, supplementary
+ * groups K", "child  pid N before exec: supplementary groups K")
  * let steps 2 and 3 be checked while step 4 still stops the program.
  *
  * Most tests run the lesson as an ordinary user: a random uid and gid when
@@ -313,10 +313,10 @@ static struct after_maps after_maps(const struct run *r)
 
 	if (line)
 		m.seen = sscanf(line, " after the maps: uid %u gid %u, setgroups %7[a-z?], "
-				"%d supplementary", &m.uid, &m.gid, m.setgroups,
+				"supplementary groups %d", &m.uid, &m.gid, m.setgroups,
 				&m.groups) == 4;
-	if ((keeps = strstr(r->err, " keeps ")))
-		sscanf(keeps, " keeps %d supplementary", &m.kept);
+	if ((keeps = strstr(r->err, " before exec: ")))
+		sscanf(keeps, " before exec: supplementary groups %d", &m.kept);
 	return m;
 }
 

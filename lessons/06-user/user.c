@@ -18,8 +18,8 @@
  *   user: /proc/4243/uid_map <- "0 1000 1"
  *   user: /proc/4243/setgroups <- "deny"
  *   user: /proc/4243/gid_map <- "0 1000 1"
- *   user: child  pid 4243 after the maps: uid 0 gid 0, setgroups deny, 0 supplementary groups
- *   user: child  pid 4243 keeps 0 supplementary groups
+ *   user: child  pid 4243 after the maps: uid 0 gid 0, setgroups deny, supplementary groups 0
+ *   user: child  pid 4243 before exec: supplementary groups 0
  *   0
  *   user: command exited with status 0
  *
@@ -140,21 +140,20 @@ static int child_main(void *arg)
 
 	/* What the maps made of the ids we were born with: until they
 	 * existed, every id read as the overflow id, 65534. */
-	say("child  pid %d after the maps: uid %u gid %u, setgroups %s, %d "
-	    "supplementary group%s", (int)getpid(), (unsigned)getuid(),
-	    (unsigned)getgid(), idmap_setgroups(0), getgroups(0, NULL),
-	    getgroups(0, NULL) == 1 ? "" : "s");
+	say("child  pid %d after the maps: uid %u gid %u, setgroups %s, "
+	    "supplementary groups %d", (int)getpid(), (unsigned)getuid(),
+	    (unsigned)getgid(), idmap_setgroups(0), getgroups(0, NULL));
 	/*
 	 * TODO(3): Keep none of the supplementary groups this process was born
 	 *          with (the launcher's; root's as root) where the parent left
 	 *          setgroups allowed (a->privileged); where it was denied they
-	 *          stay, and must. Afterwards, as root, the account says "keeps 0
-	 *          supplementary groups". Read setgroups(2), and user_namespaces(7),
+	 *          stay, and must. Afterwards, as root, the account says "before
+	 *          exec: supplementary groups 0". Read setgroups(2), and user_namespaces(7),
 	 *          "The /proc/[pid]/setgroups file".
 	 */
 	todo(3, "drop the supplementary groups where that is allowed");
-	say("child  pid %d keeps %d supplementary group%s", (int)getpid(),
-	    getgroups(0, NULL), getgroups(0, NULL) == 1 ? "" : "s");
+	say("child  pid %d before exec: supplementary groups %d", (int)getpid(),
+	    getgroups(0, NULL));
 	/*
 	 * TODO(4): Make this process a->gid and a->uid inside (real, effective,
 	 *          saved): `id` run by the command prints them, also when root

@@ -18,8 +18,8 @@
  *   user: /proc/4243/uid_map <- "0 1000 1"
  *   user: /proc/4243/setgroups <- "deny"
  *   user: /proc/4243/gid_map <- "0 1000 1"
- *   user: child  pid 4243 after the maps: uid 0 gid 0, setgroups deny, 0 supplementary groups
- *   user: child  pid 4243 keeps 0 supplementary groups
+ *   user: child  pid 4243 after the maps: uid 0 gid 0, setgroups deny, supplementary groups 0
+ *   user: child  pid 4243 before exec: supplementary groups 0
  *   0
  *   user: command exited with status 0
  *
@@ -162,17 +162,16 @@ static int child_main(void *arg)
 
 	/* What the maps made of the ids we were born with: until they
 	 * existed, every id read as the overflow id, 65534. */
-	say("child  pid %d after the maps: uid %u gid %u, setgroups %s, %d "
-	    "supplementary group%s", (int)getpid(), (unsigned)getuid(),
-	    (unsigned)getgid(), idmap_setgroups(0), getgroups(0, NULL),
-	    getgroups(0, NULL) == 1 ? "" : "s");
+	say("child  pid %d after the maps: uid %u gid %u, setgroups %s, "
+	    "supplementary groups %d", (int)getpid(), (unsigned)getuid(),
+	    (unsigned)getgid(), idmap_setgroups(0), getgroups(0, NULL));
 	// BEGIN SOLUTION 3
 	// STEP: the command keeps none of the host's groups
 	// TODO: Keep none of the supplementary groups this process was born
 	//       with (the launcher's; root's as root) where the parent left
 	//       setgroups allowed (a->privileged); where it was denied they
-	//       stay, and must. Afterwards, as root, the account says "keeps 0
-	//       supplementary groups". Read setgroups(2), and user_namespaces(7),
+	//       stay, and must. Afterwards, as root, the account says "before
+	//       exec: supplementary groups 0". Read setgroups(2), and user_namespaces(7),
 	//       "The /proc/[pid]/setgroups file".
 	// HINT: Unmapped groups read as 65534 inside, yet on the host's files
 	//       they still count. Where setgroups is allowed, the child may
@@ -189,8 +188,8 @@ static int child_main(void *arg)
 		err(EXIT_FAILURE, "setgroups(0, NULL)");
 	// end::groups[]
 	// END SOLUTION
-	say("child  pid %d keeps %d supplementary group%s", (int)getpid(),
-	    getgroups(0, NULL), getgroups(0, NULL) == 1 ? "" : "s");
+	say("child  pid %d before exec: supplementary groups %d", (int)getpid(),
+	    getgroups(0, NULL));
 	// BEGIN SOLUTION 4
 	// STEP: the command runs as the ids asked, inside
 	// TODO: Make this process a->gid and a->uid inside (real, effective,
