@@ -253,12 +253,9 @@ int main(int argc, char *argv[])
 		case 'q':
 			nslab_quiet = true;
 			break;
-		case 'h':
-			usage(stdout, argv[0]);
-			return EXIT_SUCCESS;
-		default:
-			usage(stderr, argv[0]);
-			return EXIT_USAGE;
+		default: /* -h, or bad usage */
+			usage(opt == 'h' ? stdout : stderr, argv[0]);
+			return opt == 'h' ? EXIT_SUCCESS : EXIT_USAGE;
 		}
 	}
 	/* The default: root inside is whoever runs this, outside. The
