@@ -566,27 +566,6 @@ Test(user, s4_ids_inside_are_the_ones_mapped)
 	run_free(&r);
 }
 
-Test(user, s4_maps_read_from_inside_as_an_ordinary_user)
-{
-	struct who w = ordinary_user();
-	char expect[128];
-	struct run r;
-	char *got;
-
-	run_as(&r, &w, ARGS("-q", "--", "/bin/sh", "-c", "cat /proc/self/uid_map "
-			    "/proc/self/gid_map; echo setgroups; cat /proc/self/setgroups"));
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, fix(&r));
-	got = normalise_map(r.out);
-	snprintf(expect, sizeof(expect), "0 %u 1\n0 %u 1\n", (unsigned)w.uid,
-		 (unsigned)w.gid);
-	cr_assert_str_eq(got, expect, "inside, uid_map and gid_map read \"%s\", "
-			 "expected \"%s\" (0 inside is the caller outside)", got, expect);
-	cr_assert(strstr(r.out, "setgroups\ndeny\n"), "/proc/self/setgroups should "
-		  "read \"deny\": write it before gid_map; got \"%s\"", r.out);
-	free(got);
-	run_free(&r);
-}
-
 Test(user, s4_seen_from_outside_it_is_the_caller)
 {
 	struct who w = ordinary_user();
