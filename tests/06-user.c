@@ -2,6 +2,14 @@
  * user, with the uid and gid maps it was asked for: root inside, the caller
  * outside, and nothing the host's root owns within reach.
  *
+ * Steps (solutions/06-user/user.c): 1 the child in a new user namespace,
+ * 2 the maps in their order, each in one write, 3 the host's groups
+ * dropped where setgroups is allowed, 4 the ids the command runs as (gid
+ * before uid). A test named sN_ checks step N; the lesson's account lines
+ * ("child  pid N after the maps: uid U gid G, setgroups S, supplementary
+ * groups K", "child  pid N before exec: supplementary groups K")
+ * let steps 2 and 3 be checked while step 4 still stops the program.
+ *
  * Most tests run the lesson as an ordinary user: a random uid and gid when
  * the test can take them (as root), else the test's own ids. The tests of
  * range maps need CAP_SETUID outside, so they run as the test itself and
@@ -120,42 +128,37 @@ static struct who ordinary_user(void)
 }
 
 /* Skip unless this test may write a range map (CAP_SETUID outside):
- * a forked child makes a user namespace, the test writes its uid_map. */
+ * a forked child makes a user namespace and says so on a pipe, the test
+ * writes its uid_map, then closes the other pipe to let it go. */
 static void require_map_privilege(void)
 {
-	int sync[2];
-	char path[64];
+	int ready[2], done[2], fd, e = 0, status;
+	char path[64], c;
 	pid_t pid;
-	int fd, e = 0, status;
 
 	require_unshare(CLONE_NEWUSER, "CLONE_NEWUSER");
-	cr_assert_eq(pipe2(sync, O_CLOEXEC), 0);
+	cr_assert(pipe2(ready, O_CLOEXEC) == 0 && pipe2(done, O_CLOEXEC) == 0);
 	pid = fork();
 	cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
 	if (pid == 0) {
-		char c;
-
-		close(sync[1]);
-		if (unshare(CLONE_NEWUSER) == -1)
+		close(ready[0]);
+		close(done[1]);
+		if (unshare(CLONE_NEWUSER) == -1 || write(ready[1], "r", 1) != 1)
 			_exit(1);
-		_exit(read(sync[0], &c, 1) == 0 ? 0 : 1);
+		_exit(read(done[0], &c, 1) == 0 ? 0 : 1);
 	}
-	close(sync[0]);
-	/* Wait until the child is in its new namespace. */
-	for (int i = 0; i < 200; i++) {
-		struct nsid theirs;
-
-		if (ns_of(pid, "user", &theirs) && !ns_same(theirs, my_ns("user")))
-			break;
-		usleep(5000);
-	}
+	close(ready[1]);
+	close(done[0]);
+	cr_assert_eq(read(ready[0], &c, 1), 1, "the probe child could not make a "
+		     "user namespace");
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd == -1 || write(fd, "0 100000 2\n", 11) != 11)
 		e = errno;
 	if (fd != -1)
 		close(fd);
-	close(sync[1]);
+	close(done[1]);
+	close(ready[0]);
 	waitpid(pid, &status, 0);
 	if (e == EPERM)
 		cr_skip_test("mapping a range of uids needs CAP_SETUID outside the "
@@ -253,44 +256,328 @@ static void remove_dir(const char *dir, const char *const names[])
 	rmdir(dir);
 }
 
-/* ---- the namespace ----------------------------------------------------- */
+/* ---- what the lesson said ------------------------------------------------ */
 
-Test(user, only_user_differs_as_root)
+/* The fix for a symptom on the lesson's stderr whose cause is a step:
+ * every wrong turn the solution keeps (its WRONG lines) is named here;
+ * anything else is why(). */
+static const char *fix(const struct run *r)
 {
-	struct run r;
-	struct probe p;
+	static const struct {
+		const char *a, *b, *fix;
+	} known[] = {
+		{"still the parent's user namespace", "", "the child is in its "
+		 "parent's user namespace: ns_spawn() needs CLONE_NEWUSER in its "
+		 "flags (step 1)"},
+		{"Invalid argument", "written already", "write each file in a single "
+		 "write(2), the whole text at once: the kernel takes a map once, at "
+		 "offset 0, and refuses a second write() (EINVAL) (step 2)"},
+		{"gid_map", "Operation not permitted; without CAP_SETGID", "without "
+		 "CAP_SETGID the kernel takes a gid_map only after \"deny\" is "
+		 "written to /proc/PID/setgroups: write setgroups before gid_map "
+		 "(step 2)"},
+		{"setgroups(0, NULL): Operation not permitted", "", "where the parent "
+		 "denied setgroups, setgroups(2) is refused: drop the groups only "
+		 "when setgroups is allowed, that is when the parent is privileged "
+		 "(step 3)"},
+		{"setresgid(", "Operation not permitted", "set the gid before the "
+		 "uid: setresuid() to a uid other than 0 of the namespace clears "
+		 "every capability, CAP_SETGID with it (capabilities(7), \"Effect of "
+		 "user ID changes on capabilities\"), so setresgid() after it is "
+		 "refused (step 4)"},
+	};
+	static char buf[2][900];
+	static int next;
+	char *out = buf[next++ % 2];
 
-	require_unshare(CLONE_NEWUSER, "CLONE_NEWUSER");
-	run_lesson(&r, ARGS("-q", "--", probe_bin()));
-	cr_assert_eq(r.code, 0, "user -- probe exited with %d; %s", r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	check_new_namespaces(&user_lesson, p.ns, "run by the test itself, seen from inside");
-	cr_assert(p.uid == 0 && p.gid == 0, "the command should be uid 0 gid 0 "
-		  "inside, it is uid %u gid %u", (unsigned)p.uid, (unsigned)p.gid);
+	for (size_t i = 0; r->err && i < sizeof(known) / sizeof(known[0]); i++)
+		if (strstr(r->err, known[i].a) && strstr(r->err, known[i].b)) {
+			snprintf(out, 900, "%s; %s", known[i].fix, why(r));
+			return out;
+		}
+	return why(r);
+}
+
+/* The child's account line after the maps, as the kernel shows its ids. */
+struct after_maps {
+	bool seen;
+	unsigned uid, gid;
+	char setgroups[8];
+	int groups, kept; /* supplementary groups before and after step 3, -1: no line */
+};
+
+static struct after_maps after_maps(const struct run *r)
+{
+	struct after_maps m = {.groups = -1, .kept = -1};
+	const char *line = strstr(r->err, " after the maps: "), *keeps;
+
+	if (line)
+		m.seen = sscanf(line, " after the maps: uid %u gid %u, setgroups %7[a-z?], "
+				"supplementary groups %d", &m.uid, &m.gid, m.setgroups,
+				&m.groups) == 4;
+	if ((keeps = strstr(r->err, " before exec: ")))
+		sscanf(keeps, " before exec: supplementary groups %d", &m.kept);
+	return m;
+}
+
+/* ---- step 1: the child in a new user namespace --------------------------- */
+
+/* Seen by the parent, before any map: holds while step 2 still stops the
+ * program. */
+Test(user, s1_child_runs_in_a_new_user_namespace)
+{
+	struct who w = ordinary_user();
+	unsigned long long ino = 0;
+	const char *line;
+	struct run r;
+
+	run_as(&r, &w, ARGS("--", probe_bin()));
+	if (strstr(r.err, "TODO(1)"))
+		cr_assert_fail("step 1 is not done: %s", why(&r));
+	line = strstr(r.err, "child  pid ");
+	cr_assert(line, "the account has no \"child  pid N in user:[...]\" line: "
+		  "did ns_spawn() fail? %s", fix(&r));
+	cr_assert(sscanf(line, "child  pid %*d in user:[%llu]", &ino) == 1,
+		  "cannot read the child's namespace in \"%.80s\"", line);
+	cr_assert(ino != (unsigned long long)my_ns("user").ino, "the child is in "
+		  "its parent's user namespace (user:[%llu]): ns_spawn() needs "
+		  "CLONE_NEWUSER in its flags", ino);
+	cr_assert(strstr(line, "a new user namespace"), "the account should call "
+		  "the child's namespace new: \"%.80s\"", line);
 	run_free(&r);
 }
 
-Test(user, seen_from_outside_it_is_the_caller)
+/* ---- step 2: the maps ------------------------------------------------------ */
+
+/* An ordinary user: uid_map, "deny", gid_map, in that order, and the
+ * child, still waiting at step 3 if need be, reads its ids through them. */
+Test(user, s2_maps_in_their_order_as_an_ordinary_user)
+{
+	struct who w = ordinary_user();
+	char line[96];
+	const char *u, *s, *g;
+	struct after_maps m;
+	struct run r;
+
+	run_as(&r, &w, ARGS("--", probe_bin()));
+	cr_assert(!strstr(r.err, "TODO(1)") && !strstr(r.err, "TODO(2)"),
+		  "%s", why(&r));
+	snprintf(line, sizeof(line), "uid_map <- \"0 %u 1\"", (unsigned)w.uid);
+	u = strstr(r.err, line);
+	s = strstr(r.err, "setgroups <- \"deny\"");
+	snprintf(line, sizeof(line), "gid_map <- \"0 %u 1\"", (unsigned)w.gid);
+	g = strstr(r.err, line);
+	m = after_maps(&r);
+	cr_assert(m.seen, "the child never said what the maps made of its ids: "
+		  "the maps were refused? %s", fix(&r));
+	cr_assert(m.uid == 0 && m.gid == 0, "after the maps, the child of uid %u "
+		  "gid %u should read as uid 0 gid 0 inside, it reads as uid %u gid %u "
+		  "(65534: that id is not in the map); %s", (unsigned)w.uid,
+		  (unsigned)w.gid, m.uid, m.gid, fix(&r));
+	cr_assert_str_eq(m.setgroups, "deny", "an ordinary user must write \"deny\" "
+			 "to /proc/PID/setgroups before gid_map: the child reads "
+			 "setgroups \"%s\"", m.setgroups);
+	cr_assert(u && s && g && u < s && s < g, "the account should show uid_map, "
+		  "setgroups \"deny\", gid_map, in that order; %s", why(&r));
+	run_free(&r);
+}
+
+Test(user, s2_chosen_ids_read_as_mapped)
+{
+	struct who w = ordinary_user();
+	unsigned uid_in = random_between(1, 60000), gid_in = random_between(1, 60000);
+	char uspec[48], gspec[48];
+	struct after_maps m;
+	struct run r;
+
+	snprintf(uspec, sizeof(uspec), "%u:%u:1", uid_in, (unsigned)w.uid);
+	snprintf(gspec, sizeof(gspec), "%u:%u:1", gid_in, (unsigned)w.gid);
+	run_as(&r, &w, ARGS("-u", uspec, "-g", gspec, "--", probe_bin()));
+	m = after_maps(&r);
+	cr_assert(m.seen, "with -u %s -g %s the child never said what the maps "
+		  "made of its ids; %s", uspec, gspec, fix(&r));
+	cr_assert(m.uid == uid_in && m.gid == gid_in, "with -u %s -g %s the child "
+		  "should read as uid %u gid %u after the maps, it reads as uid %u "
+		  "gid %u: write the maps that were asked", uspec, gspec, uid_in,
+		  gid_in, m.uid, m.gid);
+	run_free(&r);
+}
+
+/* Root: setgroups stays allowed, and the child, born with root's own
+ * uid, reads as 65534 until step 4 switches it to the mapped 0. */
+Test(user, s2_root_leaves_setgroups_allowed)
+{
+	char uspec[48], gspec[48];
+	struct after_maps m;
+	struct run r;
+
+	require_map_privilege();
+	snprintf(uspec, sizeof(uspec), "0:%d:1", random_between(100000, 900000));
+	snprintf(gspec, sizeof(gspec), "0:%d:1", random_between(100000, 900000));
+	run_lesson(&r, ARGS("-u", uspec, "-g", gspec, "--", probe_bin()));
+	m = after_maps(&r);
+	cr_assert(m.seen, "as root with -u %s -g %s the child never said what the "
+		  "maps made of its ids; %s", uspec, gspec, fix(&r));
+	cr_assert_str_eq(m.setgroups, "allow", "as root (CAP_SETGID) the parent may "
+			 "write gid_map without \"deny\": leave setgroups allowed, so "
+			 "that the child can drop the host's groups (step 3); the child "
+			 "reads setgroups \"%s\"", m.setgroups);
+	cr_assert(!strstr(r.err, "setgroups <-"), "as root, nothing should be "
+		  "written to setgroups; %s", why(&r));
+	cr_assert(m.uid == overflow_id("uid") && m.gid == overflow_id("gid"),
+		  "with -u %s -g %s the child, still holding root's own ids, should "
+		  "read as the overflow ids %u:%u after the maps, not %u:%u",
+		  uspec, gspec, overflow_id("uid"), overflow_id("gid"), m.uid, m.gid);
+	run_free(&r);
+}
+
+/* The error for a map the kernel does not allow: one line, naming the
+ * file and EPERM, saying why; and the command does not run. */
+static void check_refused(const struct who *w, const char *opt, const char *spec,
+			  const char *file, const char *cap)
+{
+	struct run r;
+
+	run_as(&r, w, ARGS("-q", opt, spec, "--", probe_bin()));
+	cr_assert(r.code != 0 && r.code < 126, "as uid %u, %s %s is not allowed and "
+		  "should fail clearly, got status %d; %s", (unsigned)w->uid, opt, spec,
+		  r.code, fix(&r));
+	cr_assert(!strstr(r.out, "nslab-probe"), "the command ran anyway");
+	cr_assert(strstr(r.err, file) && strstr(r.err, "Operation not permitted"),
+		  "the error should name %s and EPERM (Operation not permitted); %s",
+		  file, fix(&r));
+	cr_assert(strstr(r.err, cap), "the error should say why: without %s only "
+		  "your own id may be mapped; %s", cap, fix(&r));
+	cr_assert(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+		  "the error should be one line; %s", why(&r));
+	run_free(&r);
+}
+
+Test(user, s2_map_not_allowed_says_eperm_and_why)
+{
+	struct who w = ordinary_user();
+	char spec[48];
+
+	if (w.self && w.uid == 0)
+		cr_skip_test("root may map anything");
+	snprintf(spec, sizeof(spec), "0:%u:1", (unsigned)w.uid + random_between(1, 99));
+	check_refused(&w, "-u", spec, "uid_map", "CAP_SETUID");
+	snprintf(spec, sizeof(spec), "0:%u:%d", (unsigned)w.uid, random_between(2, 9));
+	check_refused(&w, "-u", spec, "uid_map", "CAP_SETUID");
+	snprintf(spec, sizeof(spec), "0:%u:1", (unsigned)w.gid + random_between(1, 99));
+	check_refused(&w, "-g", spec, "gid_map", "CAP_SETGID");
+}
+
+Test(user, s2_overlapping_ranges_are_refused)
+{
+	unsigned base = random_between(100000, 200000), at = random_between(1, 9);
+	char a[48], b[48];
+	struct run r;
+
+	require_map_privilege();
+	snprintf(a, sizeof(a), "0:%u:10", base);
+	snprintf(b, sizeof(b), "%u:%u:10", at, base + 50000);
+	run_lesson(&r, ARGS("-q", "-u", a, "-u", b, "--", probe_bin()));
+	cr_assert(r.code != 0 && r.code < 126, "-u %s -u %s overlap inside; the "
+		  "kernel refuses that, and so should user, got status %d; %s", a, b,
+		  r.code, fix(&r));
+	cr_assert(!strstr(r.out, "nslab-probe"), "the command ran anyway");
+	cr_assert(strstr(r.err, "uid_map") && strstr(r.err, "Invalid argument"),
+		  "the error should name uid_map and EINVAL; %s", fix(&r));
+	run_free(&r);
+}
+
+/* ---- step 3: the host's groups -------------------------------------------- */
+
+/* Root with supplementary groups of its own: with setgroups allowed the
+ * child drops them, so the command cannot use them on the host's files. */
+Test(user, s3_root_drops_the_host_groups)
+{
+	gid_t groups[2] = {random_between(30000, 40000), random_between(40001, 50000)};
+	char uspec[48], gspec[48];
+	struct after_maps m;
+	struct run r;
+
+	require_map_privilege();
+	cr_assert_eq(setgroups(2, groups), 0, "setgroups: %s", strerror(errno));
+	snprintf(uspec, sizeof(uspec), "0:%d:1", random_between(100000, 900000));
+	snprintf(gspec, sizeof(gspec), "0:%d:1", random_between(100000, 900000));
+	run_lesson(&r, ARGS("-u", uspec, "-g", gspec, "--", probe_bin()));
+	m = after_maps(&r);
+	cr_assert(m.seen && m.groups == 2, "the child was born with the launcher's "
+		  "2 supplementary groups (%u, %u); its account should say so; %s",
+		  (unsigned)groups[0], (unsigned)groups[1], fix(&r));
+	cr_assert_str_eq(m.setgroups, "allow", "as root leave setgroups allowed "
+			 "(it reads \"%s\"): else the child can never drop the host's "
+			 "groups (step 2)", m.setgroups);
+	cr_assert_eq(m.kept, 0, "as root the child should drop the host's groups "
+		     "before it execs, it keeps %d: setgroups(2) in the child; %s",
+		     m.kept, fix(&r));
+	run_free(&r);
+}
+
+/* An ordinary user: setgroups is denied, the groups stay, and the child
+ * must not try to drop them. */
+Test(user, s3_groups_stay_where_setgroups_is_denied)
+{
+	struct who w = ordinary_user();
+	struct after_maps m;
+	struct run r;
+
+	run_as(&r, &w, ARGS("--", probe_bin()));
+	m = after_maps(&r);
+	cr_assert(m.seen, "the child never said what the maps made of its ids; %s",
+		  fix(&r));
+	cr_assert(m.kept == m.groups, "with setgroups denied the child should keep "
+		  "its %d supplementary groups, the account says %d; %s", m.groups,
+		  m.kept, fix(&r));
+	run_free(&r);
+}
+
+/* ---- step 4: the ids, and what root inside may do ------------------------- */
+
+Test(user, s4_ids_inside_are_the_ones_mapped)
+{
+	struct who w = ordinary_user();
+	unsigned uid_in = random_between(1, 60000), gid_in = random_between(1, 60000);
+	char uspec[48], gspec[48], expect[96];
+	struct run r;
+	struct probe p;
+	char *got;
+
+	snprintf(uspec, sizeof(uspec), "%u:%u:1", uid_in, (unsigned)w.uid);
+	snprintf(gspec, sizeof(gspec), "%u:%u:1", gid_in, (unsigned)w.gid);
+	run_as(&r, &w, ARGS("-q", "-u", uspec, "-g", gspec, "--", "/bin/sh", "-c",
+			    "cat /proc/self/uid_map /proc/self/gid_map; exec \"$0\"",
+			    probe_bin()));
+	cr_assert_eq(r.code, 0, "user -u %s -g %s exited with %d; %s", uspec, gspec,
+		     r.code, fix(&r));
+	p = probe_parse(r.out, &r);
+	cr_assert(p.uid == uid_in && p.euid == uid_in, "with -u %s the command "
+		  "should be uid %u inside, it is %u", uspec, uid_in, (unsigned)p.uid);
+	cr_assert(p.gid == gid_in && p.egid == gid_in, "with -g %s the command "
+		  "should be gid %u inside, it is %u", gspec, gid_in, (unsigned)p.gid);
+	got = normalise_map(r.out);
+	snprintf(expect, sizeof(expect), "%u %u 1\n%u %u 1\n", uid_in, (unsigned)w.uid,
+		 gid_in, (unsigned)w.gid);
+	cr_assert_str_eq(got, expect, "the maps inside read \"%s\", asked \"%s\"",
+			 got, expect);
+	free(got);
+	run_free(&r);
+}
+
+Test(user, s4_seen_from_outside_it_is_the_caller)
 {
 	struct who w = ordinary_user();
 	struct run_opts o = {.uid = w.self ? 0 : w.uid, .gid = w.self ? 0 : w.gid,
 			     .keep_stdin = true};
-	struct nsid theirs[NS_COUNT] = {{0, 0}};
 	char expect[64], *uid_map, *gid_map;
 	struct run r;
-	struct probe p;
 	pid_t child;
 
 	run_hold(&r, ARGS("-q", "--", probe_bin(), "--hold"), &o);
 	child = find_descendant(r.pid, "nslab-probe", 2.0);
 	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
-	for (int i = 0; i < NS_COUNT; i++)
-		ns_of(child, ns_names[i], &theirs[i]);
-	check_new_namespaces(&user_lesson, theirs, "seen from outside (/proc/PID/ns)");
-	p = probe_parse(r.out, &r);
-	cr_assert(ns_same(p.ns[ns_index("user")], theirs[ns_index("user")]),
-		  "the probe inside and /proc/PID/ns outside disagree");
-
 	/* Root inside, and yet the host sees the caller. */
 	cr_assert_eq(status_id(child, "Uid:"), w.uid, "seen from outside the command "
 		     "runs as uid %u, it should be the caller, %u",
@@ -309,65 +596,11 @@ Test(user, seen_from_outside_it_is_the_caller)
 	free(uid_map);
 	free(gid_map);
 	run_finish(&r);
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, fix(&r));
 	run_free(&r);
 }
 
-/* ---- the maps ---------------------------------------------------------- */
-
-Test(user, maps_as_ordinary_user_deny_setgroups)
-{
-	struct who w = ordinary_user();
-	char expect[128], cmd[160];
-	struct run r;
-	char *got;
-
-	snprintf(cmd, sizeof(cmd), "cat /proc/self/uid_map /proc/self/gid_map; "
-		 "echo setgroups; cat /proc/self/setgroups");
-	run_as(&r, &w, ARGS("-q", "--", "/bin/sh", "-c", cmd));
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	got = normalise_map(r.out);
-	snprintf(expect, sizeof(expect), "0 %u 1\n0 %u 1\n", (unsigned)w.uid,
-		 (unsigned)w.gid);
-	cr_assert_str_eq(got, expect, "inside, uid_map and gid_map read \"%s\", "
-			 "expected \"%s\" (0 inside is the caller outside)", got, expect);
-	cr_assert(strstr(r.out, "setgroups\ndeny\n"), "/proc/self/setgroups should "
-		  "read \"deny\": write it before gid_map; got \"%s\"", r.out);
-	free(got);
-	run_free(&r);
-}
-
-Test(user, chosen_ids_inside_are_the_ones_mapped)
-{
-	struct who w = ordinary_user();
-	unsigned uid_in = random_between(1, 60000), gid_in = random_between(1, 60000);
-	char uspec[48], gspec[48], expect[96];
-	struct run r;
-	struct probe p;
-	char *got;
-
-	snprintf(uspec, sizeof(uspec), "%u:%u:1", uid_in, (unsigned)w.uid);
-	snprintf(gspec, sizeof(gspec), "%u:%u:1", gid_in, (unsigned)w.gid);
-	run_as(&r, &w, ARGS("-q", "-u", uspec, "-g", gspec, "--", "/bin/sh", "-c",
-			    "cat /proc/self/uid_map /proc/self/gid_map; exec \"$0\"",
-			    probe_bin()));
-	cr_assert_eq(r.code, 0, "user -u %s -g %s exited with %d; %s", uspec, gspec,
-		     r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	cr_assert(p.uid == uid_in && p.euid == uid_in, "with -u %s the command "
-		  "should be uid %u inside, it is %u", uspec, uid_in, (unsigned)p.uid);
-	cr_assert(p.gid == gid_in && p.egid == gid_in, "with -g %s the command "
-		  "should be gid %u inside, it is %u", gspec, gid_in, (unsigned)p.gid);
-	got = normalise_map(r.out);
-	snprintf(expect, sizeof(expect), "%u %u 1\n%u %u 1\n", uid_in, (unsigned)w.uid,
-		 gid_in, (unsigned)w.gid);
-	cr_assert_str_eq(got, expect, "the maps inside read \"%s\", asked \"%s\"",
-			 got, expect);
-	free(got);
-	run_free(&r);
-}
-
-Test(user, root_maps_ranges_as_asked)
+Test(user, s4_root_maps_ranges_as_asked)
 {
 	/* Two or three non-overlapping ranges on each side, random. */
 	char specs[2][3][48], expect[2][256] = {"", ""}, *got;
@@ -404,7 +637,7 @@ Test(user, root_maps_ranges_as_asked)
 	args[n] = NULL;
 	run_lesson(&r, args);
 	cr_assert_eq(r.code, 0, "user with the uid map \"%s\" and the gid map "
-		     "\"%s\" exited with %d; %s", expect[0], expect[1], r.code, why(&r));
+		     "\"%s\" exited with %d; %s", expect[0], expect[1], r.code, fix(&r));
 	got = normalise_map(r.out);
 	cr_assert(strncmp(got, expect[0], strlen(expect[0])) == 0 &&
 		  strcmp(got + strlen(expect[0]), expect[1]) == 0,
@@ -412,43 +645,75 @@ Test(user, root_maps_ranges_as_asked)
 	p = probe_parse(r.out, &r);
 	cr_assert(p.uid == 0 && p.gid == 0, "the command should run as uid 0 gid 0 "
 		  "inside (the first INSIDE of each map), it is uid %u gid %u: "
-		  "setresuid()/setresgid() in the child", (unsigned)p.uid,
+		  "setresgid() and setresuid() in the child (step 4)", (unsigned)p.uid,
 		  (unsigned)p.gid);
 	free(got);
 	run_free(&r);
 }
 
-Test(user, root_mapped_elsewhere_runs_as_that_uid_outside)
+/* Run `args` as root, hold the probe, and check its ids inside and out. */
+static void check_ids(const char *const args[], unsigned uid_in, unsigned gid_in,
+		      unsigned uid_out, unsigned gid_out, const char *asked)
 {
-	unsigned base = random_between(100000, 900000), gbase = random_between(100000, 900000);
-	char uspec[48], gspec[48];
+	struct run_opts o = {.keep_stdin = true};
 	struct run r;
 	struct probe p;
 	pid_t child;
 
-	require_map_privilege();
-	snprintf(uspec, sizeof(uspec), "0:%u:65536", base);
-	snprintf(gspec, sizeof(gspec), "0:%u:65536", gbase);
-	run_hold(&r, ARGS("-q", "-u", uspec, "-g", gspec, "--", probe_bin(), "--hold"), NULL);
+	run_start(&r, args, &o);
+	if (!run_wait_output(&r, "ready", RUN_TIMEOUT)) {
+		run_finish(&r);
+		cr_assert_fail("with %s the command never started (status %d); %s",
+			       asked, r.code, fix(&r));
+	}
 	child = find_descendant(r.pid, "nslab-probe", 2.0);
 	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
 	p = probe_parse(r.out, &r);
-	cr_assert(p.uid == 0 && p.gid == 0, "with -u %s -g %s the command should be "
-		  "uid 0 gid 0 inside, it is uid %u gid %u: the maps change how ids "
-		  "read, not the child's own ids; setresgid()/setresuid() in the child",
-		  uspec, gspec, (unsigned)p.uid, (unsigned)p.gid);
-	cr_assert_eq(status_id(child, "Uid:"), base, "outside, the command should be "
-		     "uid %u (0 inside), it is %u", base, status_id(child, "Uid:"));
-	cr_assert_eq(status_id(child, "Gid:"), gbase, "outside, the command should be "
-		     "gid %u (0 inside), it is %u", gbase, status_id(child, "Gid:"));
+	cr_assert(p.uid == uid_in && p.gid == gid_in, "with %s the command should be "
+		  "uid %u gid %u inside, it is uid %u gid %u: the maps change how ids "
+		  "read, not the child's own ids; setresgid() and setresuid() in the "
+		  "child (step 4)", asked, uid_in, gid_in, (unsigned)p.uid,
+		  (unsigned)p.gid);
+	cr_assert_eq(status_id(child, "Uid:"), uid_out, "outside, the command should "
+		     "be uid %u, it is %u", uid_out, status_id(child, "Uid:"));
+	cr_assert_eq(status_id(child, "Gid:"), gid_out, "outside, the command should "
+		     "be gid %u, it is %u", gid_out, status_id(child, "Gid:"));
 	run_finish(&r);
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, fix(&r));
 	run_free(&r);
 }
 
-/* ---- files and ids ------------------------------------------------------ */
+Test(user, s4_root_mapped_elsewhere_runs_as_that_uid_outside)
+{
+	unsigned base = random_between(100000, 900000), gbase = random_between(100000, 900000);
+	char uspec[48], gspec[48], asked[128];
 
-Test(user, file_created_inside_belongs_to_the_caller)
+	require_map_privilege();
+	snprintf(uspec, sizeof(uspec), "0:%u:65536", base);
+	snprintf(gspec, sizeof(gspec), "0:%u:65536", gbase);
+	snprintf(asked, sizeof(asked), "-u %s -g %s", uspec, gspec);
+	check_ids(ARGS("-q", "-u", uspec, "-g", gspec, "--", probe_bin(), "--hold"),
+		  0, 0, base, gbase, asked);
+}
+
+/* The child starts as uid 0 of its namespace (root maps 0 to itself) and
+ * must become another uid: only then does the order of setresgid() and
+ * setresuid() matter, since leaving uid 0 drops CAP_SETGID. */
+Test(user, s4_gid_before_uid_when_leaving_uid_0)
+{
+	unsigned uid_in = random_between(1, 60000), gid_in = random_between(1, 60000);
+	unsigned base = random_between(100000, 900000), gbase = random_between(100000, 900000);
+	char u1[48], g1[48], asked[160];
+
+	require_map_privilege();
+	snprintf(u1, sizeof(u1), "%u:%u:1", uid_in, base);
+	snprintf(g1, sizeof(g1), "%u:%u:1", gid_in, gbase);
+	snprintf(asked, sizeof(asked), "-u %s -u 0:0:1 -g %s -g 0:0:1", u1, g1);
+	check_ids(ARGS("-q", "-u", u1, "-u", "0:0:1", "-g", g1, "-g", "0:0:1", "--",
+		       probe_bin(), "--hold"), uid_in, gid_in, base, gbase, asked);
+}
+
+Test(user, s4_file_created_inside_belongs_to_the_caller)
 {
 	struct who w = ordinary_user();
 	char dir[32], name[24], path[64], cmd[160];
@@ -463,7 +728,7 @@ Test(user, file_created_inside_belongs_to_the_caller)
 	run_as(&r, &w, ARGS("-q", "--", "/bin/sh", "-c", cmd));
 	found = stat(path, &st);
 	remove_dir(dir, ARGS(name));
-	cr_assert_eq(r.code, 0, "touch %s inside failed (%d); %s", path, r.code, why(&r));
+	cr_assert_eq(r.code, 0, "touch %s inside failed (%d); %s", path, r.code, fix(&r));
 	cr_assert_str_eq(r.out, "0:0\n", "inside, the new file should belong to "
 			 "0:0 (root there), stat says %s", r.out);
 	cr_assert_eq(found, 0, "the file made inside is not there outside");
@@ -474,7 +739,7 @@ Test(user, file_created_inside_belongs_to_the_caller)
 	run_free(&r);
 }
 
-Test(user, file_created_by_root_mapped_elsewhere_belongs_to_that_uid)
+Test(user, s4_file_created_by_root_mapped_elsewhere_belongs_to_that_uid)
 {
 	unsigned base = random_between(100000, 900000), gbase = random_between(100000, 900000);
 	char dir[32], name[24], path[64], uspec[48], gspec[48];
@@ -492,7 +757,7 @@ Test(user, file_created_by_root_mapped_elsewhere_belongs_to_that_uid)
 	found = stat(path, &st);
 	remove_dir(dir, ARGS(name));
 	cr_assert_eq(r.code, 0, "user -u %s -g %s -- touch %s failed (%d); %s", uspec,
-		     gspec, path, r.code, why(&r));
+		     gspec, path, r.code, fix(&r));
 	cr_assert_eq(found, 0, "the file made inside is not there outside");
 	cr_assert(st.st_uid == base && st.st_gid == gbase, "outside, the file made "
 		  "by root inside should belong to %u:%u (what 0 maps to), it belongs "
@@ -500,7 +765,7 @@ Test(user, file_created_by_root_mapped_elsewhere_belongs_to_that_uid)
 	run_free(&r);
 }
 
-Test(user, unmapped_owner_reads_as_overflow_id)
+Test(user, s4_unmapped_owner_reads_as_overflow_id)
 {
 	struct who w = ordinary_user();
 	char dir[32], cmd[160], expect[64];
@@ -512,7 +777,7 @@ Test(user, unmapped_owner_reads_as_overflow_id)
 	snprintf(cmd, sizeof(cmd), "stat -c %%u:%%g / %s", dir);
 	run_as(&r, &w, ARGS("-q", "--", "/bin/sh", "-c", cmd));
 	remove_dir(dir, ARGS(NULL));
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, fix(&r));
 	if (w.uid != 0)
 		snprintf(expect, sizeof(expect), "%u:%u\n0:0\n", overflow_id("uid"),
 			 overflow_id("gid"));
@@ -524,7 +789,7 @@ Test(user, unmapped_owner_reads_as_overflow_id)
 	run_free(&r);
 }
 
-Test(user, unmapped_root_reads_as_overflow_id_when_root_maps_elsewhere)
+Test(user, s4_unmapped_root_reads_as_overflow_id_when_root_maps_elsewhere)
 {
 	char uspec[48], gspec[48], expect[64];
 	struct run r;
@@ -534,7 +799,7 @@ Test(user, unmapped_root_reads_as_overflow_id_when_root_maps_elsewhere)
 	snprintf(gspec, sizeof(gspec), "0:%d:1", random_between(100000, 900000));
 	run_lesson(&r, ARGS("-q", "-u", uspec, "-g", gspec, "--", "stat", "-c",
 			    "%u:%g", "/"));
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, fix(&r));
 	snprintf(expect, sizeof(expect), "%u:%u\n", overflow_id("uid"),
 		 overflow_id("gid"));
 	cr_assert_str_eq(r.out, expect, "with -u %s -g %s, / (owned by the host's "
@@ -543,9 +808,7 @@ Test(user, unmapped_root_reads_as_overflow_id_when_root_maps_elsewhere)
 	run_free(&r);
 }
 
-/* ---- what root inside may and may not do -------------------------------- */
-
-Test(user, full_capabilities_inside_make_a_uts_namespace)
+Test(user, s4_full_capabilities_inside_make_a_uts_namespace)
 {
 	struct who w = ordinary_user();
 	unsigned long long eff = 0, bnd = 1;
@@ -567,10 +830,10 @@ Test(user, full_capabilities_inside_make_a_uts_namespace)
 	if ((line = strstr(r.out, "CapBnd:")))
 		bnd = strtoull(line + 7, NULL, 16);
 	cr_assert(eff != 0 && eff == bnd, "root inside should hold every capability "
-		  "(CapEff = CapBnd), got \"%s\"; %s", r.out, why(&r));
+		  "(CapEff = CapBnd), got \"%s\"; %s", r.out, fix(&r));
 	cr_assert_eq(r.code, 0, "root inside a user namespace may create a UTS "
 		     "namespace (unshare --uts), but it failed with %d; %s", r.code,
-		     why(&r));
+		     fix(&r));
 	cr_assert(strstr(r.out, host), "inside a UTS namespace made inside, hostname "
 		  "%s should work; got \"%s\"", host, r.out);
 	run_free(&r);
@@ -598,21 +861,21 @@ static void check_host_hostname_out_of_reach(const struct who *w)
 			 "the command is not in a user namespace of its own",
 			 (unsigned)w->uid, after.nodename);
 	cr_assert(r.code != 0 && r.code < 126, "hostname %s inside should fail "
-		  "(EPERM), got status %d; %s", host, r.code, why(&r));
+		  "(EPERM), got status %d; %s", host, r.code, fix(&r));
 	cr_assert(strstr(r.err, "hostname") && !strstr(r.err, "user: "),
 		  "the command should run and be refused, not the lesson fail "
-		  "before it; %s", why(&r));
+		  "before it; %s", fix(&r));
 	run_free(&r);
 }
 
-Test(user, host_hostname_out_of_reach_as_ordinary_user)
+Test(user, s4_host_hostname_out_of_reach_as_ordinary_user)
 {
 	struct who w = ordinary_user();
 
 	check_host_hostname_out_of_reach(&w);
 }
 
-Test(user, host_hostname_out_of_reach_even_for_root_mapped_to_root)
+Test(user, s4_host_hostname_out_of_reach_even_for_root_mapped_to_root)
 {
 	struct who w = {.uid = geteuid(), .gid = getegid(), .self = true};
 
@@ -620,7 +883,7 @@ Test(user, host_hostname_out_of_reach_even_for_root_mapped_to_root)
 	check_host_hostname_out_of_reach(&w);
 }
 
-Test(user, root_inside_cannot_write_host_roots_file)
+Test(user, s4_root_inside_cannot_write_host_roots_file)
 {
 	struct who w = ordinary_user();
 	char dir[32], path[64], cmd[160], buf[16] = "";
@@ -655,13 +918,11 @@ Test(user, root_inside_cannot_write_host_roots_file)
 			 "file of uid %u", (unsigned)w.uid, (unsigned)geteuid());
 	cr_assert(r.code != 0 && strstr(r.err, "ermission denied"), "writing a file "
 		  "of an unmapped owner should fail with EACCES inside; status %d; %s",
-		  r.code, why(&r));
+		  r.code, fix(&r));
 	run_free(&r);
 }
 
-/* ---- bad maps ------------------------------------------------------------ */
-
-Test(user, malformed_map_is_a_usage_error)
+Test(user, s4_malformed_map_is_a_usage_error)
 {
 	char big[48], garbage[16];
 	const char *bad[6];
@@ -688,99 +949,6 @@ Test(user, malformed_map_is_a_usage_error)
 	}
 }
 
-/* The error for a map the kernel does not allow: one line, naming the
- * file and EPERM, saying why; and the command does not run. */
-static void check_refused(const struct who *w, const char *opt, const char *spec,
-			  const char *file, const char *cap)
-{
-	struct run r;
-
-	run_as(&r, w, ARGS("-q", opt, spec, "--", probe_bin()));
-	cr_assert(r.code != 0 && r.code < 126, "as uid %u, %s %s is not allowed and "
-		  "should fail clearly, got status %d; %s", (unsigned)w->uid, opt, spec,
-		  r.code, why(&r));
-	cr_assert(!strstr(r.out, "nslab-probe"), "the command ran anyway");
-	cr_assert(strstr(r.err, file) && strstr(r.err, "Operation not permitted"),
-		  "the error should name %s and EPERM (Operation not permitted); %s",
-		  file, why(&r));
-	cr_assert(strstr(r.err, cap), "the error should say why: without %s only "
-		  "your own id may be mapped; %s", cap, why(&r));
-	cr_assert(strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
-		  "the error should be one line; %s", why(&r));
-	run_free(&r);
-}
-
-Test(user, map_not_allowed_says_eperm_and_why)
-{
-	struct who w = ordinary_user();
-	char spec[48];
-
-	if (w.self && w.uid == 0)
-		cr_skip_test("root may map anything");
-	snprintf(spec, sizeof(spec), "0:%u:1", (unsigned)w.uid + random_between(1, 99));
-	check_refused(&w, "-u", spec, "uid_map", "CAP_SETUID");
-	snprintf(spec, sizeof(spec), "0:%u:%d", (unsigned)w.uid, random_between(2, 9));
-	check_refused(&w, "-u", spec, "uid_map", "CAP_SETUID");
-	snprintf(spec, sizeof(spec), "0:%u:1", (unsigned)w.gid + random_between(1, 99));
-	check_refused(&w, "-g", spec, "gid_map", "CAP_SETGID");
-}
-
-Test(user, overlapping_ranges_are_refused)
-{
-	unsigned base = random_between(100000, 200000), at = random_between(1, 9);
-	char a[48], b[48];
-	struct run r;
-
-	require_map_privilege();
-	snprintf(a, sizeof(a), "0:%u:10", base);
-	snprintf(b, sizeof(b), "%u:%u:10", at, base + 50000);
-	run_lesson(&r, ARGS("-q", "-u", a, "-u", b, "--", probe_bin()));
-	cr_assert(r.code != 0 && r.code < 126, "-u %s -u %s overlap inside; the "
-		  "kernel refuses that, and so should user, got status %d; %s", a, b,
-		  r.code, why(&r));
-	cr_assert(!strstr(r.out, "nslab-probe"), "the command ran anyway");
-	cr_assert(strstr(r.err, "uid_map") && strstr(r.err, "Invalid argument"),
-		  "the error should name uid_map and EINVAL; %s", why(&r));
-	run_free(&r);
-}
-
-/* ---- the program ------------------------------------------------------------ */
-
-Test(user, account_shows_namespaces_and_maps_in_order)
-{
-	struct who w = ordinary_user();
-	char label[64], line[96];
-	const char *u, *s, *g;
-	struct run r, q;
-	struct probe p;
-
-	run_as(&r, &w, ARGS("--", probe_bin()));
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	p = probe_parse(r.out, &r);
-	snprintf(label, sizeof(label), "user:[%llu]",
-		 (unsigned long long)p.ns[ns_index("user")].ino);
-	cr_assert(strstr(r.err, label), "without -q, stderr should show the child's "
-		  "namespace as %s; %s", label, why(&r));
-	snprintf(label, sizeof(label), "user:[%llu]",
-		 (unsigned long long)my_ns("user").ino);
-	cr_assert(strstr(r.err, label), "without -q, stderr should show the parent's "
-		  "namespace as %s; %s", label, why(&r));
-	snprintf(line, sizeof(line), "uid_map <- \"0 %u 1\"", (unsigned)w.uid);
-	u = strstr(r.err, line);
-	cr_assert(u, "stderr should show %s; %s", line, why(&r));
-	s = strstr(r.err, "setgroups <- \"deny\"");
-	snprintf(line, sizeof(line), "gid_map <- \"0 %u 1\"", (unsigned)w.gid);
-	g = strstr(r.err, line);
-	cr_assert(s && g && u < s && s < g, "the order must be uid_map, setgroups "
-		  "\"deny\", gid_map; %s", why(&r));
-
-	run_as(&q, &w, ARGS("-q", "--", probe_bin()));
-	cr_assert_eq(q.code, 0);
-	cr_assert_str_empty(q.err, "-q should silence the account; %s", why(&q));
-	run_free(&r);
-	run_free(&q);
-}
-
 /* ---- what every lesson does alike, run as an ordinary user ----------- */
 
 static const struct lesson *as_ordinary_user(void)
@@ -796,4 +964,4 @@ static const struct lesson *as_ordinary_user(void)
 	return &l;
 }
 
-LESSON_BASICS(user, as_ordinary_user(), 5)
+LESSON_BASICS(user, as_ordinary_user(), 4)
