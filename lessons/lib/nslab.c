@@ -186,7 +186,7 @@ void ensure_own_ns(pid_t parent, const char *type, const char *doing)
 	if (ns_shared(0, parent, type))
 		errx(EXIT_FAILURE, "refusing to %s: this process is still in its "
 		     "parent's %s namespace, the host's, so it would change the "
-		     "host; the child needs a %s namespace of its own (clone(2), "
+		     "host; the child needs its own %s namespace (clone(2), "
 		     "namespaces(7))", doing, ns_human(type), ns_human(type));
 }
 
