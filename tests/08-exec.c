@@ -649,8 +649,15 @@ static bool tty_wait(struct tty_run *t, const char *re, double timeout)
 		struct pollfd p = {.fd = t->master, .events = POLLIN};
 		ssize_t n;
 
-		if (poll(&p, 1, 50) != 1)
+		siginfo_t si = {0};
+
+		if (poll(&p, 1, 50) != 1) {
+			/* exec ended, and everything it wrote is read */
+			if (waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			    si.si_pid == t->pid)
+				break;
 			continue;
+		}
 		n = read(t->master, t->out + t->len, sizeof(t->out) - 1 - t->len);
 		if (n <= 0)
 			break;

@@ -187,7 +187,7 @@ static void join_namespaces(const struct target *t, bool by_files)
 		// HINT: setns(2) with the pidfd and an OR of CLONE_NEW* flags:
 		//       the flags step 1 gathered. It returns -1 on failure.
 		// HINT: if (setns(____, ____) == -1)
-		//               setns_failed("pidfd", t);
+		//               setns_failed(____, t);
 		// WRONG no_user: "t->flags) ==" -> "t->flags & ~CLONE_NEWUSER) ==" : user namespace first
 		// STUB: todo({n}, "join the target's namespaces through its pidfd");
 		// tag::setns-pidfd[]
@@ -224,20 +224,21 @@ static void join_namespaces(const struct target *t, bool by_files)
 	int fd[NS_COUNT];
 	char path[NS_COUNT][48];
 
-	for (size_t i = 0; i < NS_COUNT; i++) {
-		fd[i] = -1;
-		if (!(t->flags & ns_flag(order[i])))
+	for (size_t j = 0; j < NS_COUNT; j++) {
+		fd[j] = -1;
+		if (!(t->flags & ns_flag(order[j])))
 			continue;
-		snprintf(path[i], sizeof(path[i]), "/proc/%d/ns/%s", (int)t->pid, order[i]);
-		if ((fd[i] = open(path[i], O_RDONLY | O_CLOEXEC)) == -1)
-			err(EXIT_FAILURE, "open(%s)", path[i]);
+		snprintf(path[j], sizeof(path[j]), "/proc/%d/ns/%s",
+			 (int)t->pid, order[j]);
+		if ((fd[j] = open(path[j], O_RDONLY | O_CLOEXEC)) == -1)
+			err(EXIT_FAILURE, "open(%s)", path[j]);
 	}
-	for (size_t i = 0; i < NS_COUNT; i++) {
-		if (fd[i] == -1)
+	for (size_t j = 0; j < NS_COUNT; j++) {
+		if (fd[j] == -1)
 			continue;
-		if (setns(fd[i], ns_flag(order[i])) == -1)
-			setns_failed(path[i], t);
-		close(fd[i]);
+		if (setns(fd[j], ns_flag(order[j])) == -1)
+			setns_failed(path[j], t);
+		close(fd[j]);
 	}
 	// end::setns-files[]
 	// END SOLUTION
@@ -400,16 +401,16 @@ int main(int argc, char *argv[])
 	//       ns_flag(type) gives its CLONE_NEW* flag.
 	// HINT: if ((t.pidfd = pidfd_open(____, 0)) == -1)
 	//               err(EXIT_FAILURE, errno == ____ ? "no process %d" : ____, ...);
-	//       for (size_t i = 0; i < NS_COUNT; i++)
+	//       for each type in ns_types:
 	//               if (____) t.flags |= ____;
 	// STUB: todo({n}, "a pidfd of the target, and the namespaces to enter");
 	// tag::what-to-enter[]
 	if ((t.pidfd = pidfd_open(t.pid, 0)) == -1)
 		err(EXIT_FAILURE, errno == ESRCH ? "no process %d" : "pidfd_open(%d)",
 		    (int)t.pid);
-	for (size_t i = 0; i < NS_COUNT; i++)
-		if (!ns_shared(t.pid, 0, ns_types[i]))
-			t.flags |= ns_flag(ns_types[i]);
+	for (size_t k = 0; k < NS_COUNT; k++)
+		if (!ns_shared(t.pid, 0, ns_types[k]))
+			t.flags |= ns_flag(ns_types[k]);
 	// end::what-to-enter[]
 	// END SOLUTION
 	if (t.flags == 0)
