@@ -264,7 +264,7 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 	if (pty && pty_attach(pty) == -1)
 		err(EXIT_FAILURE, "a controlling terminal (setsid, TIOCSCTTY)");
 	// BEGIN SOLUTION 4
-	// STEP: the command sees the container's files, as its user
+	// STEP: the container's root, working dir and ids
 	// TODO: Give this process the target's root directory and working
 	//       directory (held in t->root and t->cwd), then its gid and uid
 	//       (t->gid, t->uid), so the command sees the container's files
@@ -383,7 +383,7 @@ int main(int argc, char *argv[])
 
 	check_may_enter(t.pid);
 	// BEGIN SOLUTION 1
-	// STEP: the namespaces to enter, and the target by a pidfd
+	// STEP: the target's pidfd and the namespaces to enter
 	// TODO: Get a file descriptor that names the target process t.pid
 	//       (t.pidfd), with a clear error when there is no such process,
 	//       and set t.flags to the CLONE_NEW* flag of every namespace
