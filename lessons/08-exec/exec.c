@@ -180,6 +180,8 @@ static void join_namespaces(const struct target *t, bool by_files)
 		 *          now in" shows the target's namespaces. Read setns(2),
 		 *          DESCRIPTION: "fd refers to a process" (Linux 5.8).
 		 */
+		(void)t;
+		(void)setns_failed;
 		todo(2, "join the target's namespaces through its pidfd");
 		return;
 	}
@@ -220,6 +222,7 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 	 *          and not the host's, and `id` inside prints the target's ids.
 	 *          Read chroot(2), fchdir(2), setresuid(2), setgroups(2).
 	 */
+	(void)t;
 	todo(4, "the target's root, working directory and ids");
 	/* After the ids: changing credentials clears PR_SET_PDEATHSIG. */
 	die_with_launcher(alive);
@@ -373,6 +376,7 @@ int main(int argc, char *argv[])
 	 *          setns(2), "CLONE_NEWPID", and pid_namespaces(7).
 	 */
 	(void)run_command;
+	(void)cmd;
 	todo(3, "start the command in the target's PID namespace");
 	close(alive[0]);
 	tell_child(&t, pid);

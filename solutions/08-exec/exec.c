@@ -189,6 +189,8 @@ static void join_namespaces(const struct target *t, bool by_files)
 		// HINT: if (setns(____, ____) == -1)
 		//               setns_failed(____, t);
 		// WRONG no_user: "t->flags) ==" -> "t->flags & ~CLONE_NEWUSER) ==" : user namespace first
+		// STUB: (void)t;
+		// STUB: (void)setns_failed;
 		// STUB: todo({n}, "join the target's namespaces through its pidfd");
 		// tag::setns-pidfd[]
 		if (setns(t->pidfd, t->flags) == -1)
@@ -283,6 +285,7 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 	//       if (setresgid(____) == -1 || setresuid(____) == -1) err(...);
 	// WRONG no_chroot: "chroot(\".\") == -1 ||" -> "" : chroot
 	// WRONG uid_first: "setresgid(t->gid, t->gid, t->gid) == -1 ||" -> "setresuid(t->uid, t->uid, t->uid) == -1 || setresgid(t->gid, t->gid, t->gid) == -1 ||" : gid before the uid
+	// STUB: (void)t;
 	// STUB: todo({n}, "the target's root, working directory and ids");
 	// tag::enter-root[]
 	if (fchdir(t->root) == -1 || chroot(".") == -1 || fchdir(t->cwd) == -1)
@@ -476,6 +479,7 @@ int main(int argc, char *argv[])
 	//       if (pid == 0) { close(alive[1]); run_command(____); }
 	// WRONG no_fork: "pid = fork();" -> "pid = 0;" : fork
 	// STUB: (void)run_command;
+	// STUB: (void)cmd;
 	// STUB: todo({n}, "start the command in the target's PID namespace");
 	// tag::fork[]
 	pid = fork();
