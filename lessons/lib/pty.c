@@ -39,6 +39,7 @@ int pty_open(struct pty *p, int root_fd, int like)
 	}
 	if (p->master == -1)
 		return -1;
+	// tag::ptmx[]
 	/* unlockpt(3) and ptsname(3) by hand: the pair is born locked, and
 	 * its number N is the one in this devpts, not in the host's. */
 	if (ioctl(p->master, TIOCSPTLCK, &unlock) == -1 ||
@@ -49,6 +50,7 @@ int pty_open(struct pty *p, int root_fd, int like)
 	p->slave = ioctl(p->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (p->slave == -1)
 		goto fail;
+	// end::ptmx[]
 	if (like >= 0 && ioctl(like, TIOCGWINSZ, &ws) == 0)
 		ioctl(p->master, TIOCSWINSZ, &ws);
 	return 0;
@@ -62,6 +64,7 @@ fail:
 
 int pty_attach(struct pty *p)
 {
+	// tag::attach[]
 	/* A new session has no controlling terminal; its leader may take
 	 * one, and then the terminal sends ^C's SIGINT, ^Z's SIGTSTP and
 	 * SIGWINCH to the session's foreground process group. */
@@ -70,6 +73,7 @@ int pty_attach(struct pty *p)
 	for (int fd = 0; fd <= 2; fd++)
 		if (dup2(p->slave, fd) == -1)
 			return -1;
+	// end::attach[]
 	if (p->slave > 2)
 		close(p->slave);
 	close(p->master);
@@ -171,6 +175,7 @@ int pty_relay(struct pty *p, pid_t pid)
 	 * ^C turned into SIGINT here. Every key goes to the pty as it is,
 	 * and the pty's own line discipline, in the container, does all
 	 * that for the command. */
+	// tag::raw[]
 	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_termios) == 0) {
 		struct termios raw = saved_termios;
 
@@ -180,6 +185,7 @@ int pty_relay(struct pty *p, pid_t pid)
 		raw_fd = STDIN_FILENO;
 		tcsetattr(STDIN_FILENO, TCSADRAIN, &raw);
 	}
+	// end::raw[]
 	note_signal(SIGCHLD); /* the child may have ended already */
 
 	for (;;) {
@@ -201,8 +207,10 @@ int pty_relay(struct pty *p, pid_t pid)
 
 			while ((n = read(wake[0], buf, sizeof(buf))) > 0)
 				winch |= memchr(buf, SIGWINCH, (size_t)n) != NULL;
+			// tag::winch[]
 			if (winch)
 				copy_window_size(p->master);
+			// end::winch[]
 			if (waitpid(pid, &status, WNOHANG) == pid)
 				break;
 		}
