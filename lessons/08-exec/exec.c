@@ -263,9 +263,12 @@ int main(int argc, char *argv[])
 			       "$(readlink /proc/self/ns/mnt)\"",
 			       NULL};
 	struct target t = {.pidfd = -1};
-	bool by_files = false, tty = isatty(STDIN_FILENO);
+	struct {
+		bool tty, by_files;
+		char **cmd;
+	} o = {.tty = isatty(STDIN_FILENO)};
 	struct pty pty;
-	char label[96], mine[96], *end, **cmd;
+	char label[96], mine[96], *end;
 	int opt, self_ns, alive[2], code;
 	pid_t pid;
 
@@ -276,10 +279,10 @@ int main(int argc, char *argv[])
 			switch (opt) {
 			case 't':
 			case 'T':
-				tty = opt == 't';
+				o.tty = opt == 't';
 				break;
 			case 'f':
-				by_files = true;
+				o.by_files = true;
 				break;
 			case 'q':
 				nslab_quiet = true;
@@ -308,7 +311,7 @@ int main(int argc, char *argv[])
 		}
 		optind++;
 	}
-	cmd = optind < argc ? &argv[optind] : isatty(STDIN_FILENO) ? shell : demo;
+	o.cmd = optind < argc ? &argv[optind] : isatty(STDIN_FILENO) ? shell : demo;
 
 	check_may_enter(t.pid);
 	/*
@@ -336,12 +339,12 @@ int main(int argc, char *argv[])
 	if ((self_ns = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 		err(EXIT_FAILURE, "open(/proc/self/ns)");
 
-	join_namespaces(&t, by_files);
+	join_namespaces(&t, o.by_files);
 
 	/* Seen through our /proc/self/ns, opened before: "pid" and "time"
 	 * are the ones for children, the only ones setns() changes. */
 	clone_flags_str(t.flags, label, sizeof(label));
-	say("joined with setns(%s, %s)", by_files ? "/proc/PID/ns/*" : "pidfd", label);
+	say("joined with setns(%s, %s)", o.by_files ? "/proc/PID/ns/*" : "pidfd", label);
 	for (size_t i = 0; i < NS_COUNT; i++) {
 		const char *type = ns_types[i];
 		char link[64], which[32];
@@ -357,7 +360,7 @@ int main(int argc, char *argv[])
 	}
 	close(self_ns);
 
-	if (tty) {
+	if (o.tty) {
 		/* The terminal's slave is made owned by the command's ids. */
 		setfsgid(t.gid);
 		setfsuid(t.uid);
@@ -369,18 +372,17 @@ int main(int argc, char *argv[])
 
 	/*
 	 * TODO(3): Start the command so that it really is in the target's PID
-	 *          namespace: run_command(&t, cmd, tty ? &pty : NULL, alive[0])
+	 *          namespace: run_command(&t, o.cmd, o.tty ? &pty : NULL, alive[0])
 	 *          must run in a process that setns() could place there, and
 	 *          `pid` be that process as this one sees it. Afterwards the
 	 *          account says "pid N in the target's PID namespace". Read
 	 *          setns(2), "CLONE_NEWPID", and pid_namespaces(7).
 	 */
 	(void)run_command;
-	(void)cmd;
 	todo(3, "start the command in the target's PID namespace");
 	close(alive[0]);
 	tell_child(&t, pid);
-	code = tty ? pty_relay(&pty, pid) : wait_child(pid);
+	code = o.tty ? pty_relay(&pty, pid) : wait_child(pid);
 	say("the command exited with status %d", code);
 	return code;
 }
