@@ -497,5 +497,9 @@ int main(int argc, char *argv[])
 	tell_child(&t, pid);
 	code = o.tty ? pty_relay(&pty, pid) : wait_child(pid);
 	say("the command exited with status %d", code);
-	return code;
+	/* _exit, not exit: this process's children are now born in the
+	 * container's PID namespace, and an exit handler that forks (the
+	 * LeakSanitizer's, under make SANITIZE=1) would wait there forever. */
+	fflush(NULL);
+	_exit(code);
 }
