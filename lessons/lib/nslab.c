@@ -233,7 +233,6 @@ const char *clone_flags_str(int flags, char *buf, size_t size)
 	size_t len = 0;
 
 	buf[0] = '\0';
-	/* Unsigned: shifting a signed 1 into bit 31 is undefined. */
 	for (unsigned bit = 1; bit; bit <<= 1) {
 		const char *name = ((unsigned)flags & bit) ? flag_name((int)bit) : NULL;
 
