@@ -16,9 +16,11 @@
  * Sample session (a container of lesson 07 runs as pid 4243):
  *   $ sudo ./exec 4243 -- hostname
  *   exec: target pid 4243; the launcher is pid 5120
- *   exec:   user:[4026532318] (the launcher's is user:[4026531837])
- *   ...                        (mnt, pid, net, uts and ipc alike)
- *   exec: joined with setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS | ...)
+ *   exec:   user:[4026532250] (the launcher's is user:[4026531837])
+ *   ...     (mnt, pid, net, uts and ipc alike)
+ *   exec: joined with setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | ...)
+ *   exec:   the launcher is now in user:[4026532250]
+ *   ...
  *   exec: the command is pid 5121 here, pid 3 in the target's PID namespace
  *   box
  *   exec: the command exited with status 0
