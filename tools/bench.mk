@@ -39,10 +39,10 @@ bench-deps:
 	$(Q)tools/deps $(BENCH_DEBS)
 
 # Maintainers: make the numbers of the last make bench the reference that
-# lessons/08-bench/README.adoc shows (then set its :bench-date:).
+# lessons/bench/README.adoc shows (then set its :bench-date:).
 .PHONY: bench-save
 bench-save:
-	$(Q)d=lessons/08-bench; \
+	$(Q)d=lessons/bench; \
 	grep -v -e '^teardown' -e '^netns' $(BENCH_DIR)/inprocess.tsv >$$d/bench-inprocess.tsv; \
 	{ printf 'namespace\tmedian_ms\tmin_ms\tmax_ms\trefused_clones\n'; \
 	  sed -n 's/^teardown //p' $(BENCH_DIR)/inprocess.tsv; } >$$d/bench-teardown.tsv; \

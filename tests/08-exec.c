@@ -1,0 +1,792 @@
+/* Lesson 08: exec runs a command inside the namespaces of a running
+ * process, with its root, working directory and ids, and gives it a
+ * terminal of its own from the container's devpts.
+ *
+ * Steps (solutions/08-exec/exec.c): 1 a pidfd of the target and the
+ * namespaces to enter, 2 the launcher joins them (pidfd, or -f through
+ * /proc/PID/ns), 3 the fork that puts the command in the PID namespace,
+ * 4 the target's root, working directory and ids. A test named sN_ checks
+ * step N.
+ *
+ * The targets are containers this suite makes itself (not lesson 07's,
+ * so the suite depends on no other lesson): a process that clone(2)
+ * started in new UTS, IPC, mount, PID and network namespaces (and, for
+ * the rootless one, a user namespace of an ordinary user), chrooted into
+ * a tmpfs that holds the probe, busybox, a /proc and a devpts of its own.
+ * It stays as the container's PID 1 and reaps what enters it. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <regex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* The probe as the command sees it, in the target's root. */
+#define PROBE "/nslab-probe"
+#define TARGET_FLAGS (CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)
+
+/* A container made by the test. */
+struct target {
+	pid_t pid;      /* its PID 1, as the test sees it */
+	pid_t owner;    /* its parent, which the test started */
+	bool rootless;  /* in a user namespace of an ordinary user */
+	uid_t uid;      /* its ids inside */
+	gid_t gid;
+	char hostname[24];
+	char pidstr[16];
+};
+
+static struct target root_target, user_target;
+
+/* ---- the target container ------------------------------------------ */
+
+struct target_args {
+	struct target *t;
+	int ready, go, go_w; /* pipe ends: report to the test; wait for the owner */
+	int probe, busybox;
+};
+
+/* Copy the file open on `from` to `path` with `mode`. */
+static int copy_file(int from, const char *path, mode_t mode)
+{
+	char buf[65536];
+	ssize_t n;
+	int to = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+
+	if (to == -1 || lseek(from, 0, SEEK_SET) == -1)
+		return -1;
+	while ((n = read(from, buf, sizeof(buf))) > 0)
+		if (write(to, buf, (size_t)n) != n)
+			return -1;
+	return close(to);
+}
+
+/* In the child: fail with a message to the test. */
+static void target_fail(int ready, const char *what)
+{
+	dprintf(ready, "e%s: %s", what, strerror(errno));
+	_exit(1);
+}
+
+#define TRY(call, what) do { if ((call) == -1) target_fail(a->ready, what); } while (0)
+
+static int target_main(void *arg)
+{
+	static const char *const applets[] = {"sh", "tty", "stty", "sleep", "echo",
+					      "id", "ls", "cat", "ps", "hostname"};
+	struct target_args *a = arg;
+	char go, link[64];
+	sigset_t chld;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	close(a->go_w); /* so that the owner's death is EOF */
+	if (read(a->go, &go, 1) != 1)
+		_exit(1);
+	TRY(sethostname(a->t->hostname, strlen(a->t->hostname)), "sethostname");
+	TRY(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "mount / rprivate");
+	/* A root of its own: a tmpfs on /tmp, in this mount namespace only. */
+	TRY(mount("nslab", "/tmp", "tmpfs", 0, "mode=0755"), "mount tmpfs");
+	TRY(mkdir("/tmp/bin", 0755), "mkdir bin");
+	TRY(mkdir("/tmp/proc", 0555), "mkdir proc");
+	TRY(mkdir("/tmp/dev", 0755), "mkdir dev");
+	TRY(mkdir("/tmp/dev/pts", 0755), "mkdir dev/pts");
+	TRY(mkdir("/tmp/work", 0777), "mkdir work");
+	TRY(copy_file(a->probe, "/tmp" PROBE, 0755), "copy the probe");
+	TRY(copy_file(a->probe, "/tmp/not-executable", 0644), "copy not-executable");
+	if (a->busybox != -1) {
+		TRY(copy_file(a->busybox, "/tmp/bin/busybox", 0755), "copy busybox");
+		for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++) {
+			snprintf(link, sizeof(link), "/tmp/bin/%s", applets[i]);
+			TRY(symlink("busybox", link), "symlink");
+		}
+	}
+	TRY(close(open("/tmp/dev/null", O_WRONLY | O_CREAT | O_CLOEXEC, 0666)), "dev/null");
+	TRY(mount("/dev/null", "/tmp/dev/null", NULL, MS_BIND, NULL), "bind dev/null");
+	TRY(mount("proc", "/tmp/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL),
+	    "mount proc");
+	TRY(mount("devpts", "/tmp/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=620"), "mount devpts");
+	TRY(chroot("/tmp"), "chroot");
+	TRY(chdir("/work"), "chdir");
+	TRY(setresgid(a->t->gid, a->t->gid, a->t->gid), "setresgid");
+	TRY(setresuid(a->t->uid, a->t->uid, a->t->uid), "setresuid");
+	prctl(PR_SET_DUMPABLE, 1);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	close(a->probe);
+	if (a->busybox != -1)
+		close(a->busybox);
+
+	/* PID 1: reap whatever enters and ends here, until killed. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	if (write(a->ready, "r", 1) != 1)
+		_exit(1);
+	close(a->ready);
+	for (;;) {
+		int sig;
+
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		sigwait(&chld, &sig);
+	}
+}
+
+/* Write "inside outside 1" to /proc/PID/FILE. */
+static int write_map(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+	close(fd);
+	return ok;
+}
+
+/* The owner: as the target's user, clone the target, write its maps,
+ * tell the test its pid, let it go, and wait for it. */
+static void run_owner(struct target *t, int ready, int probe, int busybox)
+{
+	struct target_args a = {.t = t, .ready = ready, .probe = probe, .busybox = busybox};
+	int go[2], flags = TARGET_FLAGS | (t->rootless ? CLONE_NEWUSER : 0);
+	char *stack = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	uid_t uid = test_uid();
+	pid_t pid;
+	char map[64];
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (t->rootless && geteuid() == 0 &&
+	    (setgroups(0, NULL) == -1 || setgid(uid) == -1 || setuid(uid) == -1))
+		target_fail(ready, "setuid");
+	if (t->rootless)
+		uid = geteuid();
+	prctl(PR_SET_DUMPABLE, 1);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (stack == MAP_FAILED || pipe2(go, O_CLOEXEC) == -1)
+		target_fail(ready, "mmap, pipe2");
+	a.go = go[0];
+	a.go_w = go[1];
+	pid = clone(target_main, stack + (1 << 20), flags | SIGCHLD, &a);
+	if (pid == -1)
+		target_fail(ready, "clone");
+	close(go[0]);
+	if (t->rootless) {
+		snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
+		if (write_map(pid, "uid_map", map) == -1 ||
+		    write_map(pid, "setgroups", "deny") == -1)
+			target_fail(ready, "uid_map");
+		snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getegid());
+		if (write_map(pid, "gid_map", map) == -1)
+			target_fail(ready, "gid_map");
+	}
+	if (write(ready, &pid, sizeof(pid)) != sizeof(pid) || write(go[1], "g", 1) != 1)
+		_exit(1);
+	close(ready);
+	waitpid(pid, NULL, 0);
+	_exit(0);
+}
+
+static int open_busybox(void)
+{
+	static const char *const paths[] = {"/bin/busybox", "/usr/bin/busybox"};
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd != -1)
+			return fd;
+	}
+	return -1;
+}
+
+/* Start a target container and wait until it is ready. */
+static void start_target(struct target *t, bool rootless)
+{
+	int ready[2], probe, busybox;
+	char msg[256] = "";
+	struct pollfd p;
+	ssize_t n;
+
+	memset(t, 0, sizeof(*t));
+	t->rootless = rootless;
+	random_name(t->hostname, sizeof(t->hostname), "box-", 12);
+	/* The root container's command runs as an ordinary uid, so that
+	 * exec must take it over; the rootless one is root inside. */
+	if (!rootless)
+		t->uid = t->gid = (uid_t)random_between(1000, 9999);
+	probe = open(probe_bin(), O_RDONLY | O_CLOEXEC);
+	cr_assert_neq(probe, -1, "cannot open the probe %s: %s", probe_bin(), strerror(errno));
+	busybox = open_busybox();
+	cr_assert(pipe2(ready, O_CLOEXEC) == 0, "pipe2: %s", strerror(errno));
+	t->owner = fork();
+	cr_assert_neq(t->owner, -1, "fork: %s", strerror(errno));
+	if (t->owner == 0) {
+		close(ready[0]);
+		run_owner(t, ready[1], probe, busybox);
+	}
+	harness_keep(t->owner);
+	close(ready[1]);
+	close(probe);
+	if (busybox != -1)
+		close(busybox);
+	p = (struct pollfd){.fd = ready[0], .events = POLLIN};
+	n = poll(&p, 1, (int)(RUN_TIMEOUT * 1000)) == 1 ? read(ready[0], &t->pid, sizeof(t->pid)) : 0;
+	if (n == sizeof(t->pid)) {
+		harness_keep(t->pid);
+		n = poll(&p, 1, (int)(RUN_TIMEOUT * 1000)) == 1 ? read(ready[0], msg, sizeof(msg) - 1) : 0;
+	} else if (n > 0) {
+		memmove(msg, &t->pid, (size_t)n);
+		n += read(ready[0], msg + n, sizeof(msg) - 1 - (size_t)n);
+	}
+	close(ready[0]);
+	cr_assert(n > 0 && msg[0] == 'r', "the test could not make its %s container: %s",
+		  rootless ? "rootless" : "root's", n > 0 ? msg + 1 : "no answer");
+	snprintf(t->pidstr, sizeof(t->pidstr), "%d", (int)t->pid);
+}
+
+/* ---- the suite ------------------------------------------------------- */
+
+static const char *user_opts[] = {user_target.pidstr, NULL};
+
+/* The shared checks run as an ordinary user against a rootless container
+ * of the same user: all six namespaces differ, and no privilege is
+ * needed to enter what is one's own. */
+static struct lesson exec_lesson = {
+	MANIFEST_08,
+	.opts = user_opts,
+	.probe = PROBE,
+	.not_executable = "/not-executable",
+};
+
+static void setup(void)
+{
+	harness_setup();
+	require_unshare(TARGET_FLAGS, "CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS | "
+			"CLONE_NEWPID | CLONE_NEWNET");
+	if (geteuid() == 0) {
+		exec_lesson.run.uid = exec_lesson.run.gid = test_uid();
+		start_target(&root_target, false);
+	}
+	start_target(&user_target, true);
+}
+
+TestSuite(exec, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT);
+
+LESSON_BASICS(exec, &exec_lesson, 4)
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static void need_root_target(void)
+{
+	if (!root_target.pid)
+		cr_skip_test("needs root to make a container of root's");
+}
+
+static struct stat stat_of(pid_t pid, const char *what)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	cr_assert_eq(stat(path, &st), 0, "stat(%s): %s", path, strerror(errno));
+	return st;
+}
+
+static bool same_file(struct stat a, struct stat b)
+{
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* The processes in the target's PID namespace besides its PID 1, given
+ * a moment to die and be reaped: 0 when exec left nothing in it. */
+static int others_in_target(const struct target *t)
+{
+	char path[64];
+	int others;
+
+	/* The container's own /proc lists exactly its processes. */
+	snprintf(path, sizeof(path), "/proc/%d/root/proc", (int)t->pid);
+	for (double end = now() + 2.0;; nap(0.02)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+
+		cr_assert(d, "cannot list the container's processes in %s: %s", path,
+			  strerror(errno));
+		others = 0;
+		while ((e = readdir(d)))
+			others += atoi(e->d_name) > 1;
+		closedir(d);
+		if (others == 0 || now() > end)
+			return others;
+	}
+}
+
+/* ---- step 1: what to enter ------------------------------------------- */
+
+Test(exec, s1_names_the_namespaces_to_enter)
+{
+	static const char *const differ[] = {"mnt", "pid", "net", "uts", "ipc"};
+	struct run r;
+
+	need_root_target();
+	run_lesson(&r, ARGS(root_target.pidstr, "--", PROBE));
+	if (strstr(r.err, "TODO(1)"))
+		cr_assert_fail("step 1 is not done: %s", why(&r));
+	for (size_t i = 0; i < sizeof(differ) / sizeof(differ[0]); i++) {
+		struct nsid id;
+		char want[96];
+
+		cr_assert(ns_of(root_target.pid, differ[i], &id), "the target is gone");
+		snprintf(want, sizeof(want), "  %s (the launcher's is %s)",
+			 ns_label(differ[i], id), ns_label(differ[i], my_ns(differ[i])));
+		cr_assert(strstr(r.err, want), "the target is in a %s namespace of its "
+			  "own, so the account should list \"%s\": t.flags needs %s "
+			  "(ns_shared() and ns_flag() in nslab.h); %s", differ[i], want,
+			  differ[i], why(&r));
+	}
+	cr_assert(!strstr(r.err, "  user:[") && !strstr(r.err, "  cgroup:[") &&
+		  !strstr(r.err, "  time:["), "the target shares our user, cgroup and "
+		  "time namespaces: enter only those that differ (setns(2) refuses "
+		  "to re-enter one's own user namespace); %s", why(&r));
+	run_free(&r);
+}
+
+Test(exec, s1_a_process_that_does_not_exist_gets_a_clear_error)
+{
+	char pid[16];
+	struct run r;
+
+	/* Above the largest PID this kernel gives: it cannot exist. */
+	snprintf(pid, sizeof(pid), "%d", 4194304 + random_between(1, 1000));
+	run_lesson(&r, ARGS(pid, "--", PROBE));
+	cr_assert_eq(r.code, 1, "exec %s (no such process) should exit 1, not %d; %s",
+		     pid, r.code, why(&r));
+	cr_assert(strstr(r.err, "no process"), "the error should say \"no process %s\" "
+		  "(pidfd_open(2) fails with ESRCH); %s", pid, why(&r));
+	run_free(&r);
+}
+
+Test(exec, s1_our_own_namespaces_are_nothing_to_enter)
+{
+	char pid[16];
+	struct run r;
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	run_lesson(&r, ARGS(pid, "--", PROBE));
+	cr_assert_eq(r.code, 1, "a process in the launcher's own namespaces should "
+		     "give exit status 1, not %d; %s", r.code, why(&r));
+	cr_assert(strstr(r.err, "nothing to enter"), "the error should say \"nothing "
+		  "to enter\"; %s", why(&r));
+	run_free(&r);
+}
+
+Test(exec, s1_another_users_container_may_not_be_entered)
+{
+	struct run r;
+
+	need_root_target();
+	run_lesson_as(&r, ARGS(root_target.pidstr, "--", PROBE), test_uid(), test_uid());
+	cr_assert_eq(r.code, 1, "an ordinary user entering root's container should "
+		     "fail with 1, not %d; %s", r.code, why(&r));
+	cr_assert(strstr(r.err, "may not enter") && strstr(r.err, "sudo"), "the error "
+		  "should say \"may not enter\" and how to run it (sudo); %s", why(&r));
+	cr_assert(!strstr(r.out, "nslab-probe report"), "the command ran anyway");
+	run_free(&r);
+}
+
+/* ---- step 2: the launcher joins ---------------------------------------- */
+
+/* The account after joining names every namespace of the target. */
+static void check_joined(const struct target *t, const char *opt, const struct run_opts *o)
+{
+	static const char *const types[] = {"user", "mnt", "pid", "net", "uts", "ipc"};
+	const char *argv[8] = {t->pidstr, "--", PROBE, NULL};
+	struct run r;
+
+	if (opt)
+		argv[0] = opt, argv[1] = t->pidstr, argv[2] = "--", argv[3] = PROBE;
+	run_start(&r, argv, o);
+	run_finish(&r);
+	if (strstr(r.err, "TODO(2)"))
+		cr_assert_fail("step 2 is not done%s: %s", opt ? " (-f)" : "", why(&r));
+	for (size_t i = t->rootless ? 0 : 1; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct nsid id;
+		char want[96];
+
+		cr_assert(ns_of(t->pid, types[i], &id), "the target is gone");
+		snprintf(want, sizeof(want), "the launcher is now in %s",
+			 ns_label(types[i], id));
+		if (t->rootless)
+			cr_assert(strstr(r.err, want), "an ordinary user entering a rootless "
+				  "container of their own%s: \"%s\" is missing. Join the "
+				  "user namespace first: it gives the capabilities the "
+				  "others ask for (user_namespaces(7)); %s",
+				  opt ? " with -f" : "", want, why(&r));
+		else
+			cr_assert(strstr(r.err, want), "after joining%s, the account should "
+				  "say \"%s\": setns(2) into each namespace in t->flags; %s",
+				  opt ? " with -f" : "", want, why(&r));
+	}
+	run_free(&r);
+}
+
+Test(exec, s2_the_launcher_joins_through_a_pidfd)
+{
+	need_root_target();
+	check_joined(&root_target, NULL, NULL);
+}
+
+Test(exec, s2_the_launcher_joins_through_proc_pid_ns)
+{
+	need_root_target();
+	check_joined(&root_target, "-f", NULL);
+}
+
+Test(exec, s2_an_ordinary_user_joins_a_rootless_container_of_their_own)
+{
+	check_joined(&user_target, NULL, &exec_lesson.run);
+	check_joined(&user_target, "-f", &exec_lesson.run);
+}
+
+/* ---- step 3: the fork -------------------------------------------------- */
+
+Test(exec, s3_the_command_is_in_the_target_pid_namespace)
+{
+	int here = 0, inside = 0;
+	const char *line;
+	struct run r;
+
+	need_root_target();
+	run_lesson(&r, ARGS(root_target.pidstr, "--", PROBE));
+	if (strstr(r.err, "TODO(3)"))
+		cr_assert_fail("step 3 is not done: %s", why(&r));
+	line = strstr(r.err, "the command is pid ");
+	cr_assert(line && sscanf(line, "the command is pid %d here, pid %d", &here,
+				 &inside) == 2,
+		  "no account line \"the command is pid N here, pid M in the target's "
+		  "PID namespace\": setns(CLONE_NEWPID) moves only the children of the "
+		  "caller into the namespace: fork after joining; %s", why(&r));
+	cr_assert(here != inside && inside > 1, "the command is pid %d here and %d "
+		  "inside: it should be a new process in the target's PID namespace "
+		  "(fork after joining); %s", here, inside, why(&r));
+	run_free(&r);
+}
+
+Test(exec, s4_killed_launcher_leaves_nothing_in_the_container)
+{
+	const char *argv[] = {root_target.pidstr, "-q", "--", PROBE, "--hold", NULL};
+	struct run r;
+
+	need_root_target();
+	run_hold(&r, argv, NULL);
+	run_kill(&r, SIGKILL);
+	cr_assert_eq(others_in_target(&root_target), 0, "after exec was killed, its "
+		     "command still runs in the container: the child must die with "
+		     "the launcher (PR_SET_PDEATHSIG, set after the ids change)");
+	run_free(&r);
+}
+
+/* ---- step 4: the container's files and ids --------------------------- */
+
+Test(exec, s4_the_command_has_the_containers_namespaces_root_and_ids)
+{
+	const char *argv[] = {root_target.pidstr, "-q", "--", PROBE, "--hold", NULL};
+	struct run r;
+	struct probe p;
+	pid_t cmd;
+	char path[96];
+	struct stat st;
+
+	need_root_target();
+	run_start(&r, argv, &(struct run_opts){.keep_stdin = true});
+	if (!run_wait_output(&r, "ready", RUN_TIMEOUT)) {
+		run_finish(&r);
+		if (strstr(r.err, "TODO(4)"))
+			cr_assert_fail("step 4 is not done: %s", why(&r));
+		cr_assert(r.code != 127, "the command " PROBE " was not found: it is in "
+			  "the container's root, which the command does not see. chroot(2) "
+			  "into the target's root (t->root); %s", why(&r));
+		cr_assert(!strstr(r.err, "setresgid"), "the ids could not be changed: "
+			  "set the gid before the uid (after setresuid() to an ordinary "
+			  "uid, the process may no longer change its gid); %s", why(&r));
+		cr_assert_fail("the command never printed \"ready\"; %s", why(&r));
+	}
+	cmd = find_descendant(r.pid, "nslab-probe", 2.0);
+	cr_assert_gt(cmd, 0, "cannot find the command among exec's children");
+	/* From outside, by st_dev and st_ino: every namespace the target's. */
+	for (int i = 0; i < NS_COUNT; i++) {
+		struct nsid a, b;
+
+		if (!ns_of(root_target.pid, ns_names[i], &a))
+			continue;
+		cr_assert(ns_of(cmd, ns_names[i], &b) && ns_same(a, b), "the command's "
+			  "%s namespace is not the target's (/proc/%d/ns/%s against "
+			  "/proc/%d/ns/%s)", ns_names[i], (int)cmd, ns_names[i],
+			  (int)root_target.pid, ns_names[i]);
+	}
+	cr_assert(same_file(stat_of(cmd, "root"), stat_of(root_target.pid, "root")),
+		  "the command's root is not the container's: it sees the host's files. "
+		  "chroot(2) into the target's root (t->root)");
+	cr_assert(same_file(stat_of(cmd, "cwd"), stat_of(root_target.pid, "cwd")),
+		  "the command's working directory is not the target's: fchdir(2) "
+		  "into t->cwd after the chroot");
+	p = probe_parse(r.out, &r);
+	/* Seen from the container's PID 1: its /proc lists the command. */
+	snprintf(path, sizeof(path), "/proc/%d/root/proc/%d", (int)root_target.pid,
+		 (int)p.pid);
+	cr_assert(stat(path, &st) == 0 && p.pid > 1 && p.pid != cmd, "the command "
+		  "says it is pid %d, which the container's /proc does not list",
+		  (int)p.pid);
+	cr_assert(p.uid == root_target.uid && p.euid == root_target.uid &&
+		  p.gid == root_target.gid && p.egid == root_target.gid,
+		  "the command runs as uid %u gid %u, the target as uid %u gid %u: "
+		  "setresgid(2), then setresuid(2), to t->gid and t->uid",
+		  (unsigned)p.euid, (unsigned)p.egid, (unsigned)root_target.uid,
+		  (unsigned)root_target.gid);
+	cr_assert_str_eq(p.hostname, root_target.hostname, "the hostname inside is "
+			 "not the container's");
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert_eq(others_in_target(&root_target), 0, "the command ended, yet "
+		     "something exec started still runs in the container");
+	run_free(&r);
+}
+
+Test(exec, s4_exit_status_and_signals_pass_through_from_roots_container)
+{
+	int code = random_between(3, 120), sig = SIGUSR1;
+	char c[8], s[8];
+	struct run r;
+
+	need_root_target();
+	snprintf(c, sizeof(c), "%d", code);
+	snprintf(s, sizeof(s), "%d", sig);
+	run_lesson(&r, ARGS("-q", root_target.pidstr, "--", PROBE, "--exit", c));
+	cr_assert_eq(r.code, code, "the command exited with %d, exec with %d; %s",
+		     code, r.code, why(&r));
+	run_free(&r);
+	run_lesson(&r, ARGS("-q", root_target.pidstr, "--", PROBE, "--signal", s));
+	cr_assert_eq(r.code, 128 + sig, "signal %d killed the command: exec should "
+		     "exit with %d, not %d; %s", sig, 128 + sig, r.code, why(&r));
+	run_free(&r);
+}
+
+/* ---- step 4: a terminal of its own, through a real pseudo-terminal ---- */
+
+struct tty_run {
+	int master;     /* the test's end of the terminal exec runs on */
+	int slave;      /* kept, to see its modes after the run */
+	pid_t pid;
+	char out[16384];
+	size_t len;
+};
+
+/* Start exec with a terminal as stdin, stdout and stderr, as a user at a
+ * shell would: its own session, the terminal its controlling one. */
+static void tty_start(struct tty_run *t, const char *const args[])
+{
+	struct winsize ws = {.ws_row = 37, .ws_col = 111};
+	const char *argv[16] = {lesson_bin()};
+	pid_t parent = getpid();
+	size_t n = 1;
+
+	memset(t, 0, sizeof(*t));
+	t->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert(t->master != -1 && grantpt(t->master) == 0 && unlockpt(t->master) == 0,
+		  "posix_openpt: %s", strerror(errno));
+	t->slave = open(ptsname(t->master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert_neq(t->slave, -1, "open(%s): %s", ptsname(t->master), strerror(errno));
+	ioctl(t->master, TIOCSWINSZ, &ws);
+	for (; args[n - 1] && n < 15; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	t->pid = fork();
+	cr_assert_neq(t->pid, -1, "fork: %s", strerror(errno));
+	if (t->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent || setsid() == -1 ||
+		    ioctl(t->slave, TIOCSCTTY, 0) == -1)
+			_exit(125);
+		dup2(t->slave, 0);
+		dup2(t->slave, 1);
+		dup2(t->slave, 2);
+		close_range(3, ~0U, 0);
+		execv(argv[0], (char *const *)argv);
+		_exit(125);
+	}
+}
+
+/* Read what the terminal shows until `re` matches (true), or the time
+ * is up or exec ended (false). */
+static bool tty_wait(struct tty_run *t, const char *re, double timeout)
+{
+	double end = now() + timeout;
+	regex_t rx;
+	bool found = false;
+
+	cr_assert_eq(regcomp(&rx, re, REG_EXTENDED | REG_NOSUB), 0, "bad regex %s", re);
+	while (!(found = regexec(&rx, t->out, 0, NULL, 0) == 0) && now() < end) {
+		struct pollfd p = {.fd = t->master, .events = POLLIN};
+		ssize_t n;
+
+		siginfo_t si = {0};
+
+		if (poll(&p, 1, 50) != 1) {
+			/* exec ended, and everything it wrote is read */
+			if (waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			    si.si_pid == t->pid)
+				break;
+			continue;
+		}
+		n = read(t->master, t->out + t->len, sizeof(t->out) - 1 - t->len);
+		if (n <= 0)
+			break;
+		t->len += (size_t)n;
+		t->out[t->len] = '\0';
+		if (t->len > sizeof(t->out) - 256) {
+			/* keep the last part only */
+			memmove(t->out, t->out + t->len - 1024, 1024);
+			t->len = 1024;
+			t->out[t->len] = '\0';
+		}
+	}
+	regfree(&rx);
+	return found;
+}
+
+static void tty_type(struct tty_run *t, const char *keys)
+{
+	cr_assert_eq(write(t->master, keys, strlen(keys)), (ssize_t)strlen(keys),
+		     "write to the terminal: %s", strerror(errno));
+}
+
+/* Wait for exec to end (killing it after RUN_TIMEOUT); its exit code. */
+static int tty_finish(struct tty_run *t)
+{
+	int status = 0;
+
+	for (double end = now() + RUN_TIMEOUT; now() < end;) {
+		if (waitpid(t->pid, &status, WNOHANG) == t->pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		tty_wait(t, "a^", 0.05); /* matches nothing: reads */
+	}
+	kill(t->pid, SIGKILL);
+	waitpid(t->pid, &status, 0);
+	return -1;
+}
+
+static const char *shown(const struct tty_run *t)
+{
+	return t->out;
+}
+
+Test(exec, s4_a_shell_gets_a_terminal_of_its_own, .timeout = 40)
+{
+	struct winsize ws = {.ws_row = 40, .ws_col = 120};
+	struct termios before, after;
+	struct tty_run t;
+	bool resized = false;
+	int code;
+
+	need_root_target();
+	if (open_busybox() == -1)
+		cr_skip_test("busybox is missing: the container's shell is busybox "
+			     "(make deps installs busybox-static)");
+	tty_start(&t, ARGS("-q", root_target.pidstr));
+	tcgetattr(t.slave, &before);
+
+	/* Echo shows what is typed; only the shell's answer matches. */
+	tty_type(&t, "echo T$(tty)T\n");
+	cr_assert(tty_wait(&t, "T/dev/pts/[0-9]+T", RUN_TIMEOUT), "`tty` inside should "
+		  "name a terminal of the container's /dev/pts (pty_open, pty_attach "
+		  "in the child); the terminal showed: %s", shown(&t));
+	tty_type(&t, "echo W$(stty size)W\n");
+	cr_assert(tty_wait(&t, "W37 111W", RUN_TIMEOUT), "`stty size` inside should "
+		  "be the size of exec's terminal (37 111); the terminal showed: %s",
+		  shown(&t));
+	/* A new size reaches exec as SIGWINCH, and the shell through it. */
+	ioctl(t.master, TIOCSWINSZ, &ws);
+	for (int i = 0; i < 20 && !resized; i++) {
+		tty_type(&t, "echo W$(stty size)W\n");
+		resized = tty_wait(&t, "W40 120W", 0.5);
+	}
+	cr_assert(resized, "after the window grew to 40x120, `stty size` inside "
+		  "still says otherwise: the size must follow (SIGWINCH, TIOCSWINSZ); "
+		  "the terminal showed: %s", shown(&t));
+
+	/* ^C reaches the foreground job in the container, not exec. */
+	tty_type(&t, "sleep 30\n");
+	cr_assert_gt(find_descendant(t.pid, "sleep", RUN_TIMEOUT), 0,
+		     "the shell never started sleep; the terminal showed: %s", shown(&t));
+	tty_type(&t, "\003");
+	tty_type(&t, "echo C$?C\n");
+	cr_assert(tty_wait(&t, "C130C", RUN_TIMEOUT), "^C should end the foreground "
+		  "sleep with SIGINT (status 130): the command's terminal is its "
+		  "controlling terminal, in a session of its own; the terminal showed: %s",
+		  shown(&t));
+
+	tty_type(&t, "exit 3\n");
+	code = tty_finish(&t);
+	cr_assert_eq(code, 3, "`exit 3` in the shell should make exec exit with 3, "
+		     "not %d; the terminal showed: %s", code, shown(&t));
+	tcgetattr(t.slave, &after);
+	cr_assert(before.c_lflag == after.c_lflag && before.c_iflag == after.c_iflag &&
+		  before.c_oflag == after.c_oflag, "exec left the terminal in raw mode: "
+		  "put its termios back when it ends");
+	cr_assert_eq(others_in_target(&root_target), 0, "the shell ended, yet something "
+		     "exec started still runs in the container");
+	close(t.master);
+	close(t.slave);
+}
+
+Test(exec, s4_minus_T_keeps_the_callers_terminal)
+{
+	struct tty_run t;
+	int code;
+
+	need_root_target();
+	if (open_busybox() == -1)
+		cr_skip_test("busybox is missing (make deps installs busybox-static)");
+	tty_start(&t, ARGS("-q", "-T", root_target.pidstr, "--", "/bin/sh", "-c",
+			   "tty; exit 5"));
+	code = tty_finish(&t);
+	cr_assert_eq(code, 5, "exec -T exited with %d, the command with 5; %s", code,
+		     shown(&t));
+	cr_assert(strstr(t.out, "not a tty"), "with -T the command keeps exec's own "
+		  "terminal, which does not exist in the container: `tty` says \"not a "
+		  "tty\"; the terminal showed: %s", shown(&t));
+	close(t.master);
+	close(t.slave);
+}
+
+Test(exec, s4_bad_input_gets_a_clear_error)
+{
+	const struct bad_input rows[] = {
+		BAD(2, "Usage", "-q"),
+		BAD(2, "not a PID", "12x", "--", PROBE),
+		BAD(2, "not a PID", "0", "--", PROBE),
+		BAD(2, "Usage", user_target.pidstr, "-x", "--", PROBE),
+	};
+
+	check_bad_inputs(&exec_lesson, rows, sizeof(rows) / sizeof(rows[0]));
+}
