@@ -148,8 +148,8 @@ static int child_main(void *arg)
 	 *          with (the launcher's; root's as root) where the parent left
 	 *          setgroups allowed (a->privileged); where it was denied they
 	 *          stay, and must. Afterwards, as root, the account says "before
-	 *          exec: supplementary groups 0". Read setgroups(2), and user_namespaces(7),
-	 *          "The /proc/[pid]/setgroups file".
+	 *          exec: supplementary groups 0". Read setgroups(2), and
+	 *          user_namespaces(7), "The /proc/[pid]/setgroups file".
 	 */
 	todo(3, "drop the supplementary groups where that is allowed");
 	say("child  pid %d before exec: supplementary groups %d", (int)getpid(),

@@ -171,8 +171,8 @@ static int child_main(void *arg)
 	//       with (the launcher's; root's as root) where the parent left
 	//       setgroups allowed (a->privileged); where it was denied they
 	//       stay, and must. Afterwards, as root, the account says "before
-	//       exec: supplementary groups 0". Read setgroups(2), and user_namespaces(7),
-	//       "The /proc/[pid]/setgroups file".
+	//       exec: supplementary groups 0". Read setgroups(2), and
+	//       user_namespaces(7), "The /proc/[pid]/setgroups file".
 	// HINT: Unmapped groups read as 65534 inside, yet on the host's files
 	//       they still count. Where setgroups is allowed, the child may
 	//       set its group list: to nothing.
