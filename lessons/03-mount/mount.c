@@ -151,7 +151,7 @@ static void ensure_no_shared_mounts(void)
 		errx(EXIT_FAILURE, "refusing to mount anything: / is still shared "
 		     "(%s), so a mount here would appear on the host too: change "
 		     "the propagation of every mount first, before mounting "
-		     "anything (step 2)", prop);
+		     "anything (step 2, or 3 with -s)", prop);
 	if (shared[0])
 		errx(EXIT_FAILURE, "refusing to mount anything: / is %s, but %s "
 		     "below it is still shared: the change must reach every "
