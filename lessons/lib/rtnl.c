@@ -209,8 +209,9 @@ void rtnl_check(const struct rtnl *nl, int error, const char *fmt, ...)
 		next = "; configuring a network namespace needs CAP_NET_ADMIN in it";
 		break;
 	case EOPNOTSUPP:
-		next = "; the kernel has no driver for that kind of link (for a "
-		       "veth: modprobe veth), or the kind is misspelt";
+		next = "; the kernel found no kind of link it has a driver for: "
+		       "the driver is missing (for a veth: modprobe veth), the "
+		       "kind is misspelt, or the nesting is wrong";
 		break;
 	case EEXIST:
 		next = "; it exists already: an earlier run left it, or another "
@@ -382,6 +383,23 @@ void rtnl_wait_running(const char *name, int ms)
 	}
 	if (s != -1)
 		close(s);
+}
+
+long rtnl_wait_gone(const char *name, int ms)
+{
+	struct timespec start, now, nap = {0, 2 * 1000 * 1000};
+	long spent = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (if_nametoindex(name) != 0) {
+		if (spent >= ms)
+			return -1;
+		nanosleep(&nap, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent = (now.tv_sec - start.tv_sec) * 1000 +
+			(now.tv_nsec - start.tv_nsec) / 1000000;
+	}
+	return spent;
 }
 
 /* ---- options ------------------------------------------------------------ */

@@ -127,6 +127,10 @@ const char *rtnl_default_gateway(char *buf, size_t size);
  * sets that a moment after "up", in the background (operstate, in the
  * kernel's Documentation/networking/operstates.rst). */
 void rtnl_wait_running(const char *name, int ms);
+/* Wait, at most `ms` milliseconds, until link `name` is gone from the
+ * caller's network namespace: how many it took, or -1 if it is still
+ * there. */
+long rtnl_wait_gone(const char *name, int ms);
 
 /* ---- options ------------------------------------------------------------ */
 

@@ -1,18 +1,15 @@
 /* net.c - run a command in a network namespace of its own, wired to its
  * parent by a veth pair (lesson 05)
  *
- * The idea: network devices, addresses, routes and sockets belong to a
- * network namespace. A child made with CLONE_NEWNET starts with nothing
- * but its own "lo", and that is down. A veth pair is a virtual cable:
- * what goes into one end comes out of the other, and each end may live in
- * another namespace. The parent creates the pair with one end born in the
- * child's namespace; each side gives its end an address and brings it up,
- * and the child routes everything through the parent. It is all said to
- * the kernel over rtnetlink, the protocol `ip` speaks (lessons/lib/rtnl.h).
- *
- * The child is also PID 1 of a new PID namespace (lesson 04), a safety
- * net: when it dies, the kernel kills whatever the command left running,
- * and nothing keeps the namespace, or the parent's end of the pair, alive.
+ * The idea: links, addresses, routes and sockets belong to a network
+ * namespace. A child made with CLONE_NEWNET has nothing but its own "lo",
+ * and that is down. A veth pair is a virtual cable whose ends may live in
+ * different namespaces: the parent creates it with one end born in the
+ * child's namespace, each side gives its end an address and brings it
+ * up, and the child routes through the parent. It is all said to the
+ * kernel over rtnetlink, as `ip` does (lessons/lib/rtnl.h). The child is
+ * also PID 1 of a new PID namespace (lesson 04): when it dies, so does all
+ * the command left running, and nothing keeps the pair alive.
  *
  * Usage: net [-q] [-a PARENT_ADDR/PREFIX -b CHILD_ADDR/PREFIX] [-n NAME]
  *            [--] [COMMAND [ARG...]]
@@ -21,7 +18,7 @@
  *   $ sudo build/solutions/05-net/net -a 10.200.0.1/30 -b 10.200.0.2/30 -- ip -br addr
  *   net: parent pid 4242 in net:[4026531840], pid:[4026531836]
  *   net: child  pid 4243 in net:[4026532612], a new network namespace; pid:[4026532613], a new PID namespace
- *   net: veth4242a here <=> veth4242b in the child's namespace
+ *   net: veth4242a here <=> veth4242b in the child's namespace, net:[4026532612]
  *   net: here: veth4242a (up, 10.200.0.1/30)
  *   net: inside at first: lo (down), veth4242b (down)
  *   net: inside: lo (up, 127.0.0.1/8)
@@ -30,7 +27,7 @@
  *   veth4242b@if5    UP             10.200.0.2/30 fe80::a0b1:c2ff:fed3:e4f5/64
  *   net: command exited with status 0; veth4242a went with the namespace (1 ms)
  *
- * Read: network_namespaces(7), veth(4), netlink(7), rtnetlink(7),
+ * Read: network_namespaces(7), veth(4), rtnetlink(7), netlink(7),
  *       linux/if_link.h, linux/veth.h, ip-link(8), ip-route(8).
  */
 #define _GNU_SOURCE
@@ -46,26 +43,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "nslab.h"
 #include "rtnl.h"
 
 #define DEFAULT_NAME "veth"
-/* An interface name has at most IFNAMSIZ - 1 = 15 bytes: NAME, the
- * launcher's pid (at most 7 digits) and "a" or "b" leave NAME 7. */
+/* A link name has at most IFNAMSIZ - 1 = 15 bytes: NAME, the launcher's
+ * pid (at most 7 digits) and "a" or "b" leave NAME 7. */
 #define NAME_MAX_LEN (IFNAMSIZ - 1 - 7 - 1)
-/* How long the parent waits for its end to go with the namespace. */
-#define VANISH_TIMEOUT_MS 3000
 
 /* What the parent hands to the child. */
 struct child_args {
-	char **argv;                         /* the command to run */
+	char **argv;                                 /* the command */
 	char host_if[IFNAMSIZ], inside_if[IFNAMSIZ]; /* the two ends */
 	struct in_addr host_addr, inside_addr;       /* their addresses */
-	int prefix;                          /* the prefix length of both */
-	pid_t parent;                        /* the launcher */
+	int prefix;                                  /* of both */
+	pid_t parent;                                /* the launcher */
 };
 
 static void usage(FILE *out, const char *prog)
@@ -74,29 +68,23 @@ static void usage(FILE *out, const char *prog)
 		"Usage: %s [-q] [-a PARENT_ADDR/PREFIX -b CHILD_ADDR/PREFIX] [-n NAME]\n"
 		"       [--] [COMMAND [ARG...]]\n"
 		"Run COMMAND in new network and PID namespaces, joined to this one by a\n"
-		"veth pair named NAME<pid>a (here) and NAME<pid>b (inside). Without\n"
-		"COMMAND: a shell when stdin is a terminal, otherwise a demonstration.\n"
-		"\n"
-		"  -a ADDR/PREFIX  IPv4 address of the parent's end, the child's gateway\n"
-		"                  (default 10.200.X.Y+1/30, X.Y from the pid)\n"
-		"  -b ADDR/PREFIX  IPv4 address of the child's end, in the same subnet\n"
-		"                  (default 10.200.X.Y+2/30); give both -a and -b, or neither\n"
-		"  -n NAME         prefix of the link names (default \"" DEFAULT_NAME "\",\n"
-		"                  at most %d characters: letters, digits, - and _)\n"
+		"veth pair NAME<pid>a (here) and NAME<pid>b (inside). Without COMMAND:\n"
+		"a shell when stdin is a terminal, otherwise a demonstration.\n\n"
+		"  -a ADDR/PREFIX  address of the parent's end, the child's gateway\n"
+		"  -b ADDR/PREFIX  address of the child's end, in the same subnet\n"
+		"                  (both or neither; default a /30 of 10.200.0.0/16)\n"
+		"  -n NAME         prefix of the link names (default \"" DEFAULT_NAME "\", at\n"
+		"                  most %d characters: letters, digits, - and _)\n"
 		"  -q              do not print the account of what happens on stderr\n"
-		"  -h              show this help\n"
-		"\n"
+		"  -h              show this help\n\n"
 		"Creating a namespace needs root: sudo make lesson05 ARGS='-- ip address'\n"
 		"Exit status: COMMAND's, or 128+N if a signal N killed it.\n",
 		prog, NAME_MAX_LEN);
 }
 
-/* ---- cleanup after an early failure (STYLE.md, pitfall 8) -------------
- *
- * Between the pair's creation and the command, an error exits through
- * err(3), that is exit(3), which runs this: it deletes the parent's end
- * by the index the kernel gave it (never by name: a link of that name
- * could be someone else's by then), and the peer goes with it. */
+/* After an early failure (an err(3) runs exit(3), which runs this), the
+ * launcher deletes its end, and the peer with it, by the index the kernel
+ * gave it: a name may be someone else's link by then (pitfall 8). */
 static int host_index;
 static pid_t launcher;
 
@@ -105,55 +93,44 @@ static void delete_host_end(void)
 	struct rtnl nl;
 	int e;
 
-	if (getpid() != launcher || host_index <= 0)
+	if (getpid() != launcher || host_index <= 0 || (e = rtnl_open(&nl)) != 0)
 		return;
-	e = rtnl_open(&nl);
-	if (e == 0)
-		e = rtnl_link_del(&nl, host_index);
-	if (e == 0)
+	e = rtnl_link_del(&nl, host_index);
+	if (e != 0 && e != -ENODEV)
+		warnx("could not delete link %d: %s", host_index, strerror(-e));
+	else if (e == 0)
 		say("deleted our end (link %d) after the error", host_index);
-	else if (e != -ENODEV)
-		warnx("could not delete link %d: %s; ip link shows it", host_index,
-		      strerror(-e));
-	if (e == 0 || e == -ENODEV)
-		host_index = 0;
+	host_index = 0;
 	rtnl_close(&nl);
 }
 
 /* ip link add NAME type veth peer name PEER netns PID: one RTM_NEWLINK
  * makes both ends, the peer born in the namespace of process PID, so both
- * ends are never here together, and even a SIGKILL right after it leaves
- * nothing behind. (The two-step way, `ip link set PEER netns PID`, is one
- * more RTM_NEWLINK on the peer.) */
+ * are never here together (`ip link set PEER netns PID` would move it). */
 static void create_veth(struct rtnl *nl, const char *name, const char *peer,
 			pid_t pid)
 {
 	// BEGIN SOLUTION 2
 	// STEP: the veth request: one end here, its peer born in the child
 	// TODO: Build and send the one RTM_NEWLINK request that creates a veth
-	//       pair: this end called `name`, here, and its peer called `peer`,
-	//       created directly in the network namespace of process `pid`.
-	//       Afterwards the account says "NAME here <=> PEER in the child's
-	//       namespace", and `ip link` here shows NAME but never PEER. The
-	//       nesting is yours to work out: read rtnetlink(7) (RTM_NEWLINK),
-	//       linux/if_link.h (IFLA_LINKINFO and what it holds),
-	//       linux/veth.h (what a veth takes), and lessons/lib/rtnl.h for
-	//       the builder.
-	// HINT: A link's kind and the kind's own options travel nested:
-	//       IFLA_LINKINFO holds IFLA_INFO_KIND ("veth") and IFLA_INFO_DATA,
-	//       veth's options. veth has one, VETH_INFO_PEER, and its value
-	//       describes the peer like a whole link: a struct ifinfomsg, then
-	//       the peer's own IFLA_* attributes (its name, its namespace).
-	// HINT: rtnl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
-	//       sizeof(struct ifinfomsg)); rtnl_attr_str() for names,
-	//       rtnl_attr_u32() for IFLA_NET_NS_PID, rtnl_nest_begin() and
-	//       rtnl_nest_end() around each nest (the peer's starts with an
-	//       ifinfomsg: rtnl_attr(&req, ____, NULL, sizeof(struct
-	//       ifinfomsg))); then rtnl_check(nl, rtnl_talk(nl, &req), ...).
-	// HINT: name; linkinfo = begin(IFLA_LINKINFO); kind ____;
-	//       data = begin(____); peer_info = attr(VETH_INFO_PEER, ifinfomsg);
-	//       peer's IFLA_IFNAME; ____ (pid); end(____); end(____); end(____);
-	//       then talk and check.
+	//       pair: this end, `name`, here, and its peer, `peer`, born in the
+	//       network namespace of process `pid`. Afterwards the account says
+	//       "NAME here <=> PEER in the child's namespace", and `ip link`
+	//       here never shows PEER. The nesting is yours to work out from
+	//       rtnetlink(7), linux/if_link.h (IFLA_LINKINFO), linux/veth.h,
+	//       and lessons/lib/rtnl.h (the builder).
+	// HINT: A link's kind and its options travel nested: IFLA_LINKINFO
+	//       holds IFLA_INFO_KIND and IFLA_INFO_DATA. A veth's one option,
+	//       VETH_INFO_PEER, describes the peer like a whole link: a struct
+	//       ifinfomsg, then the peer's own IFLA_* (its name, its namespace).
+	// HINT: rtnl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof
+	//       (struct ifinfomsg)); rtnl_attr_str(), rtnl_attr_u32() for
+	//       IFLA_NET_NS_PID; rtnl_nest_begin()/rtnl_nest_end() around each
+	//       nest; the peer's nest opens with rtnl_attr(&req, ____, NULL,
+	//       sizeof(struct ifinfomsg)); rtnl_check(nl, rtnl_talk(nl, &req), ...).
+	// HINT: IFLA_IFNAME; li = begin(____); kind; data = begin(____);
+	//       peer = attr(____, NULL, ifinfomsg size); its IFLA_IFNAME;
+	//       ____ (pid); end(____); end(____); end(____); talk; check.
 	// WRONG peer_on_host: "IFLA_NET_NS_PID, (uint32_t)pid" -> "IFLA_MTU, 1500" : IFLA_NET_NS_PID
 	// WRONG nest_not_closed: "rtnl_nest_end(&req, data);" -> "(void)data;" : rtnl_nest_end
 	// STUB: (void)nl, (void)name, (void)peer, (void)pid;
@@ -189,8 +166,7 @@ static void setup_veth(struct child_args *a, pid_t child)
 	struct rtnl nl;
 	int e;
 
-	/* Without CLONE_NEWNET the "inside" end would land here. */
-	if (ns_shared(0, child, "net"))
+	if (ns_shared(0, child, "net")) /* or the "inside" end lands here */
 		errx(EXIT_FAILURE, "refusing to create the veth: the child is still "
 		     "in this network namespace (clone(2), network_namespaces(7))");
 	/* After clone(): a socket talks to the namespace it was made in,
@@ -213,12 +189,11 @@ static void setup_veth(struct child_args *a, pid_t child)
 	// STEP: the parent's end has its address and is up
 	// TODO: Give this end (link host_index) the address a->host_addr with
 	//       prefix a->prefix, and bring it up. Afterwards the account says
-	//       "here: NAME (up, ADDR/PREFIX)", and `ip route` here shows the
-	//       route to the subnet through it: the kernel adds that route once
-	//       the link has the address and is up, not before. Read
-	//       ip-address(8), ip-link(8) and the requests in lessons/lib/rtnl.h.
-	// HINT: Two requests to the kernel, on this namespace's socket `nl`:
-	//       an address on a link, and the link's IFF_UP flag.
+	//       "here: NAME (up, ADDR/PREFIX)" and `ip route` here shows the
+	//       route to the subnet through it, which the kernel adds once the
+	//       link has its address AND is up. Read ip-address(8), ip-link(8).
+	// HINT: Two requests on this namespace's socket `nl`: an address on a
+	//       link, and the link's IFF_UP flag.
 	// HINT: rtnl_addr_add() and rtnl_link_up() (lessons/lib/rtnl.h), each
 	//       checked with rtnl_check(&nl, error, "what was asked", ...).
 	// HINT: rtnl_check(&nl, rtnl_addr_add(&nl, ____, ____, ____), "RTM_NEWADDR ...");
@@ -237,8 +212,7 @@ static void setup_veth(struct child_args *a, pid_t child)
 	say("here: %s", rtnl_describe_links(a->host_if, links, sizeof(links)));
 }
 
-/* Everything here runs inside the new network namespace, as PID 1 of the
- * new PID namespace. */
+/* Everything here runs inside the new namespaces, as PID 1. */
 static int child_main(void *arg)
 {
 	struct child_args *a = arg;
@@ -260,14 +234,13 @@ static int child_main(void *arg)
 
 	// BEGIN SOLUTION 4
 	// STEP: lo is up inside
-	// TODO: Bring this namespace's loopback device (link `lo`) up, over
-	//       the socket `nl` made here. It is down in every new network
-	//       namespace; until it is up even 127.0.0.1 does not work.
-	//       Afterwards the account says "inside: lo (up, 127.0.0.1/8)".
-	//       Read network_namespaces(7) and lessons/lib/rtnl.h.
-	// HINT: One flag of one link: the same request `ip link set lo up`
-	//       sends, on the socket made inside (a socket talks to the
-	//       namespace it was created in).
+	// TODO: Bring this namespace's loopback (link `lo`) up, over the socket
+	//       `nl` made here: it is down in every new network namespace, and
+	//       until it is up even 127.0.0.1 does not work. Afterwards the
+	//       account says "inside: lo (up, 127.0.0.1/8)". Read
+	//       network_namespaces(7) and lessons/lib/rtnl.h.
+	// HINT: One flag of one link, what `ip link set lo up` sends, on the
+	//       socket made inside (a socket talks to its own namespace).
 	// HINT: rtnl_link_up() with the index `lo`, checked with rtnl_check().
 	// HINT: rtnl_check(&nl, rtnl_link_up(&nl, ____), "RTM_NEWLINK lo up");
 	// WRONG lo_down: "rtnl_link_up(&nl, lo)" -> "0 * lo" : bring lo up
@@ -281,14 +254,13 @@ static int child_main(void *arg)
 
 	// BEGIN SOLUTION 5
 	// STEP: the child's end has its address and a default route
-	// TODO: Configure our end (link `end`) as the other side of the cable:
-	//       the address a->inside_addr/a->prefix, the link up, and a
-	//       default route through the parent's end, a->host_addr.
-	//       Afterwards the account says "inside now: ... NAME (up, ADDR);
-	//       default via GATEWAY" and the command can ping the parent. The
-	//       kernel accepts a gateway only through a route it has already:
-	//       the route to the subnet, there once the link has its address
-	//       AND is up. Read ip-route(8) and lessons/lib/rtnl.h.
+	// TODO: Make our end (link `end`) the other side of the cable: the
+	//       address a->inside_addr/a->prefix, the link up, and a default
+	//       route through the parent's end, a->host_addr. Afterwards the
+	//       account says "inside now: ... NAME (up, ADDR); default via GW"
+	//       and the command can ping the parent. The kernel takes a gateway
+	//       only through a route it has: the subnet's, there once the link
+	//       has its address AND is up. Read ip-route(8), lessons/lib/rtnl.h.
 	// HINT: Three requests, in an order the kernel accepts: what makes
 	//       the gateway reachable comes before the route through it.
 	// HINT: rtnl_addr_add(), rtnl_link_up(), rtnl_route_add_default(),
@@ -314,8 +286,8 @@ static int child_main(void *arg)
 	    rtnl_describe_links(NULL, links, sizeof(links)),
 	    rtnl_default_gateway(gw, sizeof(gw)));
 
-	/* As PID 1 we run the command as our child and wait for it: when we
-	 * exit, the kernel kills what it left (pid_namespaces(7)). */
+	/* PID 1 runs the command as its child: when PID 1 exits, the kernel
+	 * kills all the command left (pid_namespaces(7)). */
 	if ((cmd = fork()) == -1)
 		err(EXIT_FAILURE, "fork");
 	if (cmd == 0)
@@ -330,39 +302,12 @@ static void check_name(const char *name)
 
 	if (len == 0 || len > NAME_MAX_LEN)
 		errx(EXIT_USAGE, "-n \"%s\": %zu characters; NAME may have 1 to %d, "
-		     "so that NAME, the pid (up to 7 digits) and \"a\" fit in the "
-		     "15 characters of a link name (IFNAMSIZ - 1)", name, len,
-		     NAME_MAX_LEN);
+		     "for NAME, the pid and \"a\" to fit in the 15 of a link name",
+		     name, len, NAME_MAX_LEN);
 	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		   "0123456789-_") != len)
 		errx(EXIT_USAGE, "-n \"%s\": use only letters, digits, - and _", name);
 }
-
-/* The child's namespace goes with its last process; the kernel then
- * destroys its devices in the background, and a veth cannot outlive its
- * peer, so our end goes too. Milliseconds it took, or -1 (then deleted). */
-// tag::vanish[]
-static long watch_veth_go(const char *name)
-{
-	struct timespec start, now, nap = {0, 2 * 1000 * 1000};
-	long ms = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (rtnl_link_index(name) > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		ms = (now.tv_sec - start.tv_sec) * 1000 +
-		     (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (ms >= VANISH_TIMEOUT_MS) {
-			say("%s is still there after %ld ms; deleting it", name, ms);
-			delete_host_end();
-			return -1;
-		}
-		nanosleep(&nap, NULL);
-	}
-	host_index = 0; /* gone: nothing left to clean up */
-	return ms;
-}
-// end::vanish[]
 
 int main(int argc, char *argv[])
 {
@@ -413,8 +358,7 @@ int main(int argc, char *argv[])
 	}
 	check_subnet_free(args.host_addr, args.prefix,
 			  opt_a ? opt_a : "the default subnet");
-	/* Our end starts here, beside the host's links: the pid keeps two
-	 * runs apart. */
+	/* Our end starts beside the host's links: the pid keeps runs apart. */
 	snprintf(args.host_if, sizeof(args.host_if), "%s%da", name, (int)launcher);
 	snprintf(args.inside_if, sizeof(args.inside_if), "%s%db", name, (int)launcher);
 	snprintf(demo_cmd, sizeof(demo_cmd), "echo \"inside: $(readlink "
@@ -458,11 +402,17 @@ int main(int argc, char *argv[])
 	setup_veth(&args, child.pid);
 	ns_release(&child);
 	code = wait_child(child.pid);
-	ms = watch_veth_go(args.host_if);
-	if (ms >= 0)
+	/* The namespace goes with its last process, and with it, in the
+	 * background, its devices: a veth end cannot outlive its peer. */
+	// tag::vanish[]
+	if ((ms = rtnl_wait_gone(args.host_if, 3000)) >= 0) {
+		host_index = 0; /* nothing left for exit() to delete */
 		say("command exited with status %d; %s went with the namespace "
 		    "(%ld ms)", code, args.host_if, ms);
+	}
+	// end::vanish[]
 	else
-		say("command exited with status %d", code);
+		say("command exited with status %d; %s is still here after 3 s: "
+		    "deleting it", code, args.host_if);
 	return code;
 }
