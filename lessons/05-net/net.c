@@ -93,7 +93,7 @@ static void delete_host_end(void)
 	struct rtnl nl;
 	int e;
 
-	if (getpid() != launcher || host_index <= 0 || (e = rtnl_open(&nl)) != 0)
+	if (getpid() != launcher || host_index <= 0 || rtnl_open(&nl) != 0)
 		return;
 	e = rtnl_link_del(&nl, host_index);
 	if (e != 0 && e != -ENODEV)

@@ -157,12 +157,12 @@ int rtnl_talk(struct rtnl *nl, struct rtnl_req *req)
 		   sizeof(kernel)) == -1)
 		return -errno;
 	for (;;) {
-		struct sockaddr_nl from;
+		struct sockaddr_nl from = {0};
 		socklen_t len = sizeof(from);
 		/* MSG_TRUNC: the real length, even of a message too long. */
 		ssize_t n = recvfrom(nl->fd, buf, sizeof(buf), MSG_TRUNC,
 				     (struct sockaddr *)&from, &len);
-		int left;
+		ssize_t left;
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -172,7 +172,7 @@ int rtnl_talk(struct rtnl *nl, struct rtnl_req *req)
 			return -EMSGSIZE;
 		if (from.nl_pid != 0)
 			continue; /* not from the kernel */
-		left = (int)n;
+		left = n;
 		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, left);
 		     nh = NLMSG_NEXT(nh, left)) {
 			const struct nlmsgerr *e = NLMSG_DATA(nh);

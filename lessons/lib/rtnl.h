@@ -48,6 +48,7 @@ struct rtnl {
 int rtnl_open(struct rtnl *nl);
 void rtnl_close(struct rtnl *nl);
 
+/* tag::builder[] */
 /* ---- building a request ------------------------------------------------ */
 
 struct rtnl_req {
@@ -88,7 +89,9 @@ int rtnl_talk(struct rtnl *nl, struct rtnl_req *req);
  * students meet (EPERM: root; EOPNOTSUPP: the driver; EEXIST...). */
 void rtnl_check(const struct rtnl *nl, int error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* end::builder[] */
 
+/* tag::requests[] */
 /* ---- the requests every network setup needs ---------------------------
  *
  * Each returns 0 or -errno (nl->why says more), and changes nothing on
@@ -112,6 +115,7 @@ int rtnl_addr_add(struct rtnl *nl, int index, struct in_addr addr, int prefix);
  * RTM_NEWROUTE with a destination of length 0. The kernel accepts a
  * gateway only if a route to it exists already, on a link that is up. */
 int rtnl_route_add_default(struct rtnl *nl, int index, struct in_addr gateway);
+/* end::requests[] */
 
 /* ---- looking ------------------------------------------------------------ */
 
