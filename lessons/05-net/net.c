@@ -218,20 +218,6 @@ static int child_main(void *arg)
 	return wait_child(cmd);
 }
 
-/* NAME must leave room for the pid and "a" in 15 characters. */
-static void check_name(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len == 0 || len > NAME_MAX_LEN)
-		errx(EXIT_USAGE, "-n \"%s\": %zu characters; NAME may have 1 to %d, "
-		     "for NAME, the pid and \"a\" to fit in the 15 of a link name",
-		     name, len, NAME_MAX_LEN);
-	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		   "0123456789-_") != len)
-		errx(EXIT_USAGE, "-n \"%s\": use only letters, digits, - and _", name);
-}
-
 int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
@@ -260,7 +246,7 @@ int main(int argc, char *argv[])
 		}
 	}
 	launcher = args.parent = getpid();
-	check_name(name);
+	check_link_prefix(name, NAME_MAX_LEN);
 	if (!opt_a != !opt_b) {
 		warnx("give both -a and -b, or neither");
 		usage(stderr, argv[0]);

@@ -454,3 +454,16 @@ void check_ipv4_pair(const char *a, const char *b, struct in_addr host,
 		     "of a /%d are its network and broadcast addresses", a, b,
 		     host_prefix);
 }
+
+void check_link_prefix(const char *name, int max)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > (size_t)max)
+		errx(EXIT_USAGE, "-n \"%s\": %zu characters; NAME may have 1 to %d, "
+		     "for NAME, the pid and \"a\" to fit in the 15 of a link name "
+		     "(IFNAMSIZ - 1)", name, len, max);
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789-_") != len)
+		errx(EXIT_USAGE, "-n \"%s\": use only letters, digits, - and _", name);
+}

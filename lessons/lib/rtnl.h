@@ -147,5 +147,8 @@ void parse_ipv4_prefix(char opt, const char *arg, struct in_addr *addr,
  * to that subnet. */
 void check_ipv4_pair(const char *a, const char *b, struct in_addr host,
 		     int host_prefix, struct in_addr inside, int inside_prefix);
+/* Exit 2 unless NAME, the start of link names (-n), has 1 to `max`
+ * letters, digits, - or _: the rest of the 15 bytes is for a pid. */
+void check_link_prefix(const char *name, int max);
 
 #endif
