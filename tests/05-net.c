@@ -1,6 +1,11 @@
-/* Lesson 05: net runs a command in a new network namespace, joined to the
- * test's own namespace by a veth pair with the addresses asked for, and
- * the pair is gone once the command is.
+/* Lesson 05: net runs a command in new network and PID namespaces, joined
+ * to the test's own namespace by a veth pair with the addresses asked
+ * for, and the pair is gone once the command is.
+ *
+ * Steps (solutions/05-net/net.c): 1 the child in new network and PID
+ * namespaces, 2 the veth request (the peer born in the child), 3 the
+ * parent's end, 4 lo up inside, 5 the child's end and its default route.
+ * A test named sN_ checks step N.
  *
  * Every test runs in a network namespace of its own (harness_setup, as
  * root), so the parent's end of the pair lives there, and packets only go
@@ -11,12 +16,15 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,7 +47,7 @@ static const struct lesson net_lesson = {
 	.account_says = "lo (down)",
 };
 
-LESSON_BASICS(net, &net_lesson, 7)
+LESSON_BASICS(net, &net_lesson, 5)
 
 /* ---- helpers of this suite ------------------------------------------ */
 
@@ -188,6 +196,92 @@ static void dev_names(const char *text, char *names, size_t size)
 	}
 }
 
+/* The kernel's fallback tunnel devices: with the ipip, sit, ip_gre,
+ * ip6_tunnel, ip6_gre or vti modules loaded, every new network namespace
+ * gets one of each (tunl0, sit0, gre0, ip6tnl0...) unless
+ * net.core.fb_tunnels_only_for_init_net is set. They are the kernel's,
+ * not the lesson's: known by their type (ARPHRD_* in linux/if_arp.h),
+ * or, for the Ethernet-like ones, by the name the kernel gives them. */
+#ifndef ARPHRD_IP6GRE
+#define ARPHRD_IP6GRE 823 /* linux/if_arp.h has it; glibc's net/if_arp.h not */
+#endif
+static bool fallback_device(const char *name, int type)
+{
+	static const char *const ether_like[] = {"gretap0", "erspan0",
+						 "ip6gretap0", "ip6erspan0"};
+
+	switch (type) {
+	case ARPHRD_TUNNEL:  /* tunl0, ip_vti0 */
+	case ARPHRD_TUNNEL6: /* ip6tnl0, ip6_vti0 */
+	case ARPHRD_SIT:     /* sit0 */
+	case ARPHRD_IPGRE:   /* gre0 */
+	case ARPHRD_IP6GRE:  /* ip6gre0 */
+		return true;
+	case ARPHRD_ETHER:
+		for (size_t i = 0; i < sizeof(ether_like) / sizeof(ether_like[0]); i++)
+			if (strcmp(name, ether_like[i]) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* The links of the network namespace of process `pid`, in index order,
+ * space-separated, without the kernel's fallback devices; those go to
+ * `fallback`. A child of the test enters that namespace (setns(2)) and
+ * asks each link's type (SIOCGIFHWADDR, netdevice(7)). */
+static void links_inside(pid_t pid, char *names, size_t size, char *fallback,
+			 size_t fsize)
+{
+	char path[64], buf[1024] = "";
+	int p[2], status;
+	ssize_t n;
+	pid_t child;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	child = fork();
+	cr_assert_neq(child, -1);
+	if (child == 0) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC), s;
+		struct if_nameindex *links, *l;
+
+		if (fd == -1 || setns(fd, CLONE_NEWNET) == -1 ||
+		    (s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+		    !(links = if_nameindex()))
+			_exit(1);
+		for (l = links; l->if_index; l++) {
+			struct ifreq ifr = {0};
+			int type = -1;
+
+			snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", l->if_name);
+			if (ioctl(s, SIOCGIFHWADDR, &ifr) == 0)
+				type = ifr.ifr_hwaddr.sa_family;
+			dprintf(p[1], "%s%s ", fallback_device(l->if_name, type) ? "+" : "",
+				l->if_name);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	for (size_t len = 0; len < sizeof(buf) - 1; len += n) {
+		n = read(p[0], buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+	}
+	close(p[0]);
+	waitpid(child, &status, 0);
+	cr_assert(*buf && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "cannot list the links of %s", path);
+	names[0] = fallback[0] = '\0';
+	for (char *save = NULL, *w = strtok_r(buf, " ", &save); w;
+	     w = strtok_r(NULL, " ", &save)) {
+		if (*w == '+')
+			snprintf(fallback + strlen(fallback), fsize - strlen(fallback),
+				 "%s ", w + 1);
+		else
+			snprintf(names + strlen(names), size - strlen(names), "%s ", w);
+	}
+}
+
 /* The text between the markers "@@ TAG" and the next "@@" in `out`. */
 static char *section(const char *out, const char *tag, char *buf, size_t size)
 {
@@ -221,38 +315,165 @@ static char *line_of(const char *text, const char *needle, char *buf, size_t siz
 	return buf;
 }
 
+/* Fails the test of step `step` when the program stopped at its TODO or
+ * an earlier one. */
+static void require_step(const struct run *r, int step)
+{
+	char todo[16];
+
+	for (int n = 1; n <= step; n++) {
+		snprintf(todo, sizeof(todo), "TODO(%d)", n);
+		cr_assert(!strstr(r->err, todo), "step %d is not done: %s", n, why(r));
+	}
+}
+
+/* What the kernel said about a refused request, as a fix to make. */
+static void check_no_refusal(const struct run *r)
+{
+	cr_assert(!strstr(r->err, "was created here"), "the child's end of the pair "
+		  "was created in the parent's namespace: in the peer's own "
+		  "attributes (inside VETH_INFO_PEER), IFLA_NET_NS_PID names the "
+		  "process whose namespace it is born in; %s", why(r));
+	cr_assert(!strstr(r->err, "RTM_NEWLINK") || !strstr(r->err, "type veth"),
+		  "the kernel refused the veth request: check the nesting, "
+		  "IFLA_LINKINFO > (IFLA_INFO_KIND \"veth\", IFLA_INFO_DATA > "
+		  "VETH_INFO_PEER > (a struct ifinfomsg, IFLA_IFNAME, "
+		  "IFLA_NET_NS_PID)), each nest closed with rtnl_nest_end() after "
+		  "its last attribute, innermost first (linux/if_link.h, "
+		  "linux/veth.h); %s", why(r));
+	cr_assert(!strstr(r->err, "RTM_NEWROUTE"), "the kernel refused the default "
+		  "route: its gateway is reachable only through the route to the "
+		  "subnet, which the kernel adds once the link has its address and "
+		  "is up: bring the link up before the route; %s", why(r));
+}
+
 /* ---- the tests -------------------------------------------------------- */
 
-Test(net, inside_only_lo_and_the_veth_end_with_the_addresses_asked)
+Test(net, s1_child_runs_in_new_network_and_pid_namespaces)
 {
-	char name[8], want_if[IFNAMSIZ], buf[2048], names[256], want[64];
-	char gw_hex[16], line[256];
+	unsigned long long net = 0;
+	const char *line;
+	struct run r;
+
+	run_lesson(&r, ARGS("--", probe_bin()));
+	require_step(&r, 1);
+	line = strstr(r.err, "child  pid ");
+	cr_assert(line, "the account has no \"child  pid N in net:[...]\" line: "
+		  "did ns_spawn() fail? %s", why(&r));
+	cr_assert(sscanf(line, "child  pid %*d in net:[%llu]", &net) == 1,
+		  "cannot read the child's network namespace in \"%.120s\"", line);
+	cr_assert(net != (unsigned long long)my_ns("net").ino, "the child is in its "
+		  "parent's network namespace: it must be made with CLONE_NEWNET; %s",
+		  why(&r));
+	cr_assert(strstr(line, "a new PID namespace"), "the child must also be "
+		  "PID 1 of a new PID namespace (CLONE_NEWPID), the safety net for "
+		  "what the command leaves running: \"%.160s\"", line);
+	run_free(&r);
+}
+
+/* Step 2 seen while step 3 may still stop the program: the account says
+ * which ends the kernel made where, and nothing is left afterwards. */
+Test(net, s2_pair_has_one_end_here_and_the_peer_born_in_the_child)
+{
+	char name[8], want[64];
+	struct run r;
+
+	random_prefix(name, sizeof(name));
+	run_lesson(&r, ARGS("-n", name, "--", probe_bin()));
+	require_step(&r, 1);
+	cr_assert(!strstr(r.err, "TODO(2)"), "step 2 is not done: %s", why(&r));
+	check_no_refusal(&r);
+	snprintf(want, sizeof(want), "%s%da here <=> %s%db in the child's namespace",
+		 name, (int)r.pid, name, (int)r.pid);
+	cr_assert(strstr(r.err, want), "the account should say \"%s\": one "
+		  "RTM_NEWLINK of kind veth, this end named by IFLA_IFNAME, the "
+		  "peer's name and namespace inside VETH_INFO_PEER; %s", want, why(&r));
+	cr_assert(links_gone(name, 0.1), "a link %s... is still here after net "
+		  "exited", name);
+	run_free(&r);
+}
+
+Test(net, s3_parent_end_has_its_address_and_is_up)
+{
+	char name[8], want[96];
 	struct pair p;
 	struct run r;
 
 	random_prefix(name, sizeof(name));
 	random_pair(&p);
-	run_lesson(&r, ARGS("-q", "-a", p.host_arg, "-b", p.inside_arg, "-n", name,
-			    "--", BUSYBOX, "sh", "-c",
-			    "echo '@@ dev'; cat /proc/net/dev; "
-			    "echo '@@ addr'; busybox ip -o -4 addr; "
-			    "echo '@@ link'; busybox ip -o link; "
-			    "echo '@@ route'; cat /proc/net/route; echo '@@'"));
-	cr_assert_eq(r.code, 0, "net -a %s -b %s -n %s -- sh ... exited with %d; %s",
-		     p.host_arg, p.inside_arg, name, r.code, why(&r));
-	snprintf(want_if, sizeof(want_if), "%s%db", name, (int)r.pid);
+	run_lesson(&r, ARGS("-a", p.host_arg, "-b", p.inside_arg, "-n", name, "--",
+			    probe_bin()));
+	require_step(&r, 2);
+	cr_assert(!strstr(r.err, "TODO(3)"), "step 3 is not done: %s", why(&r));
+	check_no_refusal(&r);
+	snprintf(want, sizeof(want), "here: %s%da (", name, (int)r.pid);
+	cr_assert(strstr(r.err, want), "the account has no \"%s...)\" line; %s",
+		  want, why(&r));
+	snprintf(want, sizeof(want), "here: %s%da (down", name, (int)r.pid);
+	cr_assert(!strstr(r.err, want), "the parent's end is down: bring the "
+		  "parent's end up (its IFF_UP flag), or the child's packets go "
+		  "nowhere and no route to the subnet exists here; %s", why(&r));
+	snprintf(want, sizeof(want), "here: %s%da (up, %s)", name, (int)r.pid,
+		 p.host_arg);
+	cr_assert(strstr(r.err, want), "the account should say \"%s\": the "
+		  "parent's end has the -a address %s; %s", want, p.host_arg, why(&r));
+	cr_assert(links_gone(name, 0.1), "a link %s... is still here after net "
+		  "exited", name);
+	run_free(&r);
+}
 
-	/* Exactly two links: lo, and our end of the pair, named as asked. */
-	dev_names(section(r.out, "dev", buf, sizeof(buf)), names, sizeof(names));
+Test(net, s4_lo_is_up_inside)
+{
+	struct run r;
+
+	run_lesson(&r, ARGS("--", probe_bin()));
+	require_step(&r, 3);
+	cr_assert(!strstr(r.err, "TODO(4)"), "step 4 is not done: %s", why(&r));
+	check_no_refusal(&r);
+	cr_assert(strstr(r.err, "inside at first: lo (down)"), "the account should "
+		  "show lo down in the new namespace first; %s", why(&r));
+	cr_assert(!strstr(r.err, "inside: lo (down"), "lo is still down inside: "
+		  "bring lo up, it starts down in every new network namespace; %s",
+		  why(&r));
+	cr_assert(strstr(r.err, "inside: lo (up, 127.0.0.1/8)"), "the account "
+		  "should say \"inside: lo (up, 127.0.0.1/8)\"; %s", why(&r));
+	run_free(&r);
+}
+
+Test(net, s5_inside_only_lo_and_the_veth_end_with_the_addresses_asked)
+{
+	char name[8], want_if[IFNAMSIZ], buf[2048], names[256], extra[256], want[64];
+	char gw_hex[16], line[256];
+	pid_t inside;
+	struct pair p;
+	struct run r;
+
+	random_prefix(name, sizeof(name));
+	random_pair(&p);
+	run_hold(&r, ARGS("-q", "-a", p.host_arg, "-b", p.inside_arg, "-n", name,
+			  "--", BUSYBOX, "sh", "-c",
+			  "echo '@@ addr'; busybox ip -o -4 addr; "
+			  "echo '@@ link'; busybox ip -o link; "
+			  "echo '@@ route'; cat /proc/net/route; echo '@@'; "
+			  "exec \"$0\" --hold", probe_bin()), NULL);
+	snprintf(want_if, sizeof(want_if), "%s%db", name, (int)r.pid);
+	check_no_refusal(&r);
+
+	/* Exactly two links, lo and our end of the pair, named as asked
+	 * (besides the kernel's fallback tunnel devices, if any). */
+	inside = find_descendant(r.pid, "nslab-probe", 2.0);
+	cr_assert_gt(inside, 0, "cannot find the command among net's children");
+	links_inside(inside, names, sizeof(names), extra, sizeof(extra));
 	snprintf(want, sizeof(want), "lo %s ", want_if);
-	cr_assert_str_eq(names, want, "inside, /proc/net/dev lists \"%s\"; expected "
+	cr_assert_str_eq(names, want, "inside there are the links \"%s\"; expected "
 			 "exactly lo and the veth end, \"%s\" (NAME + launcher pid "
-			 "+ b); %s", names, want, why(&r));
+			 "+ b)%s%s", names, want, *extra ? ", besides the kernel's "
+			 "fallback devices " : "", extra);
 
 	/* Both up; lo up gives it 127.0.0.1. */
 	section(r.out, "link", buf, sizeof(buf));
-	cr_assert(strstr(buf, "lo: <LOOPBACK,UP"), "lo is not up inside (it starts "
-		  "down in a new namespace; bring it up): %s", buf);
+	cr_assert(strstr(buf, "lo: <LOOPBACK,UP"), "lo is not up inside: bring lo "
+		  "up, it starts down in a new namespace: %s", buf);
 	snprintf(want, sizeof(want), "%s@", want_if);
 	cr_assert(strstr(buf, want) && strstr(strstr(buf, want), ",UP"),
 		  "the veth end %s is not up inside: %s", want_if, buf);
@@ -272,12 +493,14 @@ Test(net, inside_only_lo_and_the_veth_end_with_the_addresses_asked)
 	snprintf(want, sizeof(want), "%s\t00000000\t%s", want_if, gw_hex);
 	cr_assert(strstr(buf, want), "no default route via %s (-a) on %s inside; "
 		  "/proc/net/route says: %s", p.host_s, want_if, buf);
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
 	cr_assert(links_gone(name, 0.1), "%s%da is still here after net exited",
 		  name, (int)r.pid);
 	run_free(&r);
 }
 
-Test(net, packets_cross_the_pair_both_ways)
+Test(net, s5_packets_cross_the_pair_both_ways)
 {
 	struct run_opts o = {.keep_stdin = true};
 	char name[8], host_if[IFNAMSIZ], cmd[256], buf[2048], want[64];
@@ -322,7 +545,7 @@ Test(net, packets_cross_the_pair_both_ways)
 	run_free(&r);
 }
 
-Test(net, default_addresses_work)
+Test(net, s5_default_addresses_work)
 {
 	char name[8];
 	struct run r;
@@ -340,7 +563,7 @@ Test(net, default_addresses_work)
 	run_free(&r);
 }
 
-Test(net, no_link_is_left_after_the_command_ends)
+Test(net, s5_no_link_is_left_after_the_command_ends)
 {
 	char name[8], left[128], names[256], want_if[IFNAMSIZ];
 	struct pair p;
@@ -362,7 +585,7 @@ Test(net, no_link_is_left_after_the_command_ends)
 	run_free(&r);
 }
 
-Test(net, sigkill_mid_run_leaves_no_link)
+Test(net, s5_sigkill_mid_run_leaves_no_link)
 {
 	char name[8], host_if[IFNAMSIZ], left[128];
 	struct pair p;
@@ -381,6 +604,34 @@ Test(net, sigkill_mid_run_leaves_no_link)
 	cr_assert(links_gone(name, 5.0), "5 s after SIGKILL of net, links are still "
 		  "here: %s", (links_here(name, left, sizeof(left)), left));
 	run_finish(&r); /* also fails on any other leftover */
+	cr_assert_eq(r.code, 128 + SIGKILL);
+	run_free(&r);
+}
+
+/* What the command starts in the background keeps the network namespace,
+ * and with it the parent's end of the pair, alive after a SIGKILL of the
+ * launcher: unless the child is PID 1 of a PID namespace of its own,
+ * whose death takes every process in it down. */
+Test(net, s5_sigkill_with_a_background_child_leaves_no_link_and_no_process)
+{
+	char name[8], host_if[IFNAMSIZ], left[128];
+	struct run r;
+
+	random_prefix(name, sizeof(name));
+	run_hold(&r, ARGS("-q", "-n", name, "--", BUSYBOX, "sh", "-c",
+			  "/bin/sleep 20 & exec \"$0\" --hold", probe_bin()), NULL);
+	snprintf(host_if, sizeof(host_if), "%s%da", name, (int)r.pid);
+	cr_assert_eq(links_here(host_if, NULL, 0), 1, "while the command runs, the "
+		     "parent's end %s should be here", host_if);
+	cr_assert_gt(find_descendant(r.pid, "sleep", 2.0), 0, "the command's "
+		     "background sleep never started; %s", why(&r));
+	kill(r.pid, SIGKILL);
+	cr_assert(links_gone(name, 5.0), "5 s after SIGKILL of net, while the "
+		  "command had a background child, links are still here: %s; the "
+		  "child keeps the namespace alive unless it dies with the child, "
+		  "PID 1 of a new PID namespace (CLONE_NEWPID)",
+		  (links_here(name, left, sizeof(left)), left));
+	run_finish(&r); /* fails on any process left, or other leftover */
 	cr_assert_eq(r.code, 128 + SIGKILL);
 	run_free(&r);
 }
@@ -408,7 +659,7 @@ static void check_refused(const char *what, const char *a, const char *b,
 	run_free(&r);
 }
 
-Test(net, bad_address_or_prefix_is_refused)
+Test(net, s5_bad_address_or_prefix_is_refused)
 {
 	int x = random_between(1, 254), y = random_between(1, 254);
 	int prefix = random_between(16, 29);
@@ -437,7 +688,7 @@ Test(net, bad_address_or_prefix_is_refused)
 	check_refused("-a without -b", a, NULL, "-b");
 }
 
-Test(net, name_too_long_or_odd_is_refused)
+Test(net, s5_name_too_long_or_odd_is_refused)
 {
 	char name[24];
 	struct run r;
@@ -461,7 +712,7 @@ Test(net, name_too_long_or_odd_is_refused)
 	run_free(&r);
 }
 
-Test(net, subnet_the_host_uses_is_refused)
+Test(net, s5_subnet_the_host_uses_is_refused)
 {
 	char used[64], a[32], b[32];
 	int x = random_between(16, 250), y = random_between(0, 255);
