@@ -40,6 +40,9 @@ Test(uts, s1_child_runs_in_a_new_uts_namespace)
 	line = strstr(r.err, "child  pid ");
 	if (strstr(r.err, "TODO(1)"))
 		cr_assert_fail("step 1 is not done: %s", why(&r));
+	/* The skeleton's stand-in for step 3 waits for the child too: a
+	 * child cloned without SIGCHLD is not one waitpid() sees. */
+	cr_assert(!strstr(r.err, "No child processes"), "%s", why(&r));
 	cr_assert(r.code != 128 + SIGSEGV, "the child died of SIGSEGV before it "
 		  "ran anything: a stack grows down, so clone() is given the top "
 		  "of the stack, not its start (clone(2), DESCRIPTION)");

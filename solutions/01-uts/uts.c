@@ -236,19 +236,23 @@ int main(int argc, char *argv[])
 	//       report for it: its exit status, or 128+N when signal N killed
 	//       it. Afterwards `echo $?` after `uts -- sh -c 'exit 7'` prints
 	//       7, and after `uts -- sh -c 'kill -TERM $$'` prints 143. Read
-	//       waitpid(2), the macros under "wstatus".
+	//       waitpid(2), the macros under "wstatus". Write it here:
+	//       lessons/lib's wait_child() does it for the later lessons.
 	// HINT: The parent learns how its child ended from waitpid(2), which
 	//       fills an int with either an exit status or the number of the
 	//       signal that killed it; the macros tell which.
-	// HINT: waitpid(pid, &status, 0), retried while it fails with EINTR;
-	//       then WIFSIGNALED(status) ? 128 + WTERMSIG(status) :
-	//       WEXITSTATUS(status) (waitpid(2), "wstatus").
+	// HINT: waitpid(2) with the child's pid and a status to fill in,
+	//       tried again when a signal interrupts it (EINTR); then the
+	//       macros of "wstatus": WIFSIGNALED and WTERMSIG for a signal,
+	//       WEXITSTATUS for an exit. The shell adds 128 to a signal.
 	// HINT: int status;
 	//       while (waitpid(____, &status, 0) == -1)
 	//               if (errno != ____) err(EXIT_FAILURE, "waitpid");
 	//       code = WIFSIGNALED(status) ? ____ : ____;
 	// WRONG no_signal_status: "? 128 + WTERMSIG(status)" -> "? WTERMSIG(status)" : with 128+
-	// STUB: waitpid(pid, NULL, 0); /* a stand-in: lets the child finish first */
+	// STUB: /* A stand-in: lets the child finish first. */
+	// STUB: if (waitpid(pid, NULL, 0) == -1)
+	// STUB: 	err(EXIT_FAILURE, "waitpid(%d)", (int)pid);
 	// STUB: todo({n}, "wait for the child and pass on its exit status");
 	// tag::wait[]
 	int status;
