@@ -547,8 +547,15 @@ Test(pid, s4_init_forwards_signals_to_the_command)
 	 * the signal arrived.) */
 	run_hold(&r, ARGS("-q", "-i", "--", "/bin/sh", "-c",
 			  "echo ready; exec sleep 30"), NULL);
-	run_kill(&r, sig);
+	kill(r.pid, sig);
+	/* Until it exits (the sleep holds its stdout open). */
+	run_wait_output(&r, "\001never printed", RUN_TIMEOUT / 2);
 	assert_steps_done(&r, 5);
+	cr_assert(r.reaped, "%s sent to pid -i did not end the command (PID 2, "
+		  "with no handler for it): the launcher passes it to the init, "
+		  "and the init (PID 1) must pass each signal it fetches on to "
+		  "the command (init_forward); %s", sigabbrev_np(sig), why(&r));
+	run_finish(&r);
 	cr_assert_eq(r.code, 128 + sig, "%s sent to pid -i should reach the command "
 		     "(PID 2) and kill it, so pid exits with %d, not %d: the "
 		     "launcher passes it to the init, and the init (PID 1) must "
@@ -569,11 +576,18 @@ Test(pid, s4_processes_left_behind_end_with_the_namespace)
 		cmdline(script, sizeof(script),
 			"sleep 30 & sh -c 'sleep 30 &'; exit %d", want);
 		if (init)
-			run_lesson(&r, ARGS("-q", "-i", "--", "/bin/sh", "-c", script));
+			run_start(&r, ARGS("-q", "-i", "--", "/bin/sh", "-c", script), NULL);
 		else
-			run_lesson(&r, ARGS("-q", "--", "/bin/sh", "-c", script));
+			run_start(&r, ARGS("-q", "--", "/bin/sh", "-c", script), NULL);
+		/* Until it exits (the sleepers hold its stdout open). */
+		run_wait_output(&r, "\001never printed", 5.0);
+		cr_assert(r.reaped, "pid%s still runs 5 s after the command ended: "
+			  "once the command has ended, the init ends the rest "
+			  "(init_end_the_rest) and reaps them until no child is "
+			  "left; %s", init ? " -i" : "", why(&r));
+		/* run_finish also fails if any process outlived the run. */
+		run_finish(&r);
 		assert_steps_done(&r, init ? 5 : 4);
-		/* run_lesson also fails if any process outlived the run. */
 		cr_assert_eq(r.code, want, "pid%s -- sh -c 'sleep 30 & exit %d' "
 			     "exited with %d: once the command has ended, the init "
 			     "ends the rest (init_end_the_rest) and reaps them until "

@@ -120,9 +120,9 @@ static int run_init(char **argv, bool terminal)
 	//       child left).
 	// HINT: for (;;) {
 	//               if (sigwaitinfo(____, &si) == -1) ...
-	//               if (si.si_signo != SIGCHLD) { init_forward(____); continue; }
+	//               if (si.si_signo != ____) { init_forward(____); continue; }
 	//               while ((pid = waitpid(____, &status, ____)) > 0)
-	//                       if (pid == cmd) { code = ____; init_end_the_rest(); }
+	//                       if (pid == cmd) { code = ____; /* end the rest */ }
 	//               if (pid == -1 && errno == ____) break;
 	//       }
 	// WRONG wait_cmd_only: "waitpid(-1," -> "waitpid(cmd," : any child
