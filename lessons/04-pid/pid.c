@@ -33,15 +33,13 @@
  *   pid: init: the command exited with status 0; no process is left
  *   pid: command exited with status 0
  *
- * Read: pid_namespaces(7), clone(2), proc(5), mount_namespaces(7),
- *       wait(2), sigwaitinfo(2), signal(7).
+ * Read: pid_namespaces(7), clone(2), proc(5), waitpid(2), sigwaitinfo(2).
  */
 #define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,16 +65,13 @@ static void usage(FILE *out, const char *prog)
 		"Run COMMAND as PID 1 of a new PID namespace, with a /proc of\n"
 		"its own (in a new mount namespace). Without COMMAND: a shell\n"
 		"when stdin is a terminal, otherwise a short demonstration.\n"
-		"\n"
-		"  -i  put an init in front: it is PID 1, runs COMMAND as PID 2,\n"
-		"      passes signals on to it and reaps every child\n"
+		"  -i  an init is PID 1: it runs COMMAND as PID 2, passes signals\n"
+		"      on to it and reaps every child\n"
 		"  -q  do not print the account of what happens on stderr\n"
 		"  -h  show this help\n"
-		"\n"
 		"SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to\n"
 		"%s are passed on, once. Without -i, COMMAND is PID 1 and the\n"
 		"kernel drops every signal it has no handler for.\n"
-		"\n"
 		"Creating a namespace needs root: sudo make lesson04 ARGS='-i'\n"
 		"Exit status: COMMAND's, or 128+N if a signal N killed it.\n",
 		prog, prog);
@@ -91,23 +86,21 @@ static int run_init(char **argv, bool terminal)
 	siginfo_t si;
 	pid_t cmd, pid;
 
-	/* SIGCHLD and the signals to pass on are blocked from here on, so
-	 * none is lost or handled behind the loop's back. */
+	/* SIGCHLD and the signals to pass on stay blocked: the loop fetches
+	 * them, so none is lost or handled behind its back. */
 	init_block_signals(&wait_for, &old);
 	cmd = init_spawn(argv, &old, terminal, &cmdfd);
 	say("init: I am PID %d; the command is PID %d", (int)getpid(), (int)cmd);
 
 	/*
-	 * TODO(4): Be PID 1. Wait for the next event, of either kind: a signal
-	 *          in `wait_for` for the command (pass it on with init_forward()
-	 *          to `cmdfd`), or SIGCHLD (reap every child that has ended, the
-	 *          orphans reparented to you as well as `cmd`; when it is `cmd`,
-	 *          keep its exit_status() in `code` and call init_end_the_rest()).
-	 *          Stop when no child is left at all. Afterwards, behind -i,
-	 *          orphans never stay zombies (Z in ps) and SIGTERM sent to pid
-	 *          ends the command. Read pid_namespaces(7), "Signals and the
-	 *          init process", sigwaitinfo(2), and waitpid(2) on pid -1,
-	 *          WNOHANG and ECHILD.
+	 * TODO(4): Be PID 1, event by event: a signal of `wait_for` for the
+	 *          command goes on to it (init_forward() to `cmdfd`); SIGCHLD
+	 *          means children ended: reap them all, orphans as well as `cmd`
+	 *          (its exit_status() goes in `code`, then init_end_the_rest()).
+	 *          Stop when no child is left. Afterwards, behind -i, orphans
+	 *          never stay zombies (Z in ps) and SIGTERM sent to pid ends the
+	 *          command. Read pid_namespaces(7), "The namespace init process",
+	 *          sigwaitinfo(2) and waitpid(2).
 	 */
 	(void)cmdfd;
 	(void)si;
@@ -119,10 +112,9 @@ static int run_init(char **argv, bool terminal)
 	return code;
 }
 
-/* Refuse to mount /proc while "/" or "/proc" is still a shared mount: the
- * new /proc would propagate to the host's mount namespace
- * (mount_namespaces(7)). mountinfo marks a shared mount "shared:N"
- * among the optional fields before " - " (proc(5)). */
+/* Refuse to mount /proc on a shared "/" or "/proc": it would propagate
+ * to the host (mount_namespaces(7)). mountinfo marks a shared mount
+ * "shared:N" among the fields before " - " (proc(5)). */
 static void ensure_private(void)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -150,9 +142,9 @@ static int child_main(void *arg)
 {
 	struct child_args *a = arg;
 
-	/* Guards, not steps: as PID 1 of the host's namespace, init's
-	 * kill(-1) would reach every process of the machine, and a /proc
-	 * mounted in the host's mount namespace would hide the host's. */
+	/* Guards: in the host's PID namespace the init's kill(-1) would
+	 * reach every process of the machine; in its mount namespace the
+	 * new /proc would hide the host's. */
 	ensure_own_ns(a->parent, "pid", "act as PID 1");
 	ensure_own_ns(a->parent, "mnt", "mount /proc");
 	/* A process group of its own: a signal sent to the launcher's group
@@ -172,12 +164,11 @@ static int child_main(void *arg)
 
 	ensure_private();
 	/*
-	 * TODO(3): Give this namespace a /proc of its own: afterwards `ps -e` and
-	 *          `ls /proc` inside show only the namespace's processes,
-	 *          numbered from 1, and the mount allows no set-user-ID
-	 *          programs, device files or executables (findmnt /proc shows
-	 *          nosuid,nodev,noexec). Read proc(5), "Mount options", and
-	 *          pid_namespaces(7), "/proc and PID namespaces".
+	 * TODO(3): Give this namespace a /proc of its own: afterwards `ps -e`
+	 *          inside shows only the namespace's processes, numbered from 1,
+	 *          and findmnt /proc shows nosuid,nodev,noexec (no set-user-ID
+	 *          programs, device files or executables there). Read proc(5)
+	 *          and pid_namespaces(7), "/proc and PID namespaces".
 	 */
 	todo(3, "mount a fresh /proc for the new PID namespace");
 	ensure_proc_is_ours();
@@ -228,14 +219,12 @@ int main(int argc, char *argv[])
 	    ns_label(0, "mnt", label3, sizeof(label3)));
 
 	/*
-	 * TODO(1): Start child_main(&args) with ns_spawn() (lessons/lib/nslab.h:
-	 *          the clone pattern of lesson 01) as the first process of a new
-	 *          PID namespace, with a mount namespace of its own for the /proc
-	 *          it mounts later; keep its pid in `pid`. Afterwards the account
-	 *          says "a new PID namespace" and "a new mount namespace" next to
-	 *          inodes that differ from the parent's, and the parent's own
-	 *          pid_for_children stays the same. Read pid_namespaces(7) and
-	 *          clone(2), "The flags mask".
+	 * TODO(1): Start child_main(&args) with ns_spawn() (nslab.h: lesson 01's
+	 *          clone pattern) as the first process of a new PID namespace,
+	 *          with a mount namespace of its own for its /proc; keep its pid
+	 *          in `pid`. Afterwards the account says "a new PID namespace"
+	 *          and "a new mount namespace", while the parent's own
+	 *          pid_for_children stays. Read pid_namespaces(7), clone(2).
 	 */
 	(void)child_main;
 	(void)args;

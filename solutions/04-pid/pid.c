@@ -33,15 +33,13 @@
  *   pid: init: the command exited with status 0; no process is left
  *   pid: command exited with status 0
  *
- * Read: pid_namespaces(7), clone(2), proc(5), mount_namespaces(7),
- *       wait(2), sigwaitinfo(2), signal(7).
+ * Read: pid_namespaces(7), clone(2), proc(5), waitpid(2), sigwaitinfo(2).
  */
 #define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,16 +65,13 @@ static void usage(FILE *out, const char *prog)
 		"Run COMMAND as PID 1 of a new PID namespace, with a /proc of\n"
 		"its own (in a new mount namespace). Without COMMAND: a shell\n"
 		"when stdin is a terminal, otherwise a short demonstration.\n"
-		"\n"
-		"  -i  put an init in front: it is PID 1, runs COMMAND as PID 2,\n"
-		"      passes signals on to it and reaps every child\n"
+		"  -i  an init is PID 1: it runs COMMAND as PID 2, passes signals\n"
+		"      on to it and reaps every child\n"
 		"  -q  do not print the account of what happens on stderr\n"
 		"  -h  show this help\n"
-		"\n"
 		"SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to\n"
 		"%s are passed on, once. Without -i, COMMAND is PID 1 and the\n"
 		"kernel drops every signal it has no handler for.\n"
-		"\n"
 		"Creating a namespace needs root: sudo make lesson04 ARGS='-i'\n"
 		"Exit status: COMMAND's, or 128+N if a signal N killed it.\n",
 		prog, prog);
@@ -91,24 +86,22 @@ static int run_init(char **argv, bool terminal)
 	siginfo_t si;
 	pid_t cmd, pid;
 
-	/* SIGCHLD and the signals to pass on are blocked from here on, so
-	 * none is lost or handled behind the loop's back. */
+	/* SIGCHLD and the signals to pass on stay blocked: the loop fetches
+	 * them, so none is lost or handled behind its back. */
 	init_block_signals(&wait_for, &old);
 	cmd = init_spawn(argv, &old, terminal, &cmdfd);
 	say("init: I am PID %d; the command is PID %d", (int)getpid(), (int)cmd);
 
 	// BEGIN SOLUTION 4
 	// STEP: PID 1 reaps every child and passes signals on
-	// TODO: Be PID 1. Wait for the next event, of either kind: a signal
-	//       in `wait_for` for the command (pass it on with init_forward()
-	//       to `cmdfd`), or SIGCHLD (reap every child that has ended, the
-	//       orphans reparented to you as well as `cmd`; when it is `cmd`,
-	//       keep its exit_status() in `code` and call init_end_the_rest()).
-	//       Stop when no child is left at all. Afterwards, behind -i,
-	//       orphans never stay zombies (Z in ps) and SIGTERM sent to pid
-	//       ends the command. Read pid_namespaces(7), "Signals and the
-	//       init process", sigwaitinfo(2), and waitpid(2) on pid -1,
-	//       WNOHANG and ECHILD.
+	// TODO: Be PID 1, event by event: a signal of `wait_for` for the
+	//       command goes on to it (init_forward() to `cmdfd`); SIGCHLD
+	//       means children ended: reap them all, orphans as well as `cmd`
+	//       (its exit_status() goes in `code`, then init_end_the_rest()).
+	//       Stop when no child is left. Afterwards, behind -i, orphans
+	//       never stay zombies (Z in ps) and SIGTERM sent to pid ends the
+	//       command. Read pid_namespaces(7), "The namespace init process",
+	//       sigwaitinfo(2) and waitpid(2).
 	// HINT: The signals are blocked: nothing interrupts you, you fetch
 	//       them. One call waits for any signal of a set; SIGCHLD then
 	//       says "at least one child ended" (several endings may make
@@ -116,8 +109,7 @@ static int run_init(char **argv, bool terminal)
 	//       loop is over when the kernel says you have no child at all.
 	// HINT: sigwaitinfo(2) on `wait_for` (retry on EINTR) fills `si`;
 	//       waitpid(2) with pid -1 (any child) and WNOHANG returns a pid,
-	//       0 (children left, none ended), or -1 with errno ECHILD (no
-	//       child left).
+	//       0 (none ended yet), or -1 with errno ECHILD (no child left).
 	// HINT: for (;;) {
 	//               if (sigwaitinfo(____, &si) == -1) ...
 	//               if (si.si_signo != ____) { init_forward(____); continue; }
@@ -164,10 +156,9 @@ static int run_init(char **argv, bool terminal)
 	return code;
 }
 
-/* Refuse to mount /proc while "/" or "/proc" is still a shared mount: the
- * new /proc would propagate to the host's mount namespace
- * (mount_namespaces(7)). mountinfo marks a shared mount "shared:N"
- * among the optional fields before " - " (proc(5)). */
+/* Refuse to mount /proc on a shared "/" or "/proc": it would propagate
+ * to the host (mount_namespaces(7)). mountinfo marks a shared mount
+ * "shared:N" among the fields before " - " (proc(5)). */
 static void ensure_private(void)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -195,9 +186,9 @@ static int child_main(void *arg)
 {
 	struct child_args *a = arg;
 
-	/* Guards, not steps: as PID 1 of the host's namespace, init's
-	 * kill(-1) would reach every process of the machine, and a /proc
-	 * mounted in the host's mount namespace would hide the host's. */
+	/* Guards: in the host's PID namespace the init's kill(-1) would
+	 * reach every process of the machine; in its mount namespace the
+	 * new /proc would hide the host's. */
 	ensure_own_ns(a->parent, "pid", "act as PID 1");
 	ensure_own_ns(a->parent, "mnt", "mount /proc");
 	/* A process group of its own: a signal sent to the launcher's group
@@ -213,10 +204,10 @@ static int child_main(void *arg)
 	//       shared (as on systemd hosts). Read mount_namespaces(7),
 	//       "Shared subtrees", and mount(2), "Changing the propagation
 	//       type of an existing mount" (lesson 03).
-	// HINT: A new mount namespace starts with copies of the host's mounts,
-	//       and a copy of a shared mount is a peer of the original: what
+	// HINT: A new mount namespace starts with copies of the host's mounts;
+	//       a copy of a shared mount is a peer of the original, and what
 	//       you mount under it appears on the host. Change the propagation
-	//       of "/" and of every mount below it, in one call of its own.
+	//       of "/" and of every mount below it, in a call of its own.
 	// HINT: mount(2) with no source, no type and no data, target "/", and
 	//       the flags MS_PRIVATE and MS_REC (below it too); the call must
 	//       ask for nothing else (no MS_BIND, no MS_REMOUNT).
@@ -233,12 +224,11 @@ static int child_main(void *arg)
 	ensure_private();
 	// BEGIN SOLUTION 3
 	// STEP: a fresh /proc shows only the namespace
-	// TODO: Give this namespace a /proc of its own: afterwards `ps -e` and
-	//       `ls /proc` inside show only the namespace's processes,
-	//       numbered from 1, and the mount allows no set-user-ID
-	//       programs, device files or executables (findmnt /proc shows
-	//       nosuid,nodev,noexec). Read proc(5), "Mount options", and
-	//       pid_namespaces(7), "/proc and PID namespaces".
+	// TODO: Give this namespace a /proc of its own: afterwards `ps -e`
+	//       inside shows only the namespace's processes, numbered from 1,
+	//       and findmnt /proc shows nosuid,nodev,noexec (no set-user-ID
+	//       programs, device files or executables there). Read proc(5)
+	//       and pid_namespaces(7), "/proc and PID namespaces".
 	// HINT: A proc filesystem shows the PID namespace of the process that
 	//       mounts it, and you are PID 1 of the new one. Mount a new one
 	//       over the old /proc: the old one stays hidden underneath, in
@@ -304,17 +294,14 @@ int main(int argc, char *argv[])
 
 	// BEGIN SOLUTION 1
 	// STEP: the child is PID 1 of a new PID namespace
-	// TODO: Start child_main(&args) with ns_spawn() (lessons/lib/nslab.h:
-	//       the clone pattern of lesson 01) as the first process of a new
-	//       PID namespace, with a mount namespace of its own for the /proc
-	//       it mounts later; keep its pid in `pid`. Afterwards the account
-	//       says "a new PID namespace" and "a new mount namespace" next to
-	//       inodes that differ from the parent's, and the parent's own
-	//       pid_for_children stays the same. Read pid_namespaces(7) and
-	//       clone(2), "The flags mask".
-	// HINT: One call makes the child and its namespaces at once; the
-	//       child is then the first process, PID 1, of its new PID
-	//       namespace, while its parent stays where it was.
+	// TODO: Start child_main(&args) with ns_spawn() (nslab.h: lesson 01's
+	//       clone pattern) as the first process of a new PID namespace,
+	//       with a mount namespace of its own for its /proc; keep its pid
+	//       in `pid`. Afterwards the account says "a new PID namespace"
+	//       and "a new mount namespace", while the parent's own
+	//       pid_for_children stays. Read pid_namespaces(7), clone(2).
+	// HINT: One call makes the child and its namespaces at once: the
+	//       child is PID 1 of the new PID namespace, its parent stays.
 	// HINT: ns_spawn(&child, flags, fn, arg) takes the CLONE_NEW* flags
 	//       of clone(2): one for a PID namespace, one for a mount
 	//       namespace (its name is older than the others': CLONE_NEWNS).
