@@ -174,6 +174,6 @@ int init_run(char *const argv[], bool terminal)
 		if (pid == -1 && errno == ECHILD)
 			return code;
 		if (pid == -1)
-			err(EXIT_FAILURE, "waitpid");
+			err(EXIT_FAILURE, "waitpid(-1)");
 	}
 }

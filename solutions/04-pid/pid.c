@@ -144,10 +144,9 @@ static int run_init(char **argv, bool terminal)
 			code = exit_status(status);
 			init_end_the_rest();
 		}
+		/* With WNOHANG, -1 can only mean ECHILD: no child left. */
 		if (pid == -1 && errno == ECHILD)
 			break;
-		if (pid == -1)
-			err(EXIT_FAILURE, "waitpid");
 	}
 	// end::loop[]
 	// END SOLUTION
