@@ -78,9 +78,9 @@ static const char *status_line(pid_t pid, const char *key, char *buf, size_t siz
 	if (!(f = fopen(path, "re")))
 		return buf;
 	while (fgets(buf, (int)size, f))
-		if (!strncmp(buf, key, strlen(key)))
+		if (strncmp(buf, key, strlen(key)) == 0)
 			break;
-	if (strncmp(buf, key, strlen(key)))
+	if (strncmp(buf, key, strlen(key)) != 0)
 		buf[0] = '\0';
 	fclose(f);
 	return buf;

@@ -233,8 +233,9 @@ const char *clone_flags_str(int flags, char *buf, size_t size)
 	size_t len = 0;
 
 	buf[0] = '\0';
-	for (int bit = 1; bit; bit <<= 1) {
-		const char *name = (flags & bit) ? flag_name(bit) : NULL;
+	/* Unsigned: shifting a 1 into an int's sign bit is undefined. */
+	for (unsigned int bit = 1; bit; bit <<= 1) {
+		const char *name = ((unsigned int)flags & bit) ? flag_name((int)bit) : NULL;
 
 		if (name && len < size)
 			len += snprintf(buf + len, size - len, "%s%s",
