@@ -189,7 +189,7 @@ int main(int argc, char *argv[])
 	struct child_args args = {0};
 	struct ns_child child;
 	char label[96], label2[96], label3[96];
-	int opt, code;
+	int opt, code, flags = 0;
 	pid_t pid = -1;
 
 	nslab_init("pid", "04");
@@ -230,7 +230,7 @@ int main(int argc, char *argv[])
 	(void)args;
 	todo(1, "start the child in new PID and mount namespaces");
 	if (pid == -1)
-		clone_failed("clone", CLONE_NEWPID | CLONE_NEWNS);
+		clone_failed("clone", flags);
 	/* The signals a user sends us are meant for the command. */
 	forward_signals(pid);
 

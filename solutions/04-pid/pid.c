@@ -262,7 +262,7 @@ int main(int argc, char *argv[])
 	struct child_args args = {0};
 	struct ns_child child;
 	char label[96], label2[96], label3[96];
-	int opt, code;
+	int opt, code, flags = 0;
 	pid_t pid = -1;
 
 	nslab_init("pid", "04");
@@ -304,18 +304,20 @@ int main(int argc, char *argv[])
 	// HINT: ns_spawn(&child, flags, fn, arg) takes the CLONE_NEW* flags
 	//       of clone(2): one for a PID namespace, one for a mount
 	//       namespace (its name is older than the others': CLONE_NEWNS).
-	// HINT: pid = ns_spawn(&child, ____ | ____, child_main, &args);
-	// WRONG no_newpid: "CLONE_NEWPID | CLONE_NEWNS," -> "CLONE_NEWNS," : CLONE_NEWPID
-	// WRONG no_newns: "CLONE_NEWPID | CLONE_NEWNS," -> "CLONE_NEWPID," : CLONE_NEWNS
+	// HINT: flags = ____ | ____;
+	//       pid = ns_spawn(____, flags, ____, &args);
+	// WRONG no_newpid: "CLONE_NEWPID | CLONE_NEWNS;" -> "CLONE_NEWNS;" : CLONE_NEWPID
+	// WRONG no_newns: "CLONE_NEWPID | CLONE_NEWNS;" -> "CLONE_NEWPID;" : CLONE_NEWNS
 	// STUB: (void)child_main;
 	// STUB: (void)args;
 	// STUB: todo({n}, "start the child in new PID and mount namespaces");
 	// tag::clone[]
-	pid = ns_spawn(&child, CLONE_NEWPID | CLONE_NEWNS, child_main, &args);
+	flags = CLONE_NEWPID | CLONE_NEWNS;
+	pid = ns_spawn(&child, flags, child_main, &args);
 	// end::clone[]
 	// END SOLUTION
 	if (pid == -1)
-		clone_failed("clone", CLONE_NEWPID | CLONE_NEWNS);
+		clone_failed("clone", flags);
 	/* The signals a user sends us are meant for the command. */
 	forward_signals(pid);
 
