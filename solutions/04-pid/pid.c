@@ -5,72 +5,58 @@
  * namespace: inside, it and its descendants are numbered 1, 2, 3...;
  * outside, the host (the Bastion) sees them under their ordinary PIDs.
  * /proc shows the PID namespace of whoever mounted it, so the child also
- * gets a mount namespace (CLONE_NEWNS) and mounts a fresh /proc there;
- * mounted in the host's mount namespace, it would replace the host's view
- * of its own processes.
+ * gets a mount namespace (CLONE_NEWNS) and mounts a fresh /proc there.
  *
- * PID 1 has duties no other process has: orphans are given to it and it
- * must wait() for them or they stay zombies; the kernel delivers to it only
- * the signals it has a handler for; when it dies, the kernel kills every
- * other process of the namespace. By default COMMAND itself is PID 1 (as
- * with `unshare --pid --fork --mount-proc`); with -i a small init written
- * here is PID 1, forks COMMAND as PID 2, forwards signals to it and reaps
- * orphans (as with `docker run --init`).
+ * PID 1 has duties no other process has: orphans are reparented to it
+ * and stay zombies until it wait()s for them; it receives only the
+ * signals it handles or blocks to wait for (SIGKILL and SIGSTOP from an
+ * ancestor namespace and its own faults excepted); when it dies, the
+ * kernel kills the rest of the namespace. COMMAND itself is PID 1, or,
+ * with -i, an init you write here (as `docker run --init`). The clone
+ * pattern of lesson 01 is ns_spawn() in lessons/lib; starting the command
+ * and passing signals on once, through pidfds, are in lessons/lib/init.c.
  *
  * Usage: pid [-q] [-i] [--] [COMMAND [ARG...]]
  *
  * Sample session:
- *   $ sudo ./pid -- sh -c 'echo "I am $$"; ps -e'
- *   pid: parent pid 4242 in pid:[4026531836], pid_for_children pid:[4026531836]
- *   pid: child  pid 4243 in pid:[4026532613], mnt:[4026532612]: it is PID 1 there
+ *   $ sudo build/solutions/04-pid/pid -i -- sh -c 'echo "I am $$"; ps -o pid,comm'
+ *   pid: parent pid 4242 in pid:[4026531836], pid_for_children pid:[4026531836], mnt:[4026531841]
+ *   pid: child  pid 4243 in pid:[4026532613], a new PID namespace
+ *   pid: child  mounts in mnt:[4026532612], a new mount namespace
  *   pid: the parent's pid_for_children is still pid:[4026531836]: clone() moved only the child
- *   I am 1
- *       PID TTY          TIME CMD
- *         1 pts/0    00:00:00 sh
- *         2 pts/0    00:00:00 ps
+ *   pid: init: I am PID 1; the command is PID 2
+ *   I am 2
+ *       PID COMMAND
+ *         1 pid
+ *         2 sh
+ *         3 ps
+ *   pid: init: the command exited with status 0; no process is left
  *   pid: command exited with status 0
  *
- * Read: pid_namespaces(7), clone(2), namespaces(7), proc(5), mount(2),
- *       mount_namespaces(7), wait(2), signal(7).
+ * Read: pid_namespaces(7), clone(2), proc(5), waitpid(2), sigwaitinfo(2).
  */
 #define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
-#define STACK_SIZE (1024 * 1024)
+#include "init.h"
+#include "nslab.h"
 
-/* What the parent hands to the child through clone(). */
+/* What the parent hands to the child through ns_spawn(). */
 struct child_args {
-	char **argv;      /* the command to run */
-	bool init;        /* -i: PID 1 is our init, the command PID 2 */
-	int sync_pipe[2]; /* the child waits for a byte on [0] */
-	pid_t parent;     /* the launcher, as the host numbers it */
+	char **argv;   /* the command to run */
+	bool init;     /* -i: PID 1 is our init, the command PID 2 */
+	bool terminal; /* the command's process group takes the terminal */
+	pid_t parent;  /* the launcher, as the host numbers it */
 };
-
-/* The signals a terminal, a service manager or kill(1) send to ask a
- * program to stop or reload. The launcher and the init pass them on. */
-static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,
-				SIGQUIT, SIGUSR1, SIGUSR2};
-#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
-
-static bool quiet;
-/* Where forward_signal() sends what it receives; 0: nowhere yet. */
-static volatile pid_t forward_to;
 
 static void usage(FILE *out, const char *prog)
 {
@@ -79,200 +65,99 @@ static void usage(FILE *out, const char *prog)
 		"Run COMMAND as PID 1 of a new PID namespace, with a /proc of\n"
 		"its own (in a new mount namespace). Without COMMAND: a shell\n"
 		"when stdin is a terminal, otherwise a short demonstration.\n"
-		"\n"
-		"  -i  put a small init in front: it is PID 1, runs COMMAND as\n"
-		"      PID 2, forwards signals to it and reaps orphans\n"
+		"  -i  an init is PID 1: it runs COMMAND as PID 2, passes signals\n"
+		"      on to it and reaps every child\n"
 		"  -q  do not print the account of what happens on stderr\n"
 		"  -h  show this help\n"
-		"\n"
 		"SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to\n"
-		"%s are passed on. Without -i, COMMAND is PID 1 and the kernel\n"
-		"drops every signal it has no handler for.\n"
-		"\n"
+		"%s are passed on, once. Without -i, COMMAND is PID 1 and the\n"
+		"kernel drops every signal it has no handler for.\n"
 		"Creating a namespace needs root: sudo make lesson04 ARGS='-i'\n"
 		"Exit status: COMMAND's, or 128+N if a signal N killed it.\n",
 		prog, prog);
 }
 
-/* One line of the account of what happens, on stderr, unless -q. */
-static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (quiet)
-		return;
-	va_start(ap, fmt);
-	fputs("pid: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-/* Stops the program at a step the skeleton leaves to the student. The
- * solution never calls it. */
-static __attribute__((noreturn, unused)) void todo(int n, const char *what)
-{
-	errx(EXIT_FAILURE, "TODO(%d) not done: %s", n, what);
-}
-
-/* "pid:[4026531836]", the target of /proc/PID/ns/NAME, as ls -l shows it. */
-static const char *ns_label(const char *pid, const char *name, char *buf,
-			    size_t size)
-{
-	char path[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, name);
-	n = readlink(path, buf, size - 1);
-	buf[n == -1 ? 0 : n] = '\0';
-	return buf;
-}
-
-/* The command's exit status, or 128+N if signal N killed it. */
-static int exit_status(int status)
-{
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-/* The handler of every forwarded signal. kill() is async-signal-safe;
- * the test of forward_to matters: kill(0, sig) would signal our whole
- * process group, the shell that started us included. */
-static void forward_signal(int sig)
-{
-	int saved = errno;
-
-	if (forward_to > 0)
-		kill(forward_to, sig);
-	errno = saved;
-}
-
-/* From now on, pass the forwarded signals on to `pid`. */
-static void forward_signals_to(pid_t pid)
-{
-	forward_to = pid;
-	// BEGIN SOLUTION 1
-	// STEP: TODO(1)
-	// TODO: Install forward_signal() as the handler of each signal in
-	//       forwarded[] with sigaction(2). SA_RESTART makes the wait()
-	//       that the handler interrupts start again. A PID 1 that has a
-	//       handler receives the signal; one without a handler never
-	//       sees it (pid_namespaces(7)).
-	// STUB: (void)forward_signal;
-	// STUB: todo({n}, "sigaction() for the forwarded signals");
-	// tag::forward[]
-	struct sigaction sa = {.sa_handler = forward_signal,
-			       .sa_flags = SA_RESTART};
-
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < NFORWARDED; i++)
-		if (sigaction(forwarded[i], &sa, NULL) == -1)
-			err(EXIT_FAILURE, "sigaction(%s)", sigabbrev_np(forwarded[i]));
-	// end::forward[]
-	// END SOLUTION
-}
-
-/* The exec that ends both kinds of child, PID 1 or the init's PID 2.
- * It returns only if the exec failed, with the status to exit with. */
-static int run_command(char **argv)
-{
-	int saved;
-
-	execvp(argv[0], argv);
-	saved = errno;
-	warn("execvp(%s)", argv[0]);
-	/* The shell's convention: 127 when the command is not found, 126
-	 * when it exists but cannot be run. */
-	return saved == ENOENT ? 127 : 126;
-}
-
 /* With -i: we are PID 1. Run the command as our child and do what the
- * kernel expects of an init until the command ends. */
-static int run_init(char **argv)
+ * kernel expects of PID 1 until no process is left in the namespace. */
+static int run_init(char **argv, bool terminal)
 {
-	sigset_t fwd, old;
-	pid_t command, pid;
-	int status;
+	sigset_t wait_for, old;
+	int cmdfd, status, code = EXIT_FAILURE;
+	siginfo_t si;
+	pid_t cmd, pid;
 
-	// tag::fork[]
-	/* A signal that arrives between fork() and our noting the pid would
-	 * be lost: block the forwarded ones, and let them in once
-	 * forward_to is set. */
-	sigemptyset(&fwd);
-	for (size_t i = 0; i < NFORWARDED; i++)
-		sigaddset(&fwd, forwarded[i]);
-	sigprocmask(SIG_BLOCK, &fwd, &old);
+	/* SIGCHLD and the signals to pass on stay blocked: the loop fetches
+	 * them, so none is lost or handled behind its back. */
+	init_block_signals(&wait_for, &old);
+	cmd = init_spawn(argv, &old, terminal, &cmdfd);
+	say("init: I am PID %d; the command is PID %d", (int)getpid(), (int)cmd);
 
-	command = fork();
-	if (command == -1)
-		err(EXIT_FAILURE, "fork");
-	if (command == 0) {
-		/* The command: default dispositions and mask, as it would
-		 * have had without us. */
-		for (size_t i = 0; i < NFORWARDED; i++)
-			signal(forwarded[i], SIG_DFL);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		_exit(run_command(argv));
-	}
-	forward_signals_to(command);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	// end::fork[]
-	say("init: I am PID %d; the command is PID %d", (int)getpid(),
-	    (int)command);
-
-	// BEGIN SOLUTION 2
-	// STEP: TODO(2)
-	// TODO: Be the reaper of the namespace. Orphans are reparented to PID
-	//       1, and a dead child stays a zombie until its parent waits for
-	//       it. Loop on wait(2) (wait for ANY child): retry on EINTR; a pid
-	//       that is not `command` is an orphan you just reaped; when it is
-	//       `command`, return exit_status(status). Read: wait(2),
-	//       pid_namespaces(7).
-	// STUB: (void)pid;
+	// BEGIN SOLUTION 4
+	// STEP: PID 1 reaps every child and passes signals on
+	// TODO: Be PID 1, event by event: a signal of `wait_for` for the
+	//       command goes on to it (init_forward() to `cmdfd`); SIGCHLD
+	//       means children ended: reap them all, orphans as well as `cmd`
+	//       (its exit_status() goes in `code`, then init_end_the_rest()).
+	//       Stop when no child is left. Afterwards, behind -i, orphans
+	//       never stay zombies (Z in ps) and SIGTERM sent to pid ends the
+	//       command. Read pid_namespaces(7), "The namespace init process",
+	//       sigwaitinfo(2) and waitpid(2).
+	// HINT: The signals are blocked: nothing interrupts you, you fetch
+	//       them. One call waits for any signal of a set; SIGCHLD then
+	//       says "at least one child ended" (several endings may make
+	//       one SIGCHLD), so reap in a loop until none is ready, and the
+	//       loop is over when the kernel says you have no child at all.
+	// HINT: sigwaitinfo(2) on `wait_for` (retry on EINTR) fills `si`;
+	//       waitpid(2) with pid -1 (any child) and WNOHANG returns a pid,
+	//       0 (none ended yet), or -1 with errno ECHILD (no child left).
+	// HINT: for (;;) {
+	//               if (sigwaitinfo(____, &si) == -1) ...
+	//               if (si.si_signo != ____) { init_forward(____); continue; }
+	//               while ((pid = waitpid(____, &status, ____)) > 0)
+	//                       if (pid == cmd) { code = ____; /* end the rest */ }
+	//               if (pid == -1 && errno == ____) break;
+	//       }
+	// WRONG wait_cmd_only: "waitpid(-1," -> "waitpid(cmd," : any child
+	// WRONG no_forward: "init_forward(cmdfd, &si);" -> "(void)cmdfd;" : init_forward
+	// WRONG no_end_the_rest: "init_end_the_rest();" -> "(void)0;" : init_end_the_rest
+	// STUB: (void)cmdfd;
+	// STUB: (void)si;
 	// STUB: (void)status;
-	// STUB: todo({n}, "the init's wait() loop that reaps every child");
-	// tag::reap[]
+	// STUB: (void)pid;
+	// STUB: todo({n}, "PID 1's loop: pass signals on, reap every child");
+	// tag::loop[]
 	for (;;) {
-		pid = wait(&status);
-		if (pid == -1 && errno == EINTR)
+		if (sigwaitinfo(&wait_for, &si) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(EXIT_FAILURE, "sigwaitinfo");
+		}
+		if (si.si_signo != SIGCHLD) {
+			init_forward(cmdfd, &si);
 			continue;
-		if (pid == -1)
-			err(EXIT_FAILURE, "wait");
-		if (pid == command)
+		}
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (pid != cmd) {
+				say("init: reaped orphan pid %d", (int)pid);
+				continue;
+			}
+			code = exit_status(status);
+			init_end_the_rest();
+		}
+		/* With WNOHANG, -1 can only mean ECHILD: no child left. */
+		if (pid == -1 && errno == ECHILD)
 			break;
-		say("init: reaped orphan pid %d", (int)pid);
 	}
-	// end::reap[]
+	// end::loop[]
 	// END SOLUTION
-	/* Returning ends PID 1, and with it the namespace: the kernel sends
-	 * SIGKILL to every process left in it (pid_namespaces(7)). */
-	say("init: the command exited with status %d; the namespace ends with me",
-	    exit_status(status));
-	return exit_status(status);
+	/* Returning ends PID 1, and with it the namespace. */
+	say("init: the command exited with status %d; no process is left", code);
+	return code;
 }
 
-/* Refuse to mount anything unless this process really has a mount
- * namespace of its own: a clone() without CLONE_NEWNS would put the new
- * /proc over the host's. */
-static void ensure_own_mnt(pid_t parent)
-{
-	char path[64];
-	struct stat mine, theirs;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)parent);
-	if (stat("/proc/self/ns/mnt", &mine) == -1 || stat(path, &theirs) == -1)
-		err(EXIT_FAILURE, "stat(/proc/.../ns/mnt)");
-	if (mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino)
-		errx(EXIT_FAILURE, "refusing to mount /proc: this process still "
-		     "shares the host's mount namespace (did clone() get "
-		     "CLONE_NEWNS?)");
-}
-
-/* Refuse to mount /proc while "/" or "/proc" is still a shared mount: the
- * new /proc would propagate to the host's mount namespace
- * (mount_namespaces(7)). mountinfo marks a shared mount "shared:N"
- * among the optional fields before " - " (proc(5)). */
+/* Refuse to mount /proc on a shared "/" or "/proc": it would propagate
+ * to the host (mount_namespaces(7)). mountinfo marks a shared mount
+ * "shared:N" among the fields before " - " (proc(5)). */
 static void ensure_private(void)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -289,9 +174,8 @@ static void ensure_private(void)
 		if ((!strcmp(point, "/") || !strcmp(point, "/proc")) &&
 		    strstr(line, " shared:"))
 			errx(EXIT_FAILURE, "refusing to mount /proc: \"%s\" is "
-			     "still a shared mount and the new /proc would "
-			     "propagate to the host; make \"/\" private first",
-			     point);
+			     "still a shared mount (shared:N in mountinfo) and the "
+			     "new /proc would show up on the host too", point);
 	}
 	fclose(f);
 }
@@ -300,36 +184,36 @@ static void ensure_private(void)
 static int child_main(void *arg)
 {
 	struct child_args *a = arg;
-	ssize_t n;
-	char c;
 
-	/* If the launcher dies (even by SIGKILL), the kernel kills us, and
-	 * as we are PID 1, the whole namespace with us. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-		err(EXIT_FAILURE, "prctl(PR_SET_PDEATHSIG)");
+	/* Guards: in the host's PID namespace the init's kill(-1) would
+	 * reach every process of the machine; in its mount namespace the
+	 * new /proc would hide the host's. */
+	ensure_own_ns(a->parent, "pid", "act as PID 1");
+	ensure_own_ns(a->parent, "mnt", "mount /proc");
+	/* A process group of its own: a signal sent to the launcher's group
+	 * reaches the launcher alone, which passes it on (init.h). */
+	own_process_group(a->terminal && !a->init);
 
-	/* Wait until the parent has looked at us and sends one byte. Our
-	 * parent lives outside this namespace, so getppid() returns 0 here:
-	 * EOF without the byte is how we learn that it is already gone. The
-	 * child's copy of the write end is closed first, or that EOF would
-	 * never come. */
-	close(a->sync_pipe[1]);
-	n = read(a->sync_pipe[0], &c, 1);
-	if (n == -1)
-		err(EXIT_FAILURE, "read(sync pipe)");
-	if (n == 0)
-		errx(EXIT_FAILURE, "the launcher is gone");
-	close(a->sync_pipe[0]);
-
-	ensure_own_mnt(a->parent);
-	// BEGIN SOLUTION 3
-	// STEP: TODO(3)
-	// TODO: Make every mount of the new namespace private, on its own
-	//       mount(2) call: mount(NULL, "/", NULL, MS_REC | MS_PRIVATE,
-	//       NULL). The copy of a shared mount is still a peer of the
-	//       host's, and the /proc you mount next would appear there too
-	//       (mount_namespaces(7)).
-	// STUB: todo({n}, "mount(\"/\", MS_REC | MS_PRIVATE) in the child");
+	// BEGIN SOLUTION 2
+	// STEP: every mount is private before /proc is mounted
+	// TODO: Cut this namespace's mounts off from the host's, all of them,
+	//       before mounting anything: afterwards no line of
+	//       /proc/self/mountinfo here has a "shared:" field, and the /proc
+	//       you mount next stays inside, even where the host's "/" is
+	//       shared (as on systemd hosts). Read mount_namespaces(7),
+	//       "Shared subtrees", and mount(2), "Changing the propagation
+	//       type of an existing mount" (lesson 03).
+	// HINT: A new mount namespace starts with copies of the host's mounts;
+	//       a copy of a shared mount is a peer of the original, and what
+	//       you mount under it appears on the host. Change the propagation
+	//       of "/" and of every mount below it, in a call of its own.
+	// HINT: mount(2) with no source, no type and no data, target "/", and
+	//       the flags MS_PRIVATE and MS_REC (below it too); the call must
+	//       ask for nothing else (no MS_BIND, no MS_REMOUNT).
+	// HINT: if (mount(NULL, "/", NULL, ____ | ____, NULL) == -1)
+	//               err(EXIT_FAILURE, "mount(/, ____)");
+	// WRONG no_rec: "MS_REC | MS_PRIVATE, NULL" -> "MS_PRIVATE, NULL" : MS_REC
+	// STUB: todo({n}, "make every mount of the new namespace private");
 	// tag::private[]
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
 		err(EXIT_FAILURE, "mount(/, MS_REC | MS_PRIVATE)");
@@ -337,40 +221,34 @@ static int child_main(void *arg)
 	// END SOLUTION
 
 	ensure_private();
-	// BEGIN SOLUTION 4
-	// STEP: TODO(4)
-	// TODO: Mount a fresh proc filesystem on /proc: mount(2) with source
-	//       "proc", type "proc" and the flags MS_NOSUID | MS_NODEV |
-	//       MS_NOEXEC (no set-uid programs, device files or executables
-	//       in /proc). A proc mount shows the PID namespace of the
-	//       process that mounts it: ours (proc(5), pid_namespaces(7)).
-	// STUB: todo({n}, "mount(\"proc\", \"/proc\", \"proc\", ...) in the child");
+	// BEGIN SOLUTION 3
+	// STEP: a fresh /proc shows only the namespace
+	// TODO: Give this namespace a /proc of its own: afterwards `ps -e`
+	//       inside shows only the namespace's processes, numbered from 1,
+	//       and findmnt /proc shows nosuid,nodev,noexec (no set-user-ID
+	//       programs, device files or executables there). Read proc(5)
+	//       and pid_namespaces(7), "/proc and PID namespaces".
+	// HINT: A proc filesystem shows the PID namespace of the process that
+	//       mounts it, and you are PID 1 of the new one. Mount a new one
+	//       over the old /proc: the old one stays hidden underneath, in
+	//       this mount namespace only.
+	// HINT: mount(2) with source "proc", target "/proc", type "proc", the
+	//       flags MS_NOSUID, MS_NODEV and MS_NOEXEC, and no data.
+	// HINT: if (mount(____, "/proc", ____, ____ | ____ | ____, NULL) == -1)
+	//               err(EXIT_FAILURE, "mount(____, /proc)");
+	// WRONG proc_flags: "MS_NOSUID | MS_NODEV | MS_NOEXEC" -> "0" : MS_NOSUID
+	// STUB: todo({n}, "mount a fresh /proc for the new PID namespace");
 	// tag::proc[]
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) == -1)
 		err(EXIT_FAILURE, "mount(proc, /proc)");
 	// end::proc[]
 	// END SOLUTION
+	ensure_proc_is_ours();
 
 	if (a->init)
-		return run_init(a->argv);
-	return run_command(a->argv);
-}
-
-/* Explain the errors a student meets when clone() refuses. */
-static void __attribute__((noreturn)) clone_failed(void)
-{
-	if (errno == EPERM)
-		err(EXIT_FAILURE, "clone(CLONE_NEWPID | CLONE_NEWNS): creating a "
-		    "namespace needs CAP_SYS_ADMIN; run as root: sudo make lesson04");
-	if (errno == ENOSPC)
-		err(EXIT_FAILURE, "clone(CLONE_NEWPID | CLONE_NEWNS): too many "
-		    "namespaces; see /proc/sys/user/max_pid_namespaces and "
-		    "max_mnt_namespaces");
-	if (errno == EINVAL)
-		err(EXIT_FAILURE, "clone(CLONE_NEWPID | CLONE_NEWNS): this kernel "
-		    "was built without PID namespaces (CONFIG_PID_NS)");
-	err(EXIT_FAILURE, "clone(CLONE_NEWPID | CLONE_NEWNS)");
+		return run_init(a->argv, a->terminal);
+	exec_command(a->argv);
 }
 
 int main(int argc, char *argv[])
@@ -382,18 +260,19 @@ int main(int argc, char *argv[])
 			       "echo \"inside: /proc lists\" /proc/[0-9]*",
 			       NULL};
 	struct child_args args = {0};
-	char label[64], label2[64], child[16];
-	int opt, status;
-	char *stack;
-	pid_t pid;
+	struct ns_child child;
+	char label[96], label2[96], label3[96];
+	int opt, code, flags = 0;
+	pid_t pid = -1;
 
+	nslab_init("pid", "04");
 	while ((opt = getopt(argc, argv, "+hqi")) != -1) {
 		switch (opt) {
 		case 'i':
 			args.init = true;
 			break;
 		case 'q':
-			quiet = true;
+			nslab_quiet = true;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -404,68 +283,53 @@ int main(int argc, char *argv[])
 		}
 	}
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
-
-	/* Line-buffer stdout: the child gets a copy of this process's
-	 * memory, and a full buffer would be printed twice or lost. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-
-	/* The child blocks on this pipe until the parent writes to it.
-	 * O_CLOEXEC: the command never inherits it. */
-	if (pipe2(args.sync_pipe, O_CLOEXEC) == -1)
-		err(EXIT_FAILURE, "pipe2");
 	args.parent = getpid();
+	args.terminal = terminal_ours();
 
-	/* clone() needs a stack for the child; it grows down, so clone is
-	 * given its top. MAP_STACK tells the kernel what it is for. */
-	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		err(EXIT_FAILURE, "mmap(stack)");
+	say("parent pid %d in %s, pid_for_children %s, %s", (int)getpid(),
+	    ns_label(0, "pid", label, sizeof(label)),
+	    ns_label(0, "pid_for_children", label2, sizeof(label2)),
+	    ns_label(0, "mnt", label3, sizeof(label3)));
 
-	say("parent pid %d in %s, pid_for_children %s", (int)getpid(),
-	    ns_label("self", "pid", label, sizeof(label)),
-	    ns_label("self", "pid_for_children", label2, sizeof(label2)));
-	say("parent mount namespace %s", ns_label("self", "mnt", label, sizeof(label)));
-
-	// BEGIN SOLUTION 5
-	// STEP: TODO(5)
-	// TODO: Start child_main(&args) as PID 1 of a new PID namespace:
-	//       clone(2) with the top of the stack (stack + STACK_SIZE) and
-	//       the flags CLONE_NEWPID (a new PID namespace) | CLONE_NEWNS (a
-	//       new mount namespace, for its own /proc) | SIGCHLD (so that
-	//       waitpid sees the child end). Keep the child's pid in pid.
+	// BEGIN SOLUTION 1
+	// STEP: the child is PID 1 of a new PID namespace
+	// TODO: Start child_main(&args) with ns_spawn() (nslab.h: lesson 01's
+	//       clone pattern) as the first process of a new PID namespace,
+	//       with a mount namespace of its own for its /proc; keep its pid
+	//       in `pid`. Afterwards the account says "a new PID namespace"
+	//       and "a new mount namespace", while the parent's own
+	//       pid_for_children stays. Read pid_namespaces(7), clone(2).
+	// HINT: One call makes the child and its namespaces at once: the
+	//       child is PID 1 of the new PID namespace, its parent stays.
+	// HINT: ns_spawn(&child, flags, fn, arg) takes the CLONE_NEW* flags
+	//       of clone(2): one for a PID namespace, one for a mount
+	//       namespace (its name is older than the others': CLONE_NEWNS).
+	// HINT: flags = ____ | ____;
+	//       pid = ns_spawn(____, flags, ____, &args);
+	// WRONG no_newpid: "CLONE_NEWPID | CLONE_NEWNS;" -> "CLONE_NEWNS;" : CLONE_NEWPID
+	// WRONG no_newns: "CLONE_NEWPID | CLONE_NEWNS;" -> "CLONE_NEWPID;" : CLONE_NEWNS
 	// STUB: (void)child_main;
-	// STUB: todo({n}, "clone(child_main, ...) with CLONE_NEWPID | CLONE_NEWNS | SIGCHLD");
+	// STUB: (void)args;
+	// STUB: todo({n}, "start the child in new PID and mount namespaces");
 	// tag::clone[]
-	pid = clone(child_main, stack + STACK_SIZE,
-		    CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, &args);
+	flags = CLONE_NEWPID | CLONE_NEWNS;
+	pid = ns_spawn(&child, flags, child_main, &args);
 	// end::clone[]
 	// END SOLUTION
 	if (pid == -1)
-		clone_failed();
+		clone_failed("clone", flags);
+	/* The signals a user sends us are meant for the command. */
+	forward_signals(pid);
 
-	/* The signals a user sends us are meant for the command. Set up
-	 * after clone(): until now they simply end us, and the child with
-	 * us (PR_SET_PDEATHSIG). */
-	forward_signals_to(pid);
-
-	snprintf(child, sizeof(child), "%d", (int)pid);
-	say("child  pid %d in %s, %s: it is PID 1 there", (int)pid,
-	    ns_label(child, "pid", label, sizeof(label)),
-	    ns_label(child, "mnt", label2, sizeof(label2)));
+	say("child  pid %d in %s", (int)pid,
+	    ns_account(pid, 0, "pid", label, sizeof(label)));
+	say("child  mounts in %s", ns_account(pid, 0, "mnt", label, sizeof(label)));
 	say("the parent's pid_for_children is still %s: clone() moved only "
-	    "the child", ns_label("self", "pid_for_children", label,
-				  sizeof(label)));
+	    "the child", ns_label(0, "pid_for_children", label, sizeof(label)));
 
-	/* Release the child with one byte, then close our ends. */
-	if (write(args.sync_pipe[1], "x", 1) != 1)
-		err(EXIT_FAILURE, "write(sync pipe)");
-	close(args.sync_pipe[0]);
-	close(args.sync_pipe[1]);
-
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			err(EXIT_FAILURE, "waitpid");
-	say("command exited with status %d", exit_status(status));
-	return exit_status(status);
+	ns_release(&child);
+	code = wait_child(pid);
+	terminal_back();
+	say("command exited with status %d", code);
+	return code;
 }
