@@ -453,23 +453,10 @@ static void run_demo(struct run *r, bool need_step3)
 
 Test(ipc, s1_child_runs_in_a_new_ipc_namespace)
 {
-	unsigned long long ino = 0;
-	const char *line;
 	struct run r;
 
 	run_lesson(&r, ARGS("--", probe_bin()));
-	if (strstr(r.err, "TODO(1)"))
-		cr_assert_fail("step 1 is not done: %s", why(&r));
-	line = strstr(r.err, "child  pid ");
-	cr_assert(line, "the account has no \"child  pid N in ipc:[...]\" line: "
-		  "did ns_spawn() fail? %s", why(&r));
-	cr_assert(sscanf(line, "child  pid %*d in ipc:[%llu]", &ino) == 1,
-		  "cannot read the child's namespace in \"%.80s\"", line);
-	cr_assert(ino != (unsigned long long)my_ns("ipc").ino, "the child is in "
-		  "its parent's IPC namespace (ipc:[%llu]): ns_spawn() needs "
-		  "CLONE_NEWIPC in its flags", ino);
-	cr_assert(strstr(line, "a new IPC namespace"), "the account should call "
-		  "the child's namespace new: \"%.80s\"", line);
+	check_account_new(&r, "ipc", NULL, "ns_spawn() needs CLONE_NEWIPC in its flags");
 	cr_assert_eq(r.code, 0, "ipc -- probe exited with %d; %s", r.code, why(&r));
 	run_free(&r);
 }

@@ -251,24 +251,10 @@ static const char *propagation_fix(const struct run *r)
  * stop the program. */
 Test(mount, s1_child_runs_in_a_new_mount_namespace)
 {
-	struct nsid mine = my_ns("mnt");
-	unsigned long long ino = 0;
-	const char *line;
 	struct run r;
 
 	run_lesson(&r, ARGS("--", probe_bin()));
-	if (strstr(r.err, "TODO(1)"))
-		cr_assert_fail("step 1 is not done: %s", why(&r));
-	line = strstr(r.err, "child  pid ");
-	cr_assert(line, "the account has no \"child  pid N in mnt:[...]\" line: "
-		  "did ns_spawn() fail? %s", why(&r));
-	cr_assert(sscanf(line, "child  pid %*d in mnt:[%llu]", &ino) == 1,
-		  "cannot read the child's namespace in \"%.80s\"", line);
-	cr_assert(ino != (unsigned long long)mine.ino, "the child is in its "
-		  "parent's mount namespace (mnt:[%llu]): ns_spawn() needs "
-		  "CLONE_NEWNS in its flags", ino);
-	cr_assert(strstr(line, "a new mount namespace"), "the account should call "
-		  "the child's namespace new: \"%.80s\"", line);
+	check_account_new(&r, "mnt", NULL, "ns_spawn() needs CLONE_NEWNS in its flags");
 	run_free(&r);
 }
 

@@ -327,23 +327,10 @@ static struct after_maps after_maps(const struct run *r)
 Test(user, s1_child_runs_in_a_new_user_namespace)
 {
 	struct who w = ordinary_user();
-	unsigned long long ino = 0;
-	const char *line;
 	struct run r;
 
 	run_as(&r, &w, ARGS("--", probe_bin()));
-	if (strstr(r.err, "TODO(1)"))
-		cr_assert_fail("step 1 is not done: %s", why(&r));
-	line = strstr(r.err, "child  pid ");
-	cr_assert(line, "the account has no \"child  pid N in user:[...]\" line: "
-		  "did ns_spawn() fail? %s", fix(&r));
-	cr_assert(sscanf(line, "child  pid %*d in user:[%llu]", &ino) == 1,
-		  "cannot read the child's namespace in \"%.80s\"", line);
-	cr_assert(ino != (unsigned long long)my_ns("user").ino, "the child is in "
-		  "its parent's user namespace (user:[%llu]): ns_spawn() needs "
-		  "CLONE_NEWUSER in its flags", ino);
-	cr_assert(strstr(line, "a new user namespace"), "the account should call "
-		  "the child's namespace new: \"%.80s\"", line);
+	check_account_new(&r, "user", NULL, "ns_spawn() needs CLONE_NEWUSER in its flags");
 	run_free(&r);
 }
 

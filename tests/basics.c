@@ -31,6 +31,30 @@ const char *const *lesson_args(const char **argv, const struct lesson *l, bool q
 	return argv;
 }
 
+const char *check_account_new(const struct run *r, const char *type, const char *key,
+			      const char *fix)
+{
+	char start[64], want[96];
+	unsigned long long ino = 0;
+	const char *line;
+
+	if (strstr(r->err, "TODO(1)"))
+		cr_assert_fail("step 1 is not done: %s", why(r));
+	snprintf(start, sizeof(start), "%s", key ? key : "child  pid ");
+	line = strstr(r->err, start);
+	cr_assert(line, "the account has no \"%s... %s:[...]\" line: did the child "
+		  "start? %s", start, type, why(r));
+	snprintf(want, sizeof(want), "%s:[", type);
+	line = strstr(line, want);
+	cr_assert(line && sscanf(line + strlen(want), "%llu]", &ino) == 1,
+		  "cannot read the child's %s namespace in the account: %s", type, why(r));
+	cr_assert(ino != (unsigned long long)my_ns(type).ino, "the child is in its "
+		  "parent's %s namespace (%s:[%llu]): %s", type, type, ino, fix);
+	cr_assert(strstr(line, ", a new "), "the account should call the child's "
+		  "%s namespace new: \"%.80s\"", type, line);
+	return line;
+}
+
 const char *lesson_probe(const struct lesson *l)
 {
 	return l->probe ? l->probe : probe_bin();

@@ -155,6 +155,16 @@ char *host_state(bool network);
 /* Fails the test, naming the first difference, if the state changed. */
 void assert_host_state(const char *before, const char *when);
 
+/* Step 1 of every lesson, as the parent's account shows it before the
+ * child runs anything: the line "child  pid N in TYPE:[INO], a new ...
+ * namespace" (ns_account in lessons/lib) must name a TYPE namespace that
+ * differs from the test's own; otherwise the test fails saying `fix`
+ * ("ns_spawn() needs CLONE_NEWIPC in its flags"). Returns the line. A
+ * lesson whose account puts TYPE on a line of its own gives its start in
+ * `key` ("child  mounts in "), else NULL. */
+const char *check_account_new(const struct run *r, const char *type, const char *key,
+			      const char *fix);
+
 /* A failure message that points the student at the lesson's own words:
  * its "TODO(n) not done" line when the skeleton stopped there, or its
  * stderr otherwise. */
