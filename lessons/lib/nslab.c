@@ -309,10 +309,12 @@ static int spawn_trampoline(void *unused)
 
 	(void)unused;
 	/* Die with the launcher, even by SIGKILL; getppid() catches the
-	 * case where it died before the prctl (prctl(2), PR_SET_PDEATHSIG). */
+	 * case where it died before the prctl (prctl(2), PR_SET_PDEATHSIG).
+	 * In a new PID namespace the parent is outside it and getppid()
+	 * says 0: there the pipe's EOF below tells the same. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		err(EXIT_FAILURE, "prctl(PR_SET_PDEATHSIG)");
-	if (getppid() != spawn.parent)
+	if (getppid() != spawn.parent && getppid() != 0)
 		_exit(EXIT_FAILURE);
 	/* Close our copy of the write end, or EOF never comes. */
 	close(spawn.sync[1]);
