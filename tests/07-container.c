@@ -744,16 +744,19 @@ Test(container, s4_proc_knobs_are_read_only)
 			    "/bin/sh", "-c",
 			    "p=$(cat /proc/sys/kernel/core_pattern); "
 			    "echo \"$p\" >/proc/sys/kernel/core_pattern && echo CORE-WRITTEN; "
-			    "echo 0 >/proc/sys/net/ipv4/ip_forward && echo SYSCTL-WRITTEN; "
+			    "m=$(cat /proc/sys/kernel/msgmax); "
+			    "echo \"$m\" >/proc/sys/kernel/msgmax && echo SYSCTL-WRITTEN; "
 			    "grep -E ' /proc/(sys|sysrq-trigger|irq|bus|fs) ' /proc/self/mountinfo"));
 	cr_assert(!strstr(r.out, "CORE-WRITTEN"), "a write to "
 		  "/proc/sys/kernel/core_pattern went through: the next crash on the "
 		  "host would run the container's program as the host's root");
 	cr_assert(!strstr(r.out, "SYSCTL-WRITTEN"), "the container's root could "
-		  "write /proc/sys/net/ipv4/ip_forward: /proc/sys must be read-only "
-		  "(a bind mount of it onto itself, then MOUNT_ATTR_RDONLY)");
+		  "write /proc/sys/kernel/msgmax (its own IPC namespace's): /proc/sys "
+		  "must be read-only (a bind mount of it onto itself, then "
+		  "MOUNT_ATTR_RDONLY)");
 	cr_assert(strstr(r.err, "Read-only file system"), "a write under /proc/sys "
-		  "should fail with \"Read-only file system\"; %s", why(&r));
+		  "should fail with \"Read-only file system\": make /proc/sys "
+		  "read-only; %s", why(&r));
 	cr_assert(strstr(r.out, " /proc/sys ro,"), "/proc/sys should be a "
 		  "read-only mount of its own; mountinfo shows: %s", r.out);
 	run_free(&r);

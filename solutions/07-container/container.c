@@ -529,16 +529,20 @@ static void do_mount(const char *src, const char *dst, const char *type,
 }
 
 /* A detached copy of the rootfs mount (like mount --bind, attached
- * nowhere yet), read-only: only this descriptor reaches it. */
+ * nowhere yet), read-only: only this descriptor reaches it. A copy joins
+ * the peer group of its source: make it private, or a mount under it,
+ * once it is attached in the container, would appear on the host too. */
 static int open_rootfs(const char *rootfs)
 {
-	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY,
+				.propagation = MS_PRIVATE};
 	int tree = open_tree(AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 
 	if (tree == -1)
 		err(EXIT_FAILURE, "open_tree(%s, OPEN_TREE_CLONE)", rootfs);
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &ro, sizeof(ro)) == -1)
-		err(EXIT_FAILURE, "mount_setattr(%s, MOUNT_ATTR_RDONLY)", rootfs);
+		err(EXIT_FAILURE, "mount_setattr(%s, MOUNT_ATTR_RDONLY, MS_PRIVATE)",
+		    rootfs);
 	return tree;
 }
 
@@ -709,7 +713,6 @@ static void make_root(struct child_args *a)
 	//       mkdir lower, upper, work, root; move_mount(a->tree, "", AT_FDCWD, ____, ____);
 	//       do_mount("overlay", "root", "overlay", 0, "lowerdir=____,upperdir=____,workdir=____,userxattr");
 	//       chdir("root");
-	// WRONG no_private: "MS_REC | MS_PRIVATE" -> "MS_REC | MS_SLAVE" : MS_PRIVATE
 	// WRONG no_overlay: "do_mount(\"overlay\", \"root\", \"overlay\", 0," -> "do_mount(\"lower\", \"root\", NULL, MS_BIND," : overlay
 	// STUB: todo({n}, "a throwaway root: an overlay over the rootfs");
 	// tag::make_root[]
@@ -752,8 +755,9 @@ static void mount_proc_sys(void)
 	//       what read_only[] names read-only: the kernel's knobs, such as
 	//       /proc/sys/kernel/core_pattern, whose program the kernel runs
 	//       as the host's root. Afterwards `cat /proc/timer_list` inside
-	//       prints nothing and `echo 1 >/proc/sys/net/ipv4/ip_forward`
-	//       says "Read-only file system". Read proc(5), mount(2) "Creating
+	//       prints nothing and a write to /proc/sys/kernel/msgmax (which
+	//       this container's root may change) says "Read-only file
+	//       system". Read proc(5), mount(2) "Creating
 	//       a bind mount", mount_setattr(2) MOUNT_ATTR_RDONLY.
 	// HINT: You cannot delete a file from /proc, but you can mount
 	//       something over it; and a bind mount of a path onto itself is
