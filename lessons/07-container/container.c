@@ -612,7 +612,8 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	 *          "Defining user and group ID mappings", and mount_setattr(2),
 	 *          "Idmapped mounts".
 	 */
-	(void)path; (void)attr; (void)userns; uid = gid = 0;
+	(void)path; (void)attr; (void)userns; (void)uid; (void)gid;
+	(void)root_subid; (void)idmap_failed;
 	todo(2, "map the child's ids, and the rootfs like them");
 	say("uid_map \"0 %u %u\", gid_map \"0 %u %u\": root inside is uid %u "
 	    "here", uid, ID_COUNT, gid, ID_COUNT, uid);
@@ -696,7 +697,8 @@ static void mount_proc_sys(void)
 	 *          system". Read proc(5), mount(2) "Creating
 	 *          a bind mount", mount_setattr(2) MOUNT_ATTR_RDONLY.
 	 */
-	(void)ro; (void)st; /* the host is safe without it, so go on: */
+	(void)ro; (void)st; (void)masked; (void)read_only;
+	/* The host is safe without this step, so go on: */
 	warnx("TODO(4) not done: /proc's secrets are not masked, its knobs not read-only");
 }
 
@@ -783,7 +785,8 @@ static void lock_down(void)
 	 *          and NoNewPrivs 1. Read capabilities(7), "Capability bounding
 	 *          set"; prctl(2); close_range(2).
 	 */
-	(void)set_capabilities; /* the host is safe without it, so go on: */
+	(void)set_capabilities; (void)docker_caps;
+	/* The host is safe without this step, so go on: */
 	warnx("TODO(6) not done: no lock-down (capabilities, no_new_privs, dumpable, descriptors)");
 }
 

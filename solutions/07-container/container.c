@@ -627,7 +627,8 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	//       if (mount_setattr(a->tree, "", ____, &attr, sizeof(attr)) == -1) ...
 	// WRONG root_is_root: "uid = root_subid(" -> "uid = 0 * root_subid(" : /etc/subuid
 	// WRONG no_idmap: "attr.attr_set = MOUNT_ATTR_IDMAP;" -> "attr.attr_set = 0;" : MOUNT_ATTR_IDMAP
-	// STUB: (void)path; (void)attr; (void)userns; uid = gid = 0;
+	// STUB: (void)path; (void)attr; (void)userns; (void)uid; (void)gid;
+	// STUB: (void)root_subid; (void)idmap_failed;
 	// STUB: todo({n}, "map the child's ids, and the rootfs like them");
 	// tag::map_ids[]
 	uid = root_subid("/etc/subuid");
@@ -774,7 +775,8 @@ static void mount_proc_sys(void)
 	//       for (... read_only ...) { bind *p onto *p; mount_setattr(AT_FDCWD, *p, ____, &ro, sizeof(ro)); }
 	// WRONG no_mask: "if (stat(*p, &st) == -1)" -> "if (true)" : mask
 	// WRONG no_read_only: "if (access(*p, F_OK) == -1)" -> "if (true)" : read-only
-	// STUB: (void)ro; (void)st; /* the host is safe without it, so go on: */
+	// STUB: (void)ro; (void)st; (void)masked; (void)read_only;
+	// STUB: /* The host is safe without this step, so go on: */
 	// STUB: warnx("TODO({n}) not done: /proc's secrets are not masked, its knobs not read-only");
 	// tag::proc[]
 	for (const char *const *p = masked; *p; p++) {
@@ -915,7 +917,8 @@ static void lock_down(void)
 	// WRONG no_no_new_privs: "PR_SET_NO_NEW_PRIVS, 1," -> "PR_SET_NO_NEW_PRIVS, 0," : PR_SET_NO_NEW_PRIVS
 	// WRONG dumpable: "PR_SET_DUMPABLE, 0," -> "PR_SET_DUMPABLE, 1," : PR_SET_DUMPABLE
 	// WRONG no_close_range: "if (close_range(3," -> "if (close_range(~0U," : close_range
-	// STUB: (void)set_capabilities; /* the host is safe without it, so go on: */
+	// STUB: (void)set_capabilities; (void)docker_caps;
+	// STUB: /* The host is safe without this step, so go on: */
 	// STUB: warnx("TODO({n}) not done: no lock-down (capabilities, no_new_privs, dumpable, descriptors)");
 	// tag::lock_down[]
 	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
