@@ -1,58 +1,38 @@
 /* container.c - a mini-container, safe by default (lesson 07)
  *
- * The idea: the kernel has no "container" object. A container is an
- * ordinary process that clone(2) started in a new namespace of every
- * kind - user, mount, PID, network, UTS and IPC - and that then built a
- * small world of its own inside them. Seen from the host (the Bastion)
- * it is still just a process whose /proc/PID/ns links all differ.
+ * The idea: the kernel has no "container" object. A container is a
+ * process that clone(2) started in a new namespace of every kind - user,
+ * mount, PID, network, UTS, IPC - and that built a small world of its own
+ * inside them, in an order that matters. Namespaces alone do not make it
+ * safe: each measure here stops an escape that happened to a real runtime.
+ * Root inside is not root outside (ids 0-65535 map to root's /etc/subuid
+ * range, the rootfs is idmapped to match); the rootfs is never written
+ * (an overlay with a tmpfs upper layer); /proc is Docker's (core_pattern
+ * and the other knobs read-only, kcore and friends masked); only fds 0-2
+ * cross (runc's CVE-2024-21626); PID 1 is not dumpable (CVE-2019-5736);
+ * the command gets Docker's capabilities and no_new_privs.
  *
- * Namespaces alone do not make it safe. Each measure below stops an
- * escape that really happened to a container runtime:
- *   - root inside is not root outside: ids 0-65535 inside are a range of
- *     host ids without 0 (root's range in /etc/subuid, or 100000), and
- *     the rootfs is shown through an idmapped mount, so it is still
- *     root's inside;
- *   - the rootfs is never written: the container writes into an overlay
- *     whose upper layer is a tmpfs that dies with it;
- *   - /proc as Docker gives it: /proc/sys and friends read-only (a
- *     writable core_pattern runs a program as the host's root), /proc/kcore
- *     and friends masked; /sys read-only;
- *   - nothing of the host's leaks in: only descriptors 0-2 (runc's
- *     CVE-2024-21626), a PID 1 that is not dumpable (CVE-2019-5736),
- *     Docker's capability set, no_new_privs.
- *
- * The order of operations is the lesson; the steps are numbered as the
- * program runs them:
- *   launcher  1 clone into six namespaces; the id maps;
- *             2 the rootfs idmapped like them; the veth; release; wait
- *   child     become root inside; 3 a throwaway root over the rootfs;
- *             4 /proc and /sys; /dev; 5 pivot_root; hostname; network;
- *             6 lock down; then, as PID 1, run the command
+ * Steps, in run order: launcher 1 clone into six namespaces, 2 the id
+ * maps and the idmapped rootfs; child 3 a throwaway root, 4 /proc and
+ * /sys, 5 pivot_root, 6 the lock-down; then PID 1 runs the command.
  *
  * Usage: container [--rootfs DIR] [--hostname NAME] [--net none|veth]
  *                  [--ip ADDR/PREFIX] [--rootless | --identity-map] [-q]
  *                  [--] [COMMAND [ARG...]]
  *
  * Sample session (as root; the numbers will differ):
- *   $ sudo ./container --hostname box -- sh -c 'hostname; id -u; ps -o pid,comm'
+ *   $ sudo ./container --hostname box -- sh -c 'hostname; id -u'
  *   container: launcher pid 4242; the container's PID 1 is pid 4243 here
- *   container:   user:[4026532318], a new user namespace
- *   ...                                    (mnt, pid, net, uts and ipc alike)
- *   container: uid_map "0 100000 65536", gid_map "0 100000 65536": root
- *              inside is uid 100000 here
- *   container: rootfs build/rootfs, idmapped: its files are root's inside
- *   container: veth nslab4242 10.7.0.1/24 here, eth0 10.7.0.2/24 inside
+ *   container:   user:[4026532318], a new user namespace (the launcher's ...)
+ *   ...
+ *   container: uid_map "0 100000 65536", gid_map "0 100000 65536": root inside is uid 100000 here
  *   box
  *   0
- *   PID   COMMAND
- *       1 container
- *       2 sh
- *       3 ps
  *   container: the command exited with status 0; veth nslab4242 removed
  *
- * Read: clone(2), namespaces(7), user_namespaces(7), mount_setattr(2),
- *       open_tree(2), move_mount(2), pivot_root(2), proc(5),
- *       capabilities(7), prctl(2), close_range(2), veth(4), rtnetlink(7).
+ * Read: namespaces(7), user_namespaces(7), mount_setattr(2), open_tree(2),
+ *       move_mount(2), pivot_root(2), proc(5), capabilities(7), prctl(2),
+ *       close_range(2), veth(4), rtnetlink(7).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -140,33 +120,23 @@ static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"Usage: %s [OPTIONS] [--] [COMMAND [ARG...]]\n"
-		"Run COMMAND in a mini-container: new user, mount, PID, network,\n"
-		"UTS and IPC namespaces, a throwaway layer over the busybox root\n"
-		"file system DIR, Docker's /proc, capabilities and masks, and a\n"
-		"veth link to this side. Without COMMAND: a shell when stdin is a\n"
-		"terminal, otherwise a short demonstration.\n"
-		"\n"
-		"  --rootfs DIR      the container's root, never written (default:\n"
-		"                    BUILD/rootfs of the build tree this program is\n"
-		"                    in; make rootfs builds it)\n"
-		"  --hostname NAME   hostname inside (default: nslab-XXXXXX, random;\n"
-		"                    at most %d bytes)\n"
-		"  --net veth|none   a veth pair to this side (default as root), or\n"
-		"                    only lo (default rootless)\n"
-		"  --ip ADDR/PREFIX  the container's address (default " DEFAULT_IP ");\n"
-		"                    this side gets the first address of the subnet,\n"
-		"                    or the second when ADDR is the first\n"
-		"  --rootless        map only root inside, to the caller (the default\n"
-		"                    when not run as root)\n"
+		"Run COMMAND in a mini-container: six new namespaces, a throwaway\n"
+		"layer over the root file system DIR, Docker's /proc, capabilities\n"
+		"and masks, a veth to this side. Without COMMAND: a shell when stdin\n"
+		"is a terminal, otherwise a short demonstration.\n\n"
+		"  --rootfs DIR      the root, never written (default: BUILD/rootfs\n"
+		"                    beside this program's build tree; make rootfs)\n"
+		"  --hostname NAME   hostname inside (default nslab-XXXXXX; <= %d bytes)\n"
+		"  --net veth|none   a veth to this side (default as root), or only lo\n"
+		"  --ip ADDR/PREFIX  the container's address (default " DEFAULT_IP ")\n"
+		"  --rootless        map only root inside, to you (default for users)\n"
 		"  --identity-map    as root: ids inside are the host's own, root is\n"
-		"                    the host's root (a privileged container; the\n"
-		"                    default maps them to root's /etc/subuid range,\n"
-		"                    or to %u-%u)\n"
-		"  -q                do not print the account of what happens on stderr\n"
-		"  -h                show this help\n"
-		"\n"
-		"As root: sudo make lesson07. Rootless: run it as an ordinary user.\n"
-		"Exit status: COMMAND's, or 128+N if a signal N killed it.\n",
+		"                    the host's root: a privileged container (default:\n"
+		"                    root's /etc/subuid range, or %u-%u)\n"
+		"  -q                no account of what happens on stderr\n"
+		"  -h                show this help\n\n"
+		"As root: sudo make lesson07. Exit status: COMMAND's, or 128+N if a\n"
+		"signal N killed it.\n",
 		prog, UTS_NAME_MAX, DEFAULT_SUBID, DEFAULT_SUBID + ID_COUNT - 1);
 }
 
@@ -702,24 +672,9 @@ static void mount_proc_sys(void)
 	warnx("TODO(4) not done: /proc's secrets are not masked, its knobs not read-only");
 }
 
-/* Bind the host's device `name` onto an empty file in the new /dev: a
- * user namespace may not create device nodes, but may share the host's. */
-static void bind_device(const char *name)
-{
-	char src[64], dst[64];
-	int fd;
-
-	snprintf(src, sizeof(src), "/dev/%s", name);
-	snprintf(dst, sizeof(dst), "dev/%s", name);
-	fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-	if (fd == -1)
-		err(EXIT_FAILURE, "open(%s, O_CREAT)", dst);
-	close(fd);
-	do_mount(src, dst, NULL, MS_BIND, NULL);
-}
-
-/* A minimal /dev: what programs expect, nothing of the host's disks; a
- * devpts instance of its own (Documentation/filesystems/devpts.rst). */
+/* A minimal /dev: what programs expect, nothing of the host's disks. A
+ * user namespace may not create device nodes, but may bind the host's
+ * onto empty files; devpts gets an instance of its own (devpts.rst). */
 static void make_dev(void)
 {
 	static const char *const devices[] = {"null", "zero", "full", "random",
@@ -728,10 +683,16 @@ static void make_dev(void)
 		{"pts/ptmx", "dev/ptmx"}, {"/proc/self/fd", "dev/fd"},
 		{"/proc/self/fd/0", "dev/stdin"}, {"/proc/self/fd/1", "dev/stdout"},
 		{"/proc/self/fd/2", "dev/stderr"}};
+	char src[64], dst[64];
 
 	do_mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
-	for (const char *const *d = devices; *d; d++)
-		bind_device(*d);
+	for (const char *const *d = devices; *d; d++) {
+		snprintf(src, sizeof(src), "/dev/%s", *d);
+		snprintf(dst, sizeof(dst), "dev/%s", *d);
+		if (mknod(dst, S_IFREG | 0666, 0) == -1)
+			err(EXIT_FAILURE, "mknod(%s)", dst);
+		do_mount(src, dst, NULL, MS_BIND, NULL);
+	}
 	if (mkdir("dev/pts", 0755) == -1 || mkdir("dev/shm", 01777) == -1)
 		err(EXIT_FAILURE, "mkdir(dev/pts, dev/shm)");
 	do_mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
