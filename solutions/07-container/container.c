@@ -593,7 +593,7 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	// HINT: uid = root_subid(____); gid = ____;
 	//       write_id_maps(pid, uid, gid, ____);
 	//       userns = open(____, O_RDONLY | O_CLOEXEC);
-	//       attr.attr_set = ____; attr.userns_fd = userns;
+	//       attr.attr_set = ____; attr.userns_fd = ____;
 	//       if (mount_setattr(a->tree, "", ____, &attr, sizeof(attr)) == -1) ...
 	// WRONG root_is_root: "uid = root_subid(" -> "uid = 0 * root_subid(" : /etc/subuid
 	// WRONG no_idmap: "attr.attr_set = MOUNT_ATTR_IDMAP;" -> "attr.attr_set = 0;" : MOUNT_ATTR_IDMAP
@@ -682,7 +682,7 @@ static void make_root(struct child_args *a)
 	// HINT: do_mount(NULL, "/", NULL, ____, NULL);
 	//       do_mount("tmpfs", a->rootfs, "tmpfs", 0, "mode=755"); chdir(a->rootfs);
 	//       mkdir lower, upper, work, root; move_mount(a->tree, "", AT_FDCWD, ____, ____);
-	//       do_mount("overlay", "root", "overlay", 0, "lowerdir=____,upperdir=____,workdir=____,userxattr");
+	//       do_mount("overlay", ____, "overlay", 0, "lowerdir=____,upperdir=____,workdir=____,userxattr");
 	//       chdir("root");
 	// WRONG no_overlay: "do_mount(\"overlay\", \"root\", \"overlay\", 0," -> "do_mount(\"lower\", \"root\", NULL, MS_BIND," : overlay
 	// STUB: todo({n}, "a throwaway root: an overlay over the rootfs");
