@@ -607,7 +607,7 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 	userns = open(path, O_RDONLY | O_CLOEXEC);
 	if (userns == -1)
-		err(EXIT_FAILURE, "open(%s)", path);
+		err(EXIT_FAILURE, "open(%s), the user namespace to idmap with", path);
 	attr.attr_set = MOUNT_ATTR_IDMAP;
 	attr.userns_fd = userns;
 	if (mount_setattr(a->tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1)
