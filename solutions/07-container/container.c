@@ -738,7 +738,7 @@ static void mount_proc_sys(void)
 	//       MS_RDONLY over a directory; then MS_BIND | MS_REC of each
 	//       read_only[] path onto itself, and mount_setattr(2) with
 	//       AT_RECURSIVE and the `ro` attributes above.
-	// HINT: for (const char *const *p = masked; *p; p++) {
+	// HINT: for (each *p of masked[], up to its NULL) {
 	//               if (stat(*p, &st) == -1) continue;
 	//               S_ISDIR(st.st_mode) ? tmpfs ____ : bind ____;
 	//       }
