@@ -871,7 +871,7 @@ static void lock_down(void)
 	//       PR_CAPBSET_DROP takes one out of the bounding set;
 	//       PR_SET_NO_NEW_PRIVS; PR_SET_DUMPABLE. close_range(2) from 3.
 	// HINT: for (each cap, while prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0)
-	//               if (!(docker_caps & CAP(cap)) && prctl(____, cap, 0, 0, 0) == -1) err(...);
+	//               if (cap is not in docker_caps && prctl(____, cap, 0, 0, 0) == -1) err(...);
 	//       set_capabilities(____); prctl(____, 1, 0, 0, 0); prctl(____, 0, 0, 0, 0);
 	//       close_range(____, ~0U, 0);
 	// WRONG no_bounding_set: "if (!(docker_caps & CAP(cap)) &&" -> "if (false &&" : PR_CAPBSET_DROP
