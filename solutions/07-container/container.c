@@ -739,7 +739,7 @@ static void mount_proc_sys(void)
 	//       read_only[] path onto itself, and mount_setattr(2) with
 	//       AT_RECURSIVE and the `ro` attributes above.
 	// HINT: for (each *p of masked[], up to its NULL) {
-	//               if (stat(*p, &st) == -1) continue;
+	//               if (stat(____) fails) continue;
 	//               S_ISDIR(st.st_mode) ? tmpfs ____ : bind ____;
 	//       }
 	//       for (... read_only ...) { bind *p onto *p; mount_setattr(AT_FDCWD, *p, ____, &ro, sizeof(ro)); }
