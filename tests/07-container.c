@@ -864,3 +864,36 @@ Test(container, s6_docker_capabilities_and_no_new_privs)
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
 	run_free(&r);
 }
+
+/* ramfs cannot be idmapped: the error must say so and name the ways out,
+ * and --identity-map must still work there. */
+Test(container, s2_a_rootfs_that_cannot_be_idmapped_names_the_way_out)
+{
+	char dir[] = "/tmp/nslab07-ramfs-XXXXXX", cmd[600];
+	struct run r;
+
+	if (!harness_isolated())
+		cr_skip_test("needs throwaway namespaces (root) to mount a ramfs");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "mount -t ramfs ramfs %s && cp -a '%s/.' %s/",
+		 dir, rootfs(), dir);
+	cr_assert_eq(system(cmd), 0, "cannot make a ramfs rootfs in %s", dir);
+	harness_rebase(); /* the ramfs is the test's own */
+	run_lesson(&r, ARGS("-q", "--rootfs", dir, "--net", "none", "--",
+			    "/bin/nslab-probe"));
+	cr_assert(r.code == 1 && strstr(r.err, "MOUNT_ATTR_IDMAP") &&
+		  strstr(r.err, "--identity-map"), "a rootfs on ramfs cannot be "
+		  "idmapped: the program should stop with status 1 and say so, "
+		  "naming the ways out (--identity-map...); got status %d; %s",
+		  r.code, why(&r));
+	cr_assert(!strstr(r.out, "nslab-probe report"), "the command ran anyway");
+	run_free(&r);
+	run_lesson(&r, ARGS("-q", "--rootfs", dir, "--net", "none", "--identity-map",
+			    "--", "/bin/nslab-probe"));
+	snprintf(cmd, sizeof(cmd), "umount %s && rmdir %s", dir, dir);
+	system(cmd);
+	harness_rebase();
+	cr_assert_eq(r.code, 0, "with --identity-map no idmapping is needed, so a "
+		     "ramfs rootfs should work; %s", why(&r));
+	run_free(&r);
+}
