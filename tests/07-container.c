@@ -6,7 +6,9 @@
  * Steps (solutions/07-container/container.c): 1 six new namespaces, 2 root
  * inside is not root outside (maps, idmapped rootfs), 3 a throwaway root,
  * 4 /proc masked and read-only, 5 pivot_root, 6 the lock-down before the
- * command. A test named sN_ checks step N. */
+ * command. A test named sN_ checks step N. Nothing runs inside before
+ * pivot_root (step 5): the tests that look inside at steps 3 and 4 need
+ * it too, and step 2's inside view is checked by s5_ tests. */
 #define _GNU_SOURCE
 #include "harness.h"
 
@@ -637,7 +639,7 @@ Test(container, s2_maps_root_to_a_range_without_0)
 	run_free(&r);
 }
 
-Test(container, s2_root_inside_owns_the_rootfs_and_is_not_root_outside)
+Test(container, s5_root_inside_owns_the_rootfs_and_is_not_root_outside)
 {
 	struct run r;
 	struct probe p;
@@ -667,7 +669,7 @@ Test(container, s2_root_inside_owns_the_rootfs_and_is_not_root_outside)
 	run_free(&r);
 }
 
-Test(container, s2_the_host_ids_only_when_asked)
+Test(container, s5_the_host_ids_only_when_asked)
 {
 	struct run r;
 	pid_t child;
@@ -865,8 +867,8 @@ Test(container, s6_docker_capabilities_and_no_new_privs)
 	run_free(&r);
 }
 
-/* ramfs cannot be idmapped: the error must say so and name the ways out,
- * and --identity-map must still work there. */
+/* ramfs cannot be idmapped: the error must say so and name the ways out
+ * (the launcher stops before the child runs: later steps may be stubs). */
 Test(container, s2_a_rootfs_that_cannot_be_idmapped_names_the_way_out)
 {
 	char dir[] = "/tmp/nslab07-ramfs-XXXXXX", cmd[600];
@@ -888,6 +890,25 @@ Test(container, s2_a_rootfs_that_cannot_be_idmapped_names_the_way_out)
 		  r.code, why(&r));
 	cr_assert(!strstr(r.out, "nslab-probe report"), "the command ran anyway");
 	run_free(&r);
+	snprintf(cmd, sizeof(cmd), "umount %s && rmdir %s", dir, dir);
+	system(cmd);
+	harness_rebase();
+}
+
+/* And where it cannot, --identity-map needs no idmapping (step 2's way
+ * out, seen once the container runs: step 5). */
+Test(container, s5_identity_map_runs_where_idmapping_cannot)
+{
+	char dir[] = "/tmp/nslab07-ramfs-XXXXXX", cmd[600];
+	struct run r;
+
+	if (!harness_isolated())
+		cr_skip_test("needs throwaway namespaces (root) to mount a ramfs");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "mount -t ramfs ramfs %s && cp -a '%s/.' %s/",
+		 dir, rootfs(), dir);
+	cr_assert_eq(system(cmd), 0, "cannot make a ramfs rootfs in %s", dir);
+	harness_rebase();
 	run_lesson(&r, ARGS("-q", "--rootfs", dir, "--net", "none", "--identity-map",
 			    "--", "/bin/nslab-probe"));
 	snprintf(cmd, sizeof(cmd), "umount %s && rmdir %s", dir, dir);
