@@ -867,12 +867,11 @@ Test(container, s6_docker_capabilities_and_no_new_privs)
 	run_free(&r);
 }
 
-/* ramfs cannot be idmapped: the error must say so and name the ways out
- * (the launcher stops before the child runs: later steps may be stubs). */
-Test(container, s2_a_rootfs_that_cannot_be_idmapped_names_the_way_out)
+/* A copy of the rootfs on a ramfs at dir (mkdtemp's template): a file
+ * system that cannot be idmapped. The test's own mount, not the lesson's. */
+static void ramfs_rootfs(char *dir)
 {
-	char dir[] = "/tmp/nslab07-ramfs-XXXXXX", cmd[600];
-	struct run r;
+	char cmd[600];
 
 	if (!harness_isolated())
 		cr_skip_test("needs throwaway namespaces (root) to mount a ramfs");
@@ -880,7 +879,27 @@ Test(container, s2_a_rootfs_that_cannot_be_idmapped_names_the_way_out)
 	snprintf(cmd, sizeof(cmd), "mount -t ramfs ramfs %s && cp -a '%s/.' %s/",
 		 dir, rootfs(), dir);
 	cr_assert_eq(system(cmd), 0, "cannot make a ramfs rootfs in %s", dir);
-	harness_rebase(); /* the ramfs is the test's own */
+	harness_rebase();
+}
+
+static void drop_ramfs(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "umount %s && rmdir %s", dir, dir);
+	if (system(cmd) != 0)
+		cr_log_warn("cannot remove the ramfs at %s", dir);
+	harness_rebase();
+}
+
+/* ramfs cannot be idmapped: the error must say so and name the ways out
+ * (the launcher stops before the child runs: later steps may be stubs). */
+Test(container, s2_a_rootfs_that_cannot_be_idmapped_names_the_way_out)
+{
+	char dir[] = "/tmp/nslab07-ramfs-XXXXXX";
+	struct run r;
+
+	ramfs_rootfs(dir);
 	run_lesson(&r, ARGS("-q", "--rootfs", dir, "--net", "none", "--",
 			    "/bin/nslab-probe"));
 	cr_assert(r.code == 1 && strstr(r.err, "MOUNT_ATTR_IDMAP") &&
@@ -890,30 +909,20 @@ Test(container, s2_a_rootfs_that_cannot_be_idmapped_names_the_way_out)
 		  r.code, why(&r));
 	cr_assert(!strstr(r.out, "nslab-probe report"), "the command ran anyway");
 	run_free(&r);
-	snprintf(cmd, sizeof(cmd), "umount %s && rmdir %s", dir, dir);
-	system(cmd);
-	harness_rebase();
+	drop_ramfs(dir);
 }
 
 /* And where it cannot, --identity-map needs no idmapping (step 2's way
  * out, seen once the container runs: step 5). */
 Test(container, s5_identity_map_runs_where_idmapping_cannot)
 {
-	char dir[] = "/tmp/nslab07-ramfs-XXXXXX", cmd[600];
+	char dir[] = "/tmp/nslab07-ramfs-XXXXXX";
 	struct run r;
 
-	if (!harness_isolated())
-		cr_skip_test("needs throwaway namespaces (root) to mount a ramfs");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "mount -t ramfs ramfs %s && cp -a '%s/.' %s/",
-		 dir, rootfs(), dir);
-	cr_assert_eq(system(cmd), 0, "cannot make a ramfs rootfs in %s", dir);
-	harness_rebase();
+	ramfs_rootfs(dir);
 	run_lesson(&r, ARGS("-q", "--rootfs", dir, "--net", "none", "--identity-map",
 			    "--", "/bin/nslab-probe"));
-	snprintf(cmd, sizeof(cmd), "umount %s && rmdir %s", dir, dir);
-	system(cmd);
-	harness_rebase();
+	drop_ramfs(dir);
 	cr_assert_eq(r.code, 0, "with --identity-map no idmapping is needed, so a "
 		     "ramfs rootfs should work; %s", why(&r));
 	run_free(&r);
