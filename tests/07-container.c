@@ -1,6 +1,14 @@
 /* Lesson 07: container runs a command in all six namespaces at once, in a
- * busybox root file system of its own, under a PID 1 of its own, with a
- * veth to its parent, and leaves nothing behind. */
+ * throwaway layer over a busybox root file system, under a PID 1 of its
+ * own, with a veth to its parent, safe by default, and leaves nothing
+ * behind. Each escape the container stops is tried here.
+ *
+ * Steps (solutions/07-container/container.c): 1 six new namespaces, 2 root
+ * inside is not root outside (maps, idmapped rootfs), 3 a throwaway root,
+ * 4 /proc masked and read-only, 5 pivot_root, 6 the lock-down before the
+ * command. A test named sN_ checks step N. Nothing runs inside before
+ * pivot_root (step 5): the tests that look inside at steps 3 and 4 need
+ * it too, and step 2's inside view is checked by s5_ tests. */
 #define _GNU_SOURCE
 #include "harness.h"
 
@@ -61,7 +69,7 @@ static const struct lesson *container_lesson(void)
 	return &l;
 }
 
-LESSON_BASICS(container, container_lesson(), 10)
+LESSON_BASICS(container, container_lesson(), 6)
 
 /* The root file system the tests give the container ($NSLAB_ROOTFS). */
 static const char *rootfs(void)
@@ -176,7 +184,7 @@ static void require_rootless(void)
 
 /* ---- what a container is ---------------------------------------------- */
 
-Test(container, six_differ_seen_from_inside)
+Test(container, s5_six_differ_seen_from_inside)
 {
 	char host[20], label[64];
 	struct run r;
@@ -200,7 +208,7 @@ Test(container, six_differ_seen_from_inside)
 	run_free(&r);
 }
 
-Test(container, pid_1_is_the_containers_and_ps_sees_only_it)
+Test(container, s5_pid_1_is_the_containers_and_ps_sees_only_it)
 {
 	char *line, *save = NULL;
 	int lines = 0;
@@ -234,7 +242,7 @@ Test(container, pid_1_is_the_containers_and_ps_sees_only_it)
 	run_free(&r);
 }
 
-Test(container, only_the_rootfs_is_visible)
+Test(container, s5_only_the_rootfs_is_visible)
 {
 	char planted[64], script[256], *line, *save = NULL;
 	int roots = 0, fd;
@@ -278,7 +286,7 @@ Test(container, only_the_rootfs_is_visible)
 	run_free(&r);
 }
 
-Test(container, proc_dev_and_sys_are_there)
+Test(container, s5_proc_dev_and_sys_are_there)
 {
 	const char *self;
 	struct run r;
@@ -313,7 +321,7 @@ Test(container, proc_dev_and_sys_are_there)
 	run_free(&r);
 }
 
-Test(container, hostname_is_the_one_asked)
+Test(container, s5_hostname_is_the_one_asked)
 {
 	char host[HOST_NAME_MAX + 1], mine[HOST_NAME_MAX + 1], first[80];
 	struct run r;
@@ -349,7 +357,7 @@ Test(container, hostname_is_the_one_asked)
 
 /* ---- the network ------------------------------------------------------ */
 
-Test(container, packets_cross_the_veth_both_ways)
+Test(container, s5_packets_cross_the_veth_both_ways)
 {
 	int a = random_between(16, 250), b = random_between(0, 255);
 	char addr[32], cidr[40], gw[32], script[160], names[256], ping[512];
@@ -378,7 +386,7 @@ Test(container, packets_cross_the_veth_both_ways)
 	run_free(&r);
 }
 
-Test(container, net_none_has_only_lo)
+Test(container, s5_net_none_has_only_lo)
 {
 	struct run_opts o = {.keep_stdin = true};
 	char before[256], during[256], names[256];
@@ -403,7 +411,7 @@ Test(container, net_none_has_only_lo)
 
 /* ---- statuses and signals ------------------------------------------- */
 
-Test(container, signal_to_the_launcher_reaches_the_command)
+Test(container, s5_signal_to_the_launcher_reaches_the_command)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	struct run_opts o = {.keep_stdin = true};
@@ -428,7 +436,7 @@ Test(container, signal_to_the_launcher_reaches_the_command)
 
 /* ---- user namespaces ------------------------------------------------- */
 
-Test(container, rootless_as_an_ordinary_user)
+Test(container, s5_rootless_as_an_ordinary_user)
 {
 	struct run_opts o = {.uid = NOBODY, .gid = NOBODY, .keep_stdin = true};
 	struct nsid theirs[NS_COUNT] = {{0, 0}};
@@ -465,16 +473,16 @@ Test(container, rootless_as_an_ordinary_user)
 		  "should map 0 to the caller, 65534, count 1; it reads: %.80s", r.out);
 	run_finish(&r);
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	cr_assert_eq(stat(path, &st), 0, "the file written inside as /tmp/%s is not "
-		     "in the rootfs at %s", name, path);
-	unlink(path);
-	cr_assert(st.st_uid == NOBODY && st.st_gid == NOBODY, "a file root made "
-		  "inside belongs to %u:%u outside, expected the caller %d:%d",
-		  (unsigned)st.st_uid, (unsigned)st.st_gid, NOBODY, NOBODY);
+	if (stat(path, &st) == 0) {
+		unlink(path);
+		cr_assert_fail("the file written inside as /tmp/%s landed in the rootfs "
+			       "at %s: the container writes an overlay's upper layer, "
+			       "never the rootfs (step 3)", name, path);
+	}
 	run_free(&r);
 }
 
-Test(container, rootless_veth_is_refused_clearly)
+Test(container, s5_rootless_veth_is_refused_clearly)
 {
 	struct run r;
 
@@ -489,38 +497,9 @@ Test(container, rootless_veth_is_refused_clearly)
 	run_free(&r);
 }
 
-Test(container, remap_maps_root_to_an_unprivileged_range)
-{
-	char path[64];
-	unsigned inside, outside, count;
-	struct run r;
-	struct probe p;
-	pid_t child;
-
-	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--remap", "--",
-			   "/bin/nslab-probe", "--hold"), NULL);
-	child = find_descendant(r.pid, "nslab-probe", 2.0);
-	cr_assert_gt(child, 0);
-	p = probe_parse(r.out, &r);
-	cr_assert(p.uid == 0 && p.gid == 0, "with --remap the command should be "
-		  "root inside, it is uid %u gid %u", (unsigned)p.uid, (unsigned)p.gid);
-	cr_assert_eq(status_id(child, "Uid:"), 100000, "with --remap root inside "
-		     "should be uid 100000 outside");
-	cr_assert_eq(status_id(child, "Gid:"), 100000, "with --remap root's group "
-		     "inside should be gid 100000 outside");
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)child);
-	cr_assert_eq(sscanf(read_text(path), "%u %u %u", &inside, &outside, &count), 3);
-	cr_assert(inside == 0 && outside == 100000 && count == 65536,
-		  "with --remap the uid_map should be \"0 100000 65536\", it is "
-		  "\"%u %u %u\"", inside, outside, count);
-	run_finish(&r);
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	run_free(&r);
-}
-
 /* ---- the program's interface ---------------------------------------- */
 
-Test(container, without_a_command_it_demonstrates)
+Test(container, s5_without_a_command_it_demonstrates)
 {
 	char host[20];
 	struct run r;
@@ -550,7 +529,7 @@ static const char *host_subnet_address(void)
 	return used;
 }
 
-Test(container, bad_input_gets_a_clear_error)
+Test(container, s5_bad_input_gets_a_clear_error)
 {
 	int a = random_between(16, 250), b = random_between(0, 255);
 	char missing[48], host[HOST_NAME_MAX + 8], bad[6][40], notfs[] = "/tmp/nslab-notfs-XXXXXX";
@@ -578,9 +557,373 @@ Test(container, bad_input_gets_a_clear_error)
 		BAD(1, "overlaps", "--rootfs", r, "--ip", used, "--", p),
 		BAD(2, "veth or none", "--rootfs", r, "--net", "bridge", "--", p),
 		BAD(2, "Usage", "--rootfs"),
-		BAD(2, "exclude", "--rootfs", r, "--rootless", "--remap", "--", p),
+		BAD(2, "exclude", "--rootfs", r, "--rootless", "--identity-map", "--", p),
 	};
 
 	check_bad_inputs(container_lesson(), rows, sizeof(rows) / sizeof(rows[0]));
 	rmdir(notfs);
+}
+
+/* ---- step by step: the container's order of operations --------------- */
+
+/* Step 1, seen by the launcher: its account names the six namespaces of
+ * the child before anything runs in them, so this holds while step 2
+ * still stops the program. */
+Test(container, s1_six_new_namespaces_in_the_account)
+{
+	char needle[80];
+	struct run r;
+
+	run_lesson(&r, ARGS("--rootfs", rootfs(), "--net", "none", "--",
+			    "/bin/nslab-probe"));
+	if (strstr(r.err, "TODO(1)"))
+		cr_assert_fail("step 1 is not done: %s", why(&r));
+	cr_assert(strstr(r.err, "the container's PID 1 is pid"), "the launcher's "
+		  "account has no \"the container's PID 1 is pid N\" line: did "
+		  "ns_spawn() fail? %s", why(&r));
+	for (size_t i = 0; i < sizeof(six) / sizeof(six[0]); i++) {
+		snprintf(needle, sizeof(needle), "%s:[", six[i]);
+		cr_assert(strstr(r.err, needle), "the account names no %s namespace; %s",
+			  six[i], why(&r));
+	}
+	cr_assert(!strstr(r.err, "still the parent's"), "a namespace of the child "
+		  "is still the launcher's: ns_spawn() needs CLONE_NEWUSER, "
+		  "CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUTS and "
+		  "CLONE_NEWIPC; %s", why(&r));
+	run_free(&r);
+}
+
+/* The first id of root's range in /etc/subuid, or 100000: what the
+ * container must map root inside to. */
+static long expected_base(void)
+{
+	char line[256], name[64];
+	unsigned long start, count;
+	FILE *f = fopen("/etc/subuid", "re");
+	long base = 100000;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63[^:]:%lu:%lu", name, &start, &count) == 3 &&
+		    (!strcmp(name, "root") || !strcmp(name, "0")) && start > 0 &&
+		    count >= 65536) {
+			base = (long)start;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return base;
+}
+
+/* Step 2, seen by the launcher (later steps may still stop the child). */
+Test(container, s2_maps_root_to_a_range_without_0)
+{
+	unsigned long inside = 1, outside = 0, count = 0;
+	const char *map;
+	struct run r;
+
+	run_lesson(&r, ARGS("--rootfs", rootfs(), "--net", "none", "--",
+			    "/bin/nslab-probe"));
+	if (strstr(r.err, "TODO(1)") || strstr(r.err, "TODO(2)"))
+		cr_assert_fail("step 2 is not done: %s", why(&r));
+	map = strstr(r.err, "uid_map \"");
+	cr_assert(map && sscanf(map, "uid_map \"%lu %lu %lu\"", &inside, &outside,
+				&count) == 3, "the account should show the uid_map "
+		  "written; %s", why(&r));
+	cr_assert(outside != 0, "root inside is the host's root (uid_map \"%lu %lu "
+		  "%lu\"): as root, map ids 0-65535 to root's range in /etc/subuid "
+		  "(or 100000 when it has none), never to 0", inside, outside, count);
+	cr_assert(inside == 0 && (long)outside == expected_base() && count == 65536,
+		  "the uid_map should be \"0 %ld 65536\" (root's range in /etc/subuid, "
+		  "or 100000); it is \"%lu %lu %lu\"", expected_base(), inside,
+		  outside, count);
+	run_free(&r);
+}
+
+Test(container, s5_root_inside_owns_the_rootfs_and_is_not_root_outside)
+{
+	struct run r;
+	struct probe p;
+	pid_t child;
+
+	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+			   "/bin/sh", "-c", "echo owner=$(stat -c %u:%g /bin/busybox); "
+			   "exec /bin/nslab-probe --hold"), NULL);
+	child = find_descendant(r.pid, "nslab-probe", 2.0);
+	cr_assert_gt(child, 0, "cannot find the command among the container's "
+		     "processes");
+	p = probe_parse(r.out, &r);
+	cr_assert(p.uid == 0 && p.gid == 0, "the command should be root inside, it "
+		  "is uid %u gid %u", (unsigned)p.uid, (unsigned)p.gid);
+	cr_assert(status_id(child, "Uid:") != 0, "the container's root is the "
+		  "host's root: map ids 0-65535 to root's range in /etc/subuid");
+	cr_assert_eq(status_id(child, "Uid:"), expected_base(), "root inside should "
+		     "be uid %ld outside", expected_base());
+	cr_assert_eq(status_id(child, "Gid:"), expected_base(), "root's group "
+		     "inside should be gid %ld outside (/etc/subgid)", expected_base());
+	cr_assert(strstr(r.out, "owner=0:0"), "inside, /bin/busybox (the host "
+		  "root's) should show as 0:0, it shows %.20s: give the rootfs mount "
+		  "the container's mapping with mount_setattr(MOUNT_ATTR_IDMAP)",
+		  strstr(r.out, "owner=") ? strstr(r.out, "owner=") : r.out);
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+Test(container, s5_the_host_ids_only_when_asked)
+{
+	struct run r;
+	pid_t child;
+
+	run_hold(&r, ARGS("--rootfs", rootfs(), "--net", "none", "--identity-map",
+			   "--", "/bin/nslab-probe", "--hold"), NULL);
+	child = find_descendant(r.pid, "nslab-probe", 2.0);
+	cr_assert_gt(child, 0);
+	cr_assert_eq(status_id(child, "Uid:"), 0, "with --identity-map root inside "
+		     "is the host's root");
+	cr_assert(strstr(r.err, "privileged container"), "with --identity-map the "
+		  "account should warn that this is a privileged container; %s",
+		  why(&r));
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+/* A listing of every file under dir with its size, time, mode and owner. */
+static char *listing(const char *dir)
+{
+	char cmd[1200], *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size), *in;
+	int c;
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && find . -exec stat -c '%%n %%s %%Y "
+		 "%%a %%u %%g %%N' {} + | sort", dir);
+	in = popen(cmd, "r");
+	cr_assert(out && in, "cannot list %s", dir);
+	while ((c = fgetc(in)) != EOF)
+		fputc(c, out);
+	pclose(in);
+	fclose(out);
+	return text;
+}
+
+Test(container, s3_rm_rf_inside_leaves_the_rootfs_as_it_was)
+{
+	char copy[600], cmd[1400], *before, *after;
+	struct run r;
+
+	/* A copy beside the rootfs (the same file system, so that it can be
+	 * idmapped), in case a container does write through. */
+	snprintf(copy, sizeof(copy), "%s.rm-XXXXXX", rootfs());
+	cr_assert_not_null(mkdtemp(copy), "mkdtemp(%s): %s", copy, strerror(errno));
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/.' '%s/'", rootfs(), copy);
+	cr_assert_eq(system(cmd), 0, "cannot copy the rootfs to %s", copy);
+	before = listing(copy);
+	run_lesson(&r, ARGS("-q", "--rootfs", copy, "--net", "none", "--", "/bin/sh",
+			    "-c", "echo x >/etc/new && rm -rf /bin /etc && echo REMOVED; "
+			    "[ -e /bin/sh ] || echo GONE-INSIDE"));
+	after = listing(copy);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", copy);
+	system(cmd);
+	cr_assert(strstr(r.out, "REMOVED") && strstr(r.out, "GONE-INSIDE"),
+		  "inside, the container should be able to write its root (rm -rf "
+		  "/bin): an overlay with the rootfs as its lower layer and a tmpfs "
+		  "for its upper; it printed \"%s\"; %s", r.out, why(&r));
+	cr_assert_str_eq(after, before, "rm -rf /bin inside changed the rootfs "
+			 "on the host: the container must write an overlay's upper "
+			 "layer, never the rootfs");
+	free(before);
+	free(after);
+	run_free(&r);
+}
+
+Test(container, s4_proc_knobs_are_read_only)
+{
+	struct run r;
+
+	/* core_pattern gets the value it has (no harm if it goes through). */
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+			    "/bin/sh", "-c",
+			    "p=$(cat /proc/sys/kernel/core_pattern); "
+			    "echo \"$p\" >/proc/sys/kernel/core_pattern && echo CORE-WRITTEN; "
+			    "m=$(cat /proc/sys/kernel/msgmax); "
+			    "echo \"$m\" >/proc/sys/kernel/msgmax && echo SYSCTL-WRITTEN; "
+			    "grep -E ' /proc/(sys|sysrq-trigger|irq|bus|fs) ' /proc/self/mountinfo"));
+	cr_assert(!strstr(r.out, "CORE-WRITTEN"), "a write to "
+		  "/proc/sys/kernel/core_pattern went through: the next crash on the "
+		  "host would run the container's program as the host's root");
+	cr_assert(!strstr(r.out, "SYSCTL-WRITTEN"), "the container's root could "
+		  "write /proc/sys/kernel/msgmax (its own IPC namespace's): /proc/sys "
+		  "must be read-only (a bind mount of it onto itself, then "
+		  "MOUNT_ATTR_RDONLY)");
+	cr_assert(strstr(r.err, "Read-only file system"), "a write under /proc/sys "
+		  "should fail with \"Read-only file system\": make /proc/sys "
+		  "read-only; %s", why(&r));
+	cr_assert(strstr(r.out, " /proc/sys ro,"), "/proc/sys should be a "
+		  "read-only mount of its own; mountinfo shows: %s", r.out);
+	run_free(&r);
+}
+
+Test(container, s4_proc_secrets_are_masked)
+{
+	struct run r;
+
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+			    "/bin/sh", "-c",
+			    "head -c 1 /proc/kcore >/dev/null 2>&1 && echo KCORE-READ; "
+			    "for f in kcore keys timer_list sched_debug latency_stats "
+			    "timer_stats; do [ ! -e /proc/$f ] || [ -c /proc/$f ] || "
+			    "echo UNMASKED-$f; done; echo done"));
+	cr_assert(strstr(r.out, "done"), "the command did not run; %s", why(&r));
+	cr_assert(!strstr(r.out, "KCORE-READ"), "the container read /proc/kcore, "
+		  "the host's memory");
+	cr_assert(!strstr(r.out, "UNMASKED"), "inside, %s is the host's: mask "
+		  "it with /dev/null (bind mount), as Docker does",
+		  strstr(r.out, "UNMASKED-") + 9);
+	run_free(&r);
+}
+
+Test(container, s6_a_leaked_descriptor_does_not_cross)
+{
+	char dir[] = "/tmp/nslab07-leak-XXXXXX", secret[64], script[200];
+	struct run_opts o = {0};
+	struct run r;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	random_name(secret, sizeof(secret), "secret-", 20);
+	snprintf(script, sizeof(script), "%s/%s", dir, secret);
+	fd = open(script, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	cr_assert_neq(fd, -1);
+	close(fd);
+	o.leak_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_neq(o.leak_fd, -1);
+	snprintf(script, sizeof(script), "[ -e /proc/self/fd/9 ] && echo FD9-OPEN; "
+		 "ls /proc/self/fd/9/ 2>/dev/null; echo done");
+	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+			   "/bin/sh", "-c", script), &o);
+	run_finish(&r);
+	close(o.leak_fd);
+	snprintf(script, sizeof(script), "%s/%s", dir, secret);
+	unlink(script);
+	rmdir(dir);
+	cr_assert(strstr(r.out, "done"), "the command did not run; %s", why(&r));
+	cr_assert(!strstr(r.out, "FD9-OPEN") && !strstr(r.out, secret), "a directory "
+		  "descriptor the caller left open (fd 9) reached the command, and "
+		  "with it the host's files (runc's CVE-2024-21626): close every "
+		  "descriptor from 3 up before the command runs (close_range)");
+	run_free(&r);
+}
+
+Test(container, s6_pid_1_is_out_of_reach)
+{
+	struct run r;
+
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+			    "/bin/sh", "-c",
+			    "readlink /proc/1/exe && echo EXE-REACHED; "
+			    "head -c 1 /proc/1/maps >/dev/null 2>&1 && echo MAPS-REACHED; "
+			    "echo done"));
+	cr_assert(strstr(r.out, "done"), "the command did not run; %s", why(&r));
+	cr_assert(!strstr(r.out, "EXE-REACHED") && !strstr(r.out, "MAPS-REACHED"),
+		  "the command reached PID 1's executable or memory through "
+		  "/proc/1 (the shape of runc's CVE-2019-5736): make PID 1 not "
+		  "dumpable (prctl PR_SET_DUMPABLE); it printed: %s", r.out);
+	run_free(&r);
+}
+
+/* CapBnd and NoNewPrivs of a process, from /proc/PID/status. */
+static void status_line(pid_t pid, const char *key, char *buf, size_t size)
+{
+	char path[64];
+	const char *line;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	line = strstr(read_text(path), key);
+	snprintf(buf, size, "%.*s", line ? (int)strcspn(line, "\n") : 0,
+		 line ? line : "");
+}
+
+Test(container, s6_docker_capabilities_and_no_new_privs)
+{
+	char bnd[64], nnp[64];
+	struct run r;
+	pid_t child;
+
+	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+			   "/bin/nslab-probe", "--hold"), NULL);
+	child = find_descendant(r.pid, "nslab-probe", 2.0);
+	cr_assert_gt(child, 0, "cannot find the command among the container's "
+		     "processes");
+	status_line(child, "CapBnd:", bnd, sizeof(bnd));
+	status_line(child, "NoNewPrivs:", nnp, sizeof(nnp));
+	run_finish(&r);
+	cr_assert(strstr(bnd, "00000000a80425fb"), "the command's capability "
+		  "bounding set should be Docker's default, CapBnd 00000000a80425fb; "
+		  "it is \"%s\": drop every other one (prctl PR_CAPBSET_DROP)", bnd);
+	cr_assert(strstr(nnp, "1"), "the command should run with no_new_privs "
+		  "(\"NoNewPrivs: 1\"), it has \"%s\": prctl PR_SET_NO_NEW_PRIVS", nnp);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+/* A copy of the rootfs on a ramfs at dir (mkdtemp's template): a file
+ * system that cannot be idmapped. The test's own mount, not the lesson's. */
+static void ramfs_rootfs(char *dir)
+{
+	char cmd[600];
+
+	if (!harness_isolated())
+		cr_skip_test("needs throwaway namespaces (root) to mount a ramfs");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "mount -t ramfs ramfs %s && cp -a '%s/.' %s/",
+		 dir, rootfs(), dir);
+	cr_assert_eq(system(cmd), 0, "cannot make a ramfs rootfs in %s", dir);
+	harness_rebase();
+}
+
+static void drop_ramfs(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "umount %s && rmdir %s", dir, dir);
+	if (system(cmd) != 0)
+		cr_log_warn("cannot remove the ramfs at %s", dir);
+	harness_rebase();
+}
+
+/* ramfs cannot be idmapped: the error must say so and name the ways out
+ * (the launcher stops before the child runs: later steps may be stubs). */
+Test(container, s2_a_rootfs_that_cannot_be_idmapped_names_the_way_out)
+{
+	char dir[] = "/tmp/nslab07-ramfs-XXXXXX";
+	struct run r;
+
+	ramfs_rootfs(dir);
+	run_lesson(&r, ARGS("-q", "--rootfs", dir, "--net", "none", "--",
+			    "/bin/nslab-probe"));
+	cr_assert(r.code == 1 && strstr(r.err, "MOUNT_ATTR_IDMAP") &&
+		  strstr(r.err, "--identity-map"), "a rootfs on ramfs cannot be "
+		  "idmapped: the program should stop with status 1 and say so, "
+		  "naming the ways out (--identity-map...); got status %d; %s",
+		  r.code, why(&r));
+	cr_assert(!strstr(r.out, "nslab-probe report"), "the command ran anyway");
+	run_free(&r);
+	drop_ramfs(dir);
+}
+
+/* And where it cannot, --identity-map needs no idmapping (step 2's way
+ * out, seen once the container runs: step 5). */
+Test(container, s5_identity_map_runs_where_idmapping_cannot)
+{
+	char dir[] = "/tmp/nslab07-ramfs-XXXXXX";
+	struct run r;
+
+	ramfs_rootfs(dir);
+	run_lesson(&r, ARGS("-q", "--rootfs", dir, "--net", "none", "--identity-map",
+			    "--", "/bin/nslab-probe"));
+	drop_ramfs(dir);
+	cr_assert_eq(r.code, 0, "with --identity-map no idmapping is needed, so a "
+		     "ramfs rootfs should work; %s", why(&r));
+	run_free(&r);
 }

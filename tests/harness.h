@@ -68,6 +68,10 @@ struct run_opts {
 	 * network namespace too. */
 	bool rootless, rootless_net;
 	bool traced; /* for check_kill_points */
+	/* A descriptor of the test (a directory, say) that the lesson
+	 * inherits as fd 9, the way a caller's `exec 9</etc` leaks one;
+	 * 0: none, every descriptor but 0-2 is closed. */
+	int leak_fd;
 };
 
 /* An unprivileged uid/gid for rootless runs, random per test. */

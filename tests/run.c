@@ -158,8 +158,15 @@ void run_start(struct run *r, const char *const args[], const struct run_opts *o
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
-		/* All other descriptors are O_CLOEXEC or closed here. */
-		close_range(3, ~0U, 0);
+		/* All other descriptors are O_CLOEXEC or closed here, but
+		 * the one the test hands over as fd 9. */
+		if (o && o->leak_fd > 0 && dup2(o->leak_fd, 9) == 9) {
+			fcntl(9, F_SETFD, 0);
+			close_range(3, 8, 0);
+			close_range(10, ~0U, 0);
+		} else {
+			close_range(3, ~0U, 0);
+		}
 		if (o && o->gid && (setgroups(0, NULL) == -1 || setgid(o->gid) == -1))
 			_exit(125);
 		if (o && o->uid && setuid(o->uid) == -1)

@@ -1,37 +1,38 @@
-/* container.c - a mini-container: all six namespaces at once (lesson 07)
+/* container.c - a mini-container, safe by default (lesson 07)
  *
- * The idea: the kernel has no "container" object. A container is an
- * ordinary process that clone(2) started in a new namespace of every
- * kind - user, mount, PID, network, UTS and IPC - and that then built a
- * small world of its own inside them: a root file system (pivot_root), a
- * fresh /proc, a minimal /dev, a hostname, a network link to its parent,
- * and a PID 1 that looks after the rest. Seen from the host (the Bastion)
- * it is still just a process whose /proc/PID/ns links all differ from the
- * host's. Every step is one that lessons 01 to 06 taught on its own.
+ * The idea: the kernel has no "container" object. A container is a
+ * process that clone(2) started in a new namespace of every kind - user,
+ * mount, PID, network, UTS, IPC - and that built a small world of its own
+ * inside them, in an order that matters. Namespaces alone do not make it
+ * safe: each measure here stops an escape that happened to a real runtime.
+ * Root inside is not root outside (ids 0-65535 map to root's /etc/subuid
+ * range, the rootfs is idmapped to match); the rootfs is never written
+ * (an overlay with a tmpfs upper layer); /proc is Docker's (core_pattern
+ * and the other knobs read-only, kcore and friends masked); only fds 0-2
+ * cross (runc's CVE-2024-21626); PID 1 is not dumpable (CVE-2019-5736);
+ * the command gets Docker's capabilities and no_new_privs.
+ *
+ * Steps, in run order: launcher 1 clone into six namespaces, 2 the id
+ * maps and the idmapped rootfs; child 3 a throwaway root, 4 /proc and
+ * /sys, 5 pivot_root, 6 the lock-down; then PID 1 runs the command.
  *
  * Usage: container [--rootfs DIR] [--hostname NAME] [--net none|veth]
- *                  [--ip ADDR/PREFIX] [--rootless | --remap] [-q]
+ *                  [--ip ADDR/PREFIX] [--rootless | --identity-map] [-q]
  *                  [--] [COMMAND [ARG...]]
  *
  * Sample session (as root; the numbers will differ):
- *   $ sudo ./container --hostname box -- sh -c 'hostname; ps -o pid,comm'
+ *   $ sudo ./container --hostname box -- sh -c 'hostname; id -u'
  *   container: launcher pid 4242; the container's PID 1 is pid 4243 here
- *   container:   user:[4026532318]        (the launcher's is user:[4026531837])
- *   container:   mnt:[4026532319]         (the launcher's is mnt:[4026531841])
- *   ...                                    (pid, net, uts and ipc alike)
- *   container: uid_map "0 0 65536", gid_map "0 0 65536" (inside, outside, count)
- *   container: veth nslab4242 10.7.0.1/24 here, eth0 10.7.0.2/24 inside
- *   container: rootfs /home/me/nslab/build/rootfs, hostname "box"
+ *   container:   user:[4026532318], a new user namespace (the launcher's ...)
+ *   ...
+ *   container: uid_map "0 100000 65536", gid_map "0 100000 65536": root inside is uid 100000 here
  *   box
- *   PID   COMMAND
- *       1 container
- *       2 sh
- *       3 ps
+ *   0
  *   container: the command exited with status 0; veth nslab4242 removed
  *
- * Read: clone(2), namespaces(7), user_namespaces(7), mount_namespaces(7),
- *       pivot_root(2), pid_namespaces(7), network_namespaces(7), veth(4),
- *       rtnetlink(7), devpts (Documentation/filesystems/devpts.rst).
+ * Read: namespaces(7), user_namespaces(7), mount_setattr(2), open_tree(2),
+ *       move_mount(2), pivot_root(2), proc(5), capabilities(7), prctl(2),
+ *       close_range(2), veth(4), rtnetlink(7).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -42,6 +43,7 @@
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -51,181 +53,104 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <ifaddrs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define EXIT_USAGE 2
-#define STACK_SIZE (1024 * 1024)
+#include "nslab.h"
+
 /* The kernel keeps the hostname in a 65-byte array: 64 bytes at most. */
 #define UTS_NAME_MAX HOST_NAME_MAX
 #define DEFAULT_IP "10.7.0.2/24"
-/* --remap: root inside becomes this unprivileged host uid/gid, and the
- * 65536 ids after it are the container's (like Docker's userns-remap). */
-#define REMAP_BASE 100000u
-#define ID_COUNT 65536u
-/* The container's end of the veth, once it is inside. */
+/* The container's end of the veth. */
 #define INSIDE_IF "eth0"
-/* The six namespaces a container gets, as /proc/PID/ns names them. */
-#define NS_KINDS 6
-static const char *const ns_kinds[NS_KINDS] = {"user", "mnt", "pid",
-					       "net",  "uts", "ipc"};
-/* Signals the launcher passes to the container's PID 1, and PID 1 to
- * the command: what a terminal or a service manager sends to stop it. */
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
+/* Ids 0-65535 inside: all a distribution's files and users need. */
+#define ID_COUNT 65536u
+/* Root's host ids when /etc/subuid (/etc/subgid) gives root no range:
+ * the first range useradd(8) hands out, as Docker and Podman use it. */
+#define DEFAULT_SUBID 100000u
+#define SIX_NEW (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | \
+		 CLONE_NEWUTS | CLONE_NEWIPC)
+static const char *const six[] = {"user", "mnt", "pid", "net", "uts", "ipc"};
 
-enum id_mode {
-	MAP_IDENTITY, /* as root: ids 0-65535 inside are 0-65535 outside */
-	MAP_REMAP,    /* as root: 0-65535 inside are 100000-165535 outside */
-	MAP_ROOTLESS, /* any user: root inside is the caller, nothing else */
-};
+/* Docker's default capability set (moby's oci/caps/defaults.go), as a
+ * mask: CapBnd 00000000a80425fb in /proc/PID/status. */
+#define CAP(c) (1ULL << (c))
+static const uint64_t docker_caps =
+	CAP(CAP_CHOWN) | CAP(CAP_DAC_OVERRIDE) | CAP(CAP_FSETID) |
+	CAP(CAP_FOWNER) | CAP(CAP_MKNOD) | CAP(CAP_NET_RAW) | CAP(CAP_SETGID) |
+	CAP(CAP_SETUID) | CAP(CAP_SETFCAP) | CAP(CAP_SETPCAP) |
+	CAP(CAP_NET_BIND_SERVICE) | CAP(CAP_SYS_CHROOT) | CAP(CAP_KILL) |
+	CAP(CAP_AUDIT_WRITE);
+/* Docker's maskedPaths and readonlyPaths (relative to the new root):
+ * kernel memory, keys and timers of the host; the kernel's knobs. */
+static const char *const masked[] = {
+	"proc/acpi", "proc/asound", "proc/kcore", "proc/keys",
+	"proc/latency_stats", "proc/timer_list", "proc/timer_stats",
+	"proc/sched_debug", "proc/scsi", "sys/firmware",
+	"sys/devices/virtual/powercap", NULL};
+static const char *const read_only[] = {"proc/bus", "proc/fs", "proc/irq",
+					"proc/sys", "proc/sysrq-trigger", NULL};
 
-/* What the parent hands to the child through clone(). */
+/* What the launcher hands to the child. */
 struct child_args {
-	char **argv;              /* the command to run */
-	const char *rootfs;       /* absolute path of the new root */
-	const char *hostname;     /* to set inside */
-	bool veth;                /* a veth to the parent, or only lo */
-	struct in_addr addr, gw;  /* inside: own address, the parent's */
+	char **argv;               /* the command to run */
+	const char *rootfs;        /* absolute path of the rootfs */
+	const char *hostname;      /* to set inside */
+	bool veth, rootless;       /* a veth to the parent; ids of the caller */
+	struct in_addr addr, gw;   /* inside: own address, the parent's */
 	int prefix;
-	enum id_mode mode;        /* how ids are mapped */
-	dev_t host_dev[NS_KINDS]; /* the launcher's namespaces, to check */
-	ino_t host_ino[NS_KINDS]; /* that the child's are all new */
-	int sync_pipe[2];         /* the parent writes one byte: go */
+	int tree;                  /* a detached copy of the rootfs mount, or -1 */
+	int launcher;              /* a pidfd of the launcher */
+	struct ns_id host[6];      /* the launcher's namespaces, as six[] */
 };
-
-static bool quiet;
-/* The host end of the veth, once created; deleted at exit. */
-static char veth_host[IF_NAMESIZE];
-/* Whom a forwarded signal goes to: the container's PID 1 (in the
- * launcher), the command (in PID 1). 0 until known. */
-static volatile sig_atomic_t forward_to;
 
 static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"Usage: %s [OPTIONS] [--] [COMMAND [ARG...]]\n"
-		"Run COMMAND in a mini-container: new user, mount, PID, network,\n"
-		"UTS and IPC namespaces, the busybox root file system DIR, a\n"
-		"fresh /proc, a minimal /dev, a hostname and a veth link to this\n"
-		"side. Without COMMAND: a shell when stdin is a terminal,\n"
-		"otherwise a short demonstration.\n"
-		"\n"
-		"  --rootfs DIR      the container's root (default: the rootfs of\n"
-		"                    the build tree this program is in, BUILD/rootfs\n"
-		"                    for BUILD/solutions/07-container/container;\n"
-		"                    make rootfs builds it)\n"
-		"  --hostname NAME   hostname inside (default: nslab-XXXXXX, random;\n"
-		"                    at most %d bytes)\n"
-		"  --net veth|none   a veth pair to this side (default as root), or\n"
-		"                    only lo (default rootless)\n"
-		"  --ip ADDR/PREFIX  the container's address (default " DEFAULT_IP
-		");\n"
-		"                    this side gets the first address of the subnet,\n"
-		"                    or the second when ADDR is the first\n"
-		"  --rootless        map only root inside, to the caller (the default\n"
-		"                    when not run as root)\n"
-		"  --remap           as root: map root inside to host uid/gid %u\n"
-		"                    instead of 0 (default: ids 0-%u map to themselves)\n"
-		"  -q                do not print the account of what happens on stderr\n"
-		"  -h                show this help\n"
-		"\n"
-		"As root: sudo make lesson07. Rootless: run it as an ordinary user\n"
-		"(--rootless is then the default, and there is no veth).\n"
-		"Exit status: COMMAND's, or 128+N if a signal N killed it.\n",
-		prog, UTS_NAME_MAX, REMAP_BASE, ID_COUNT - 1);
+		"Run COMMAND in a mini-container: six new namespaces, a throwaway\n"
+		"layer over the root file system DIR, Docker's /proc, capabilities\n"
+		"and masks, a veth to this side. Without COMMAND: a shell when stdin\n"
+		"is a terminal, otherwise a short demonstration.\n\n"
+		"  --rootfs DIR      the root, never written (default: BUILD/rootfs\n"
+		"                    beside this program's build tree; make rootfs)\n"
+		"  --hostname NAME   hostname inside (default nslab-XXXXXX; <= %d bytes)\n"
+		"  --net veth|none   a veth to this side (default as root), or only lo\n"
+		"  --ip ADDR/PREFIX  the container's address (default " DEFAULT_IP ")\n"
+		"  --rootless        map only root inside, to you (default for users)\n"
+		"  --identity-map    as root: ids inside are the host's own, root is\n"
+		"                    the host's root: a privileged container (default:\n"
+		"                    root's /etc/subuid range, or %u-%u)\n"
+		"  -q                no account of what happens on stderr\n"
+		"  -h                show this help\n\n"
+		"As root: sudo make lesson07. Exit status: COMMAND's, or 128+N if a\n"
+		"signal N killed it.\n",
+		prog, UTS_NAME_MAX, DEFAULT_SUBID, DEFAULT_SUBID + ID_COUNT - 1);
 }
 
-/* One line of the account of what happens, on stderr, unless -q. */
-static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (quiet)
-		return;
-	va_start(ap, fmt);
-	fputs("container: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-/* Stops the program at a step the skeleton leaves to the student. The
- * solution never calls it. */
-static __attribute__((noreturn, unused)) void todo(int n, const char *what)
-{
-	errx(EXIT_FAILURE, "TODO(%d) not done: %s", n, what);
-}
-
-/* "uts:[4026531838]", the target of /proc/PID/ns/KIND, as ls -l shows it. */
-static const char *ns_label(pid_t pid, const char *kind, char *buf, size_t size)
-{
-	char path[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, kind);
-	n = readlink(path, buf, size - 1);
-	buf[n == -1 ? 0 : n] = '\0';
-	return buf;
-}
-
-/* The command's exit status, or 128+N if signal N killed it. */
-static int exit_status(int status)
-{
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-/* Write `text` to a /proc file in a single write(2), as the id map files
- * require. */
-static void write_file(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd == -1)
-		err(EXIT_FAILURE, "open(%s)", path);
-	if (write(fd, text, len) != (ssize_t)len) {
-		if (errno == EPERM)
-			err(EXIT_FAILURE, "write(%s, \"%.*s\"): only root may map "
-			    "ids other than its own; run as root (sudo make "
-			    "lesson07) or use --rootless", path,
-			    (int)strcspn(text, "\n"), text);
-		err(EXIT_FAILURE, "write(%s, \"%.*s\")", path,
-		    (int)strcspn(text, "\n"), text);
-	}
-	close(fd);
-}
-
-/* ---- rtnetlink: the kernel's interface for links, addresses, routes ----
- *
- * A compact copy of lesson 05's helpers. A request is a netlink header, a
- * fixed struct (ifinfomsg, ifaddrmsg or rtmsg), then attributes: type,
- * length, value, each aligned to 4 bytes; an attribute can nest others.
- * A netlink socket talks to the network namespace it was created in.
- */
+/* ==== rtnetlink: links, addresses, routes ============================
+ * A compact copy of lesson 05's requests (lessons/lib/rtnl will hold
+ * them once). A request is a netlink header, a fixed struct, then
+ * attributes, each aligned to 4 bytes; an attribute can nest others. A
+ * netlink socket talks to the network namespace it was created in. */
 
 struct nl_req {
 	struct nlmsghdr h;
 	char data[512];
 };
 
-/* Start a request of `type` whose fixed part is `fixed` bytes (zeroed);
- * returns the fixed part. NLM_F_ACK: the kernel always answers. */
 static void *nl_start(struct nl_req *r, int type, int flags, size_t fixed)
 {
 	memset(r, 0, sizeof(*r));
@@ -235,8 +160,6 @@ static void *nl_start(struct nl_req *r, int type, int flags, size_t fixed)
 	return NLMSG_DATA(&r->h);
 }
 
-/* Append an attribute (data NULL: `len` zero bytes); returns it, so that
- * nl_end() can close it when it holds nested attributes. */
 static struct rtattr *nl_add(struct nl_req *r, int type, const void *data,
 			     size_t len)
 {
@@ -258,8 +181,7 @@ static void nl_end(struct nl_req *r, struct rtattr *nest)
 	nest->rta_len = (char *)&r->h + r->h.nlmsg_len - (char *)nest;
 }
 
-/* Send the request to the kernel, in this process's network namespace,
- * and read its answer: 0, or -1 with errno set. */
+/* Send the request and read the kernel's answer: 0, or -1 with errno. */
 static int nl_talk(struct nl_req *r)
 {
 	union {
@@ -281,8 +203,7 @@ static int nl_talk(struct nl_req *r)
 	errno = saved;
 	if (n == -1)
 		return -1;
-	if ((size_t)n < NLMSG_LENGTH(sizeof(*e)) ||
-	    reply.h.nlmsg_type != NLMSG_ERROR) {
+	if ((size_t)n < NLMSG_LENGTH(sizeof(*e)) || reply.h.nlmsg_type != NLMSG_ERROR) {
 		errno = EPROTO;
 		return -1;
 	}
@@ -290,25 +211,20 @@ static int nl_talk(struct nl_req *r)
 	return e->error ? -1 : 0;
 }
 
-/* ip link add NAME type veth peer name PEER netns PID
- *
- * The peer is born in the child's network namespace: at no moment are
- * both ends here, so a launcher killed at any point leaves no pair behind
- * (the end here dies with its peer when the child's namespace goes). */
+/* ip link add NAME type veth peer name PEER netns PID: the peer is
+ * created in the child's network namespace, so both ends are never
+ * here at once. */
 static int link_add_veth(const char *name, const char *peer, pid_t netns_of)
 {
 	struct rtattr *info, *data, *end;
 	uint32_t pid = netns_of;
 	struct nl_req r;
 
-	nl_start(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
-		 sizeof(struct ifinfomsg));
+	nl_start(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
 	nl_add(&r, IFLA_IFNAME, name, strlen(name) + 1);
 	info = nl_add(&r, IFLA_LINKINFO, NULL, 0);
 	nl_add(&r, IFLA_INFO_KIND, "veth", 4);
 	data = nl_add(&r, IFLA_INFO_DATA, NULL, 0);
-	/* The peer is described like a link of its own: an ifinfomsg and
-	 * its attributes, inside VETH_INFO_PEER. */
 	end = nl_add(&r, VETH_INFO_PEER, NULL, sizeof(struct ifinfomsg));
 	nl_add(&r, IFLA_IFNAME, peer, strlen(peer) + 1);
 	nl_add(&r, IFLA_NET_NS_PID, &pid, sizeof(pid));
@@ -318,7 +234,7 @@ static int link_add_veth(const char *name, const char *peer, pid_t netns_of)
 	return nl_talk(&r);
 }
 
-/* ip link set NAME [up] [netns PID] [name NEW_NAME] */
+/* ip link set NAME up */
 static int link_set(const char *name, bool up, pid_t netns_of,
 		    const char *new_name)
 {
@@ -357,8 +273,7 @@ static int addr_add(const char *name, struct in_addr addr, int prefix)
 	struct ifaddrmsg *ifa;
 	struct nl_req r;
 
-	ifa = nl_start(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
-		       sizeof(*ifa));
+	ifa = nl_start(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = prefix;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
@@ -376,8 +291,7 @@ static int route_add_default(struct in_addr gw)
 	struct nl_req r;
 	struct rtmsg *rtm;
 
-	rtm = nl_start(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
-		       sizeof(*rtm));
+	rtm = nl_start(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(*rtm));
 	rtm->rtm_family = AF_INET;
 	rtm->rtm_table = RT_TABLE_MAIN;
 	rtm->rtm_protocol = RTPROT_BOOT;
@@ -387,11 +301,11 @@ static int route_add_default(struct in_addr gw)
 	return nl_talk(&r);
 }
 
-/* At exit of the launcher: remove the host end of the veth, which takes
- * the container's end with it. Normally the pair is already going with
- * the container's network namespace; this covers every early failure
- * after the veth was made. (The child's copy of veth_host is empty: it
- * was copied at clone(), before the veth existed.) */
+/* The host end of the veth, once created; deleted at exit. */
+static char veth_host[IF_NAMESIZE];
+
+/* At exit of the launcher: remove the host end, which takes the
+ * container's end with it (the child's copy of veth_host is empty). */
 static void remove_veth(void)
 {
 	if (veth_host[0] && link_del(veth_host) == -1 && errno != ENODEV)
@@ -399,334 +313,102 @@ static void remove_veth(void)
 	veth_host[0] = '\0';
 }
 
-/* ---- the parent's side: ids and network ------------------------------ */
-
-/* Give the child's user namespace its uid and gid maps. Each line of a
- * map file is "INSIDE OUTSIDE COUNT". */
-static void write_id_maps(pid_t pid, enum id_mode mode)
-{
-	char path[64], uid_map[64], gid_map[64];
-
-	// BEGIN SOLUTION 1
-	// STEP: TODO(1)
-	// TODO: Fill uid_map and gid_map with one line each, as the mode asks:
-	//       MAP_IDENTITY "0 0 ID_COUNT"; MAP_REMAP "0 REMAP_BASE ID_COUNT";
-	//       MAP_ROOTLESS "0 <geteuid()> 1" and "0 <getegid()> 1".
-	//       Write /proc/PID/uid_map, then (rootless only) "deny" to
-	//       /proc/PID/setgroups, then /proc/PID/gid_map, each with
-	//       write_file(). An unprivileged process may map only its own
-	//       id, and its gid only once setgroups(2) is denied, or it
-	//       could drop groups that keep it out of files
-	//       (user_namespaces(7), "Defining user and group ID mappings").
-	// STUB: (void)path; (void)write_file;
-	// STUB: snprintf(uid_map, sizeof(uid_map), "%d", (int)pid);
-	// STUB: snprintf(gid_map, sizeof(gid_map), "%d", (int)mode);
-	// STUB: todo({n}, "write the uid_map, setgroups and gid_map of the child");
-	// tag::maps[]
-	if (mode == MAP_ROOTLESS) {
-		snprintf(uid_map, sizeof(uid_map), "0 %u 1\n", (unsigned)geteuid());
-		snprintf(gid_map, sizeof(gid_map), "0 %u 1\n", (unsigned)getegid());
-	} else {
-		unsigned base = mode == MAP_REMAP ? REMAP_BASE : 0;
-
-		snprintf(uid_map, sizeof(uid_map), "0 %u %u\n", base, ID_COUNT);
-		snprintf(gid_map, sizeof(gid_map), "0 %u %u\n", base, ID_COUNT);
-	}
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-	write_file(path, uid_map);
-	if (mode == MAP_ROOTLESS) {
-		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-		write_file(path, "deny");
-	}
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
-	write_file(path, gid_map);
-	// end::maps[]
-	// END SOLUTION
-	say("uid_map \"%.*s\", gid_map \"%.*s\" (inside, outside, count)",
-	    (int)strcspn(uid_map, "\n"), uid_map, (int)strcspn(gid_map, "\n"),
-	    gid_map);
-}
-
-/* Make a veth pair with one end here and the other, eth0, in the network
- * namespace of the child `pid`, and give this end its address. */
+/* The launcher's side: a veth whose peer, eth0, is created in the
+ * child's network namespace; this end gets the parent's address. */
 static void setup_veth(pid_t pid, const struct child_args *a)
 {
-	char here[INET_ADDRSTRLEN], there[INET_ADDRSTRLEN];
+	char here[INET_ADDRSTRLEN], there[INET_ADDRSTRLEN], name[IF_NAMESIZE];
 
-	/* Names live in the network namespace's table of links: this
-	 * launcher's pid keeps them unique, in 15 characters. */
+	/* This launcher's pid keeps the name unique, in 15 characters. */
 	snprintf(veth_host, sizeof(veth_host), "nslab%d", (int)getpid());
-	// BEGIN SOLUTION 2
-	// STEP: TODO(2)
-	// TODO: Three rtnetlink requests, each failing with err(3): create the
-	//       pair with its peer, INSIDE_IF, straight in the child's network
-	//       namespace (link_add_veth(veth_host, INSIDE_IF, pid)); give this
-	//       end the parent's address (addr_add(veth_host, a->gw,
-	//       a->prefix)); bring it up (link_set(veth_host, true, 0, NULL)).
-	//       See veth(4), rtnetlink(7). Once veth_host is set, an exit
-	//       deletes the pair (remove_veth).
-	// STUB: (void)pid; (void)a; (void)link_add_veth; (void)link_set; (void)addr_add;
-	// STUB: veth_host[0] = '\0';
-	// STUB: todo({n}, "create the veth pair with one end in the child");
-	// tag::veth[]
+	snprintf(name, sizeof(name), "%s", veth_host);
 	if (link_add_veth(veth_host, INSIDE_IF, pid) == -1) {
-		if (errno == EEXIST)
+		if (errno == EEXIST) {
 			veth_host[0] = '\0'; /* not ours: leave it alone */
+			errx(EXIT_FAILURE, "RTM_NEWLINK veth %s: a link named %s "
+			     "exists already; if an earlier run left it, delete "
+			     "it: ip link del %s", name, name, name);
+		}
 		err(EXIT_FAILURE, "RTM_NEWLINK veth %s peer " INSIDE_IF " netns %d",
-		    veth_host, (int)pid);
+		    name, (int)pid);
 	}
 	if (addr_add(veth_host, a->gw, a->prefix) == -1)
 		err(EXIT_FAILURE, "RTM_NEWADDR %s", veth_host);
 	if (link_set(veth_host, true, 0, NULL) == -1)
 		err(EXIT_FAILURE, "RTM_NEWLINK %s up", veth_host);
-	// end::veth[]
-	// END SOLUTION
 	inet_ntop(AF_INET, &a->gw, here, sizeof(here));
 	inet_ntop(AF_INET, &a->addr, there, sizeof(there));
 	say("veth %s %s/%d here, " INSIDE_IF " %s/%d inside", veth_host, here,
 	    a->prefix, there, a->prefix);
 }
 
-/* ---- the child's side: everything below runs inside the namespaces ---- */
-
-/* Block until the launcher has written the maps and the veth and says
- * go. EOF instead means it failed (and said why) or died. */
-static void wait_for_parent(struct child_args *a)
-{
-	char go;
-
-	/* The child has a copy of the write end: close it, or EOF never
-	 * comes. */
-	close(a->sync_pipe[1]);
-	if (read(a->sync_pipe[0], &go, 1) != 1)
-		_exit(EXIT_FAILURE);
-}
-
-/* Stop if the launcher died before PR_SET_PDEATHSIG was (last) set.
- * getppid() cannot tell: in a new PID namespace it returns 0. But the
- * launcher keeps its end of the pipe open as long as it lives, so a
- * hang-up means it is gone. */
-static void ensure_parent_alive(struct child_args *a)
-{
-	struct pollfd p = {.fd = a->sync_pipe[0], .events = POLLIN};
-
-	if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP))
-		_exit(EXIT_FAILURE);
-	close(a->sync_pipe[0]);
-}
-
-/* Take the ids of root inside, now that the maps exist. Writing a map
- * changes no process's credentials: the child still has the host ids it
- * was born with. With the identity map and rootless that is already root
- * inside; with --remap (0 inside = 100000 outside) the host's root is not
- * mapped at all, and files it would create get EOVERFLOW. */
-static void become_root(enum id_mode mode)
-{
-	// tag::become_root[]
-	if (mode != MAP_ROOTLESS && setgroups(0, NULL) == -1)
-		err(EXIT_FAILURE, "setgroups(0)");
-	if (setresgid(0, 0, 0) == -1 || setresuid(0, 0, 0) == -1)
-		err(EXIT_FAILURE, "setresuid(0) inside");
-	/* A change of effective id clears the parent-death signal and the
-	 * dumpable flag (prctl(2)): set them again. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-	    prctl(PR_SET_DUMPABLE, 1) == -1)
-		err(EXIT_FAILURE, "prctl(PR_SET_PDEATHSIG, PR_SET_DUMPABLE)");
-	// end::become_root[]
-}
-
-/* Refuse to go on unless every namespace is new: a clone() without one
- * of the flags would otherwise mount, pivot_root, rename and reconfigure
- * the host itself. */
-static void ensure_all_new(const struct child_args *a)
-{
-	for (int i = 0; i < NS_KINDS; i++) {
-		char path[64];
-		struct stat st;
-
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_kinds[i]);
-		if (stat(path, &st) == -1)
-			err(EXIT_FAILURE, "stat(%s)", path);
-		if (st.st_dev == a->host_dev[i] && st.st_ino == a->host_ino[i])
-			errx(EXIT_FAILURE, "refusing to build the container: it "
-			     "still shares the host's %s namespace (did clone() "
-			     "get all six CLONE_NEW* flags?)", ns_kinds[i]);
-	}
-}
-
-/* mount(2) or stop, naming what failed. */
-static void do_mount(const char *src, const char *dst, const char *type,
-		     unsigned long flags, const char *data)
-{
-	if (mount(src, dst, type, flags, data) == -1)
-		err(EXIT_FAILURE, "mount(%s, %s, %s%s%s)", src ? src : "NULL",
-		    dst, type ? type : "NULL", data ? ", " : "",
-		    data ? data : "");
-}
-
-/* Mount the kernel's views of this container on the new root (the
- * current directory): /proc for its PID namespace, /sys for its network
- * namespace. Both come before pivot_root: in a user namespace the kernel
- * allows a new proc or sysfs only while one is already fully visible in
- * the mount namespace, and the old root is where that one is. */
-static void mount_proc_sys(void)
-{
-	// BEGIN SOLUTION 3
-	// STEP: TODO(3)
-	// TODO: Mount a new "proc" on "proc": it shows the PID namespace of
-	//       its mounter, so ps sees only the container. MS_NOSUID |
-	//       MS_NODEV | MS_NOEXEC: nothing there is a program or a device.
-	//       Then "sysfs" on "sys", also MS_RDONLY: the kernel lets a user
-	//       namespace mount sysfs only for a network namespace it owns,
-	//       which this one is. Use do_mount() (proc(5), sysfs(5)).
-	// STUB: todo({n}, "mount proc on /proc and sysfs on /sys");
-	// tag::proc[]
-	do_mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	do_mount("sysfs", "sys", "sysfs",
-		 MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	// end::proc[]
-	// END SOLUTION
-}
-
-/* Bind the host's device `name` onto an empty file in the new /dev. A
- * user namespace may not create device nodes (mknod); a bind mount
- * shares the host's node instead. */
-static void bind_device(const char *name)
-{
-	char src[64], dst[64];
-	int fd;
-
-	snprintf(src, sizeof(src), "/dev/%s", name);
-	snprintf(dst, sizeof(dst), "dev/%s", name);
-	fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-	if (fd == -1)
-		err(EXIT_FAILURE, "open(%s, O_CREAT)", dst);
-	close(fd);
-	do_mount(src, dst, NULL, MS_BIND, NULL);
-}
-
-/* A symbolic link in /dev, or stop. */
-static void dev_symlink(const char *target, const char *name)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "dev/%s", name);
-	if (symlink(target, path) == -1)
-		err(EXIT_FAILURE, "symlink(%s, %s)", target, path);
-}
-
-/* A minimal /dev: what programs expect to find, and nothing of the
- * host's disks or consoles. */
-static void make_dev(void)
-{
-	static const char *const devices[] = {"null",   "zero",    "full",
-					      "random", "urandom", "tty"};
-
-	// BEGIN SOLUTION 4
-	// STEP: TODO(4)
-	// TODO: A tmpfs on "dev" (MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
-	//       bind_device() each of devices[]; mkdir "dev/pts" (0755) and
-	//       "dev/shm" (01777); a new devpts instance on "dev/pts"
-	//       ("newinstance,ptmxmode=0666,mode=620": pty numbers of its own,
-	//       not the host's); dev/ptmx a symlink to pts/ptmx; a tmpfs on
-	//       "dev/shm" (MS_NOSUID | MS_NODEV, "mode=1777"); dev_symlink()
-	//       fd, stdin, stdout, stderr to /proc/self/fd, /proc/self/fd/0,
-	//       1 and 2. See tmpfs(5), pts(4), and the kernel's
-	//       Documentation/filesystems/devpts.rst.
-	// STUB: (void)devices; (void)bind_device; (void)dev_symlink;
-	// STUB: todo({n}, "a minimal /dev: tmpfs, device binds, devpts, shm");
-	// tag::dev[]
-	do_mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
-		 "mode=755,size=64k");
-	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
-		bind_device(devices[i]);
-	if (mkdir("dev/pts", 0755) == -1 || mkdir("dev/shm", 01777) == -1)
-		err(EXIT_FAILURE, "mkdir(dev/pts, dev/shm)");
-	do_mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		 "newinstance,ptmxmode=0666,mode=620");
-	dev_symlink("pts/ptmx", "ptmx");
-	do_mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-	dev_symlink("/proc/self/fd", "fd");
-	dev_symlink("/proc/self/fd/0", "stdin");
-	dev_symlink("/proc/self/fd/1", "stdout");
-	dev_symlink("/proc/self/fd/2", "stderr");
-	// end::dev[]
-	// END SOLUTION
-}
-
-/* Make the new root (the current directory) the root of this mount
- * namespace, and drop the old one: nothing of the host's file system
- * stays reachable. */
-static void enter_rootfs(const char *root)
-{
-	// BEGIN SOLUTION 5
-	// STEP: TODO(5)
-	// TODO: pivot_root(2) has no glibc wrapper: syscall(SYS_pivot_root,
-	//       ".", ".") puts the old root on top of the new one, both at
-	//       "/". Make the old root and everything under it private
-	//       (mount(NULL, ".", NULL, MS_REC | MS_PRIVATE, NULL)), so its
-	//       unmounting is not propagated anywhere, then detach it:
-	//       umount2(".", MNT_DETACH). Then chdir("/"). An EINVAL from
-	//       pivot_root: the new root is not a mount point, or its parent
-	//       mount is shared (pivot_root(2), NOTES).
-	// STUB: (void)root;
-	// STUB: todo({n}, "pivot_root into the rootfs and detach the old root");
-	// tag::pivot[]
-	if (syscall(SYS_pivot_root, ".", ".") == -1) {
-		if (errno == EINVAL)
-			err(EXIT_FAILURE, "pivot_root(%s): the new root must be "
-			    "a mount point and no mount above it shared", root);
-		err(EXIT_FAILURE, "pivot_root(%s)", root);
-	}
-	do_mount(NULL, ".", NULL, MS_REC | MS_PRIVATE, NULL);
-	if (umount2(".", MNT_DETACH) == -1)
-		err(EXIT_FAILURE, "umount2(old root, MNT_DETACH)");
-	if (chdir("/") == -1)
-		err(EXIT_FAILURE, "chdir(/)");
-	// end::pivot[]
-	// END SOLUTION
-}
-
-/* Inside: lo up, the container's end of the veth addressed and up, and
- * the parent's end as the default gateway. Or, without a veth, only lo. */
+/* The child's side: lo up; eth0 addressed and up, then the default
+ * route (it needs the link up: the gateway must be reachable). */
 static void setup_inside_net(const struct child_args *a)
 {
 	if (link_set("lo", true, 0, NULL) == -1)
 		err(EXIT_FAILURE, "RTM_NEWLINK lo up");
 	if (!a->veth)
 		return;
-	// BEGIN SOLUTION 6
-	// STEP: TODO(6)
-	// TODO: With rtnetlink from inside (a netlink socket talks to the
-	//       namespace it was created in): addr_add(INSIDE_IF, a->addr,
-	//       a->prefix), link_set(INSIDE_IF, true, 0, NULL), then
-	//       route_add_default(a->gw); the route needs the link up, since
-	//       the gateway must be reachable (rtnetlink(7)).
-	// STUB: (void)route_add_default;
-	// STUB: todo({n}, "address " INSIDE_IF ", bring it up, add the default route");
-	// tag::inside_net[]
 	if (addr_add(INSIDE_IF, a->addr, a->prefix) == -1)
 		err(EXIT_FAILURE, "RTM_NEWADDR " INSIDE_IF);
 	if (link_set(INSIDE_IF, true, 0, NULL) == -1)
 		err(EXIT_FAILURE, "RTM_NEWLINK " INSIDE_IF " up");
 	if (route_add_default(a->gw) == -1)
 		err(EXIT_FAILURE, "RTM_NEWROUTE default");
-	// end::inside_net[]
-	// END SOLUTION
 }
 
-/* A signal handler: pass the signal on (see forward_to). */
+/* ==== id maps (lessons/lib/idmap will hold them once) ================ */
+
+/* Write `text` to a /proc file in a single write(2), as map files need. */
+static void write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		err(EXIT_FAILURE, "open(%s)", path);
+	if (write(fd, text, len) != (ssize_t)len)
+		err(EXIT_FAILURE, "write(%s, \"%.*s\")", path,
+		    (int)strcspn(text, "\n"), text);
+	close(fd);
+}
+
+/* Ids 0..count-1 inside are uid..uid+count-1 (gid..) outside. With one
+ * id (rootless) the kernel first wants setgroups denied, or a user could
+ * drop a group that keeps it out of files (user_namespaces(7)). */
+static void write_id_maps(pid_t pid, unsigned uid, unsigned gid, unsigned count)
+{
+	char path[64], map[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %u %u\n", uid, count);
+	write_file(path, map);
+	if (count == 1) {
+		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+		write_file(path, "deny");
+	}
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %u %u\n", gid, count);
+	write_file(path, map);
+}
+
+/* ==== PID 1 and signals (lessons/lib/init will hold them once) ======= */
+
+/* What a terminal or a service manager sends to stop a container: the
+ * launcher passes them to PID 1, PID 1 to the command. */
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
+static volatile sig_atomic_t forward_to;
+
 static void forward_signal(int sig)
 {
 	if (forward_to > 0)
 		kill(forward_to, sig);
 }
 
-/* Forward the signals of `forwarded` to whoever forward_to names. */
 static void install_forwarding(void)
 {
-	struct sigaction sa = {.sa_handler = forward_signal,
-			       .sa_flags = SA_RESTART};
+	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
 
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
@@ -741,17 +423,11 @@ static void forwarded_set(sigset_t *set)
 		sigaddset(set, forwarded[i]);
 }
 
-/* Run the command in a clean environment, or exit 127 (not found) or
- * 126 (cannot be run), as a shell does. */
 /* Start the command as a child of PID 1, in an environment of its own
- * (the host's PATH and HOME mean nothing here), with the signals PID 1
- * forwards back to their defaults and unblocked. posix_spawn(3) does
- * what fork + exec would, but with clone(CLONE_VM | CLONE_VFORK): the
- * child borrows our memory until it execs instead of getting a copy of
- * our page tables, which is a good part of a container's start time. The
- * exec's own error comes back as its return value: 127 when the command
- * is not there, 126 when it cannot be run, as a shell says. */
-// tag::spawn[]
+ * (the host's PATH and HOME mean nothing here), the forwarded signals
+ * back to their defaults. posix_spawn(3) borrows our memory until the
+ * exec instead of copying our page tables. 127: not found, 126: cannot
+ * be run, as a shell says. */
 static pid_t spawn_command(char **argv, const sigset_t *forwarded_sigs)
 {
 	const char *term = getenv("TERM");
@@ -767,7 +443,6 @@ static pid_t spawn_command(char **argv, const sigset_t *forwarded_sigs)
 	setenv("HOME", "/root", 1);
 	setenv("TERM", term_copy, 1);
 	setenv("container", "nslab", 1);
-
 	sigemptyset(&none);
 	if ((e = posix_spawnattr_init(&attr)) ||
 	    (e = posix_spawnattr_setsigdefault(&attr, forwarded_sigs)) ||
@@ -785,13 +460,11 @@ static pid_t spawn_command(char **argv, const sigset_t *forwarded_sigs)
 	posix_spawnattr_destroy(&attr);
 	return pid;
 }
-// end::spawn[]
 
-/* This process is PID 1 of the new PID namespace: the kernel re-parents
- * every orphan in it to us, and when we exit it kills all the others.
- * Run the command as our child, pass it the signals of `forwarded`
- * (the kernel delivers to PID 1 only the signals it has handlers for),
- * reap every child until the command ends, and return its status. */
+/* PID 1 of the new PID namespace: the kernel re-parents every orphan in
+ * it to us, and when we exit it kills all the others. Start the
+ * command, forward it the signals (PID 1 gets only those it has handlers
+ * for), reap every child until the command ends; its status. */
 static int run_init(char **argv)
 {
 	sigset_t set;
@@ -799,20 +472,6 @@ static int run_init(char **argv)
 	pid_t pid, cmd;
 
 	forwarded_set(&set);
-	// BEGIN SOLUTION 7
-	// STEP: TODO(7)
-	// TODO: The forwarded signals are blocked (since before clone), so
-	//       none is lost. install_forwarding(); start the command with
-	//       spawn_command(argv, &set) (posix_spawn: no copy of our page
-	//       tables); then forward_to = its pid, unblock the signals, and
-	//       wait(2) in a loop: retry on EINTR, stop on ECHILD, and return
-	//       exit_status(status) when the pid reaped is the command's;
-	//       every other pid is an orphan, reaped so it is no zombie
-	//       (pid_namespaces(7)).
-	// STUB: (void)status; (void)pid; (void)cmd; (void)argv;
-	// STUB: (void)install_forwarding; (void)spawn_command;
-	// STUB: todo({n}, "PID 1: start the command, forward signals, reap orphans");
-	// tag::init[]
 	install_forwarding();
 	cmd = spawn_command(argv, &set);
 	forward_to = cmd;
@@ -821,86 +480,441 @@ static int run_init(char **argv)
 		pid = wait(&status);
 		if (pid == -1 && errno == EINTR)
 			continue;
-		if (pid == -1 && errno == ECHILD)
-			break;
 		if (pid == -1)
 			err(EXIT_FAILURE, "wait");
 		if (pid == cmd)
 			return exit_status(status);
 	}
-	// end::init[]
-	// END SOLUTION
-	return EXIT_FAILURE;
 }
 
-/* Everything here runs inside the new namespaces. */
+/* ==== the container, in its order of operations ===================== */
+
+/* mount(2) or stop, naming what failed. */
+static void do_mount(const char *src, const char *dst, const char *type,
+		     unsigned long flags, const char *data)
+{
+	if (mount(src, dst, type, flags, data) == -1)
+		err(EXIT_FAILURE, "mount(%s, %s, %s%s%s)", src ? src : "NULL", dst,
+		    type ? type : "NULL", data ? ", " : "", data ? data : "");
+}
+
+/* A detached copy of the rootfs mount (like mount --bind, attached
+ * nowhere yet), read-only: only this descriptor reaches it. A copy joins
+ * the peer group of its source: make it private, or a mount under it,
+ * once it is attached in the container, would appear on the host too. */
+static int open_rootfs(const char *rootfs)
+{
+	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY,
+				.propagation = MS_PRIVATE};
+	int tree = open_tree(AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	if (tree == -1)
+		err(EXIT_FAILURE, "open_tree(%s, OPEN_TREE_CLONE)", rootfs);
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &ro, sizeof(ro)) == -1)
+		err(EXIT_FAILURE, "mount_setattr(%s, MOUNT_ATTR_RDONLY, MS_PRIVATE)",
+		    rootfs);
+	return tree;
+}
+
+/* Root's first subordinate id in FILE (/etc/subuid or /etc/subgid,
+ * "root:100000:65536", by name or by uid) if its range holds ID_COUNT
+ * ids, else DEFAULT_SUBID (subuid(5)). */
+static unsigned root_subid(const char *file)
+{
+	unsigned long start, count;
+	unsigned found = DEFAULT_SUBID;
+	char line[256], name[64];
+	FILE *f = fopen(file, "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63[^:]:%lu:%lu", name, &start, &count) == 3 &&
+		    (!strcmp(name, "root") || !strcmp(name, "0")) && start > 0 &&
+		    count >= ID_COUNT && start + ID_COUNT <= UINT32_MAX) {
+			found = start;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* mount_setattr(MOUNT_ATTR_IDMAP) refused: say why, and the ways out. */
+static void __attribute__((noreturn)) idmap_failed(const char *rootfs)
+{
+	errx(EXIT_FAILURE, "mount_setattr(%s, MOUNT_ATTR_IDMAP): %s: the file "
+	     "system of the rootfs cannot be idmapped here (it needs Linux 5.12 "
+	     "or later and a file system that supports it: ext4, xfs, btrfs, "
+	     "tmpfs since 6.3); put the rootfs on one that does, run as an "
+	     "ordinary user (rootless), or accept a privileged container: "
+	     "--identity-map", rootfs, strerror(errno));
+}
+
+/* The launcher, as root, while the child waits: ids 0-65535 inside are
+ * a range of host ids, and the rootfs mount gets the same mapping. */
+static void map_ids(pid_t pid, struct child_args *a, bool identity)
+{
+	struct mount_attr attr = {0};
+	unsigned uid, gid;
+	char path[64];
+	int userns;
+
+	if (a->rootless) {
+		write_id_maps(pid, geteuid(), getegid(), 1);
+		say("uid_map \"0 %u 1\", gid_map \"0 %u 1\": root inside is you "
+		    "(uid %u) here, no other id is mapped", (unsigned)geteuid(),
+		    (unsigned)getegid(), (unsigned)geteuid());
+		return;
+	}
+	if (identity) {
+		write_id_maps(pid, 0, 0, ID_COUNT);
+		say("uid_map \"0 0 %u\": a privileged container: root inside is "
+		    "the host's root", ID_COUNT);
+		return;
+	}
+	// BEGIN SOLUTION 2
+	// STEP: root inside owns the rootfs, and is not root outside
+	// TODO: Map ids 0-65535 inside to a range of host ids without 0:
+	//       root's range in /etc/subuid and /etc/subgid (root_subid()),
+	//       written with write_id_maps(). Then give the rootfs mount
+	//       a->tree the same mapping, so that its files, the host root's,
+	//       are root's inside. Afterwards `id -u` inside prints 0, ps on
+	//       the host shows the command as uid 100000, and `ls -ln /bin`
+	//       inside shows 0 0 (not 65534). Read user_namespaces(7),
+	//       "Defining user and group ID mappings", and mount_setattr(2),
+	//       "Idmapped mounts".
+	// HINT: A user namespace is a table from ids inside to ids outside.
+	//       Files carry host ids: with 0 inside = 100000 outside, the
+	//       rootfs's files (host uid 0) are unmapped inside, unless the
+	//       mount that shows them translates ids the same way.
+	// HINT: mount_setattr(2) with MOUNT_ATTR_IDMAP in attr_set and, in
+	//       userns_fd, a descriptor of the child's /proc/PID/ns/user; it
+	//       works on a detached mount such as a->tree (open_tree(2)). On
+	//       failure call idmap_failed(a->rootfs): it names the ways out.
+	// HINT: uid = root_subid(____); gid = ____;
+	//       write_id_maps(pid, uid, gid, ____);
+	//       userns = open(____, O_RDONLY | O_CLOEXEC);
+	//       attr.attr_set = ____; attr.userns_fd = ____;
+	//       if (mount_setattr(a->tree, "", ____, &attr, sizeof(attr)) == -1) ...
+	// WRONG root_is_root: "uid = root_subid(" -> "uid = 0 * root_subid(" : /etc/subuid
+	// WRONG no_idmap: "attr.attr_set = MOUNT_ATTR_IDMAP;" -> "attr.attr_set = 0;" : MOUNT_ATTR_IDMAP
+	// STUB: (void)path; (void)attr; (void)userns; (void)uid; (void)gid;
+	// STUB: (void)root_subid; (void)idmap_failed;
+	// STUB: todo({n}, "map the child's ids, and the rootfs like them");
+	// tag::map_ids[]
+	uid = root_subid("/etc/subuid");
+	gid = root_subid("/etc/subgid");
+	write_id_maps(pid, uid, gid, ID_COUNT);
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	userns = open(path, O_RDONLY | O_CLOEXEC);
+	if (userns == -1)
+		err(EXIT_FAILURE, "open(%s), the user namespace to idmap with", path);
+	attr.attr_set = MOUNT_ATTR_IDMAP;
+	attr.userns_fd = userns;
+	if (mount_setattr(a->tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1)
+		idmap_failed(a->rootfs);
+	close(userns);
+	// end::map_ids[]
+	// END SOLUTION
+	say("uid_map \"0 %u %u\", gid_map \"0 %u %u\": root inside is uid %u "
+	    "here", uid, ID_COUNT, gid, ID_COUNT, uid);
+	say("rootfs %s, idmapped: its files are root's inside", a->rootfs);
+}
+
+/* The child, released: take the ids of root inside (the maps exist now;
+ * writing them changed nobody's credentials). A change of ids clears the
+ * parent-death signal (prctl(2)): set it again, then check that the
+ * launcher did not die in between: its pidfd is readable once it has. */
+static void become_root(const struct child_args *a)
+{
+	struct pollfd launcher = {.fd = a->launcher, .events = POLLIN};
+
+	if (!a->rootless && setgroups(0, NULL) == -1)
+		err(EXIT_FAILURE, "setgroups(0)");
+	if (setresgid(0, 0, 0) == -1 || setresuid(0, 0, 0) == -1)
+		err(EXIT_FAILURE, "setresuid(0) inside");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		err(EXIT_FAILURE, "prctl(PR_SET_PDEATHSIG)");
+	if (poll(&launcher, 1, 0) != 0)
+		_exit(EXIT_FAILURE);
+	close(a->launcher);
+	/* A guard, not a step: without all six namespaces what follows
+	 * would mount, pivot_root and rename the host itself. */
+	for (int i = 0; i < 6; i++) {
+		struct ns_id mine;
+
+		if (!ns_id_of(0, six[i], &mine))
+			err(EXIT_FAILURE, "/proc/self/ns/%s", six[i]);
+		if (mine.dev == a->host[i].dev && mine.ino == a->host[i].ino)
+			errx(EXIT_FAILURE, "refusing to build the container: it still "
+			     "shares the host's %s namespace", ns_human(six[i]));
+	}
+}
+
+/* The new root, a layer the container may write over the rootfs it may
+ * not; afterwards the current directory is that new root. */
+static void make_root(struct child_args *a)
+{
+	/* Rootless, the launcher could not copy the rootfs mount: only
+	 * here, in a mount namespace of our own, may we. */
+	if (a->tree == -1)
+		a->tree = open_rootfs(a->rootfs);
+	// BEGIN SOLUTION 3
+	// STEP: the container writes a throwaway layer, never the rootfs
+	// TODO: Build the container's root so that nothing done here reaches
+	//       the host, and the rootfs is never written: no mount of ours
+	//       may propagate to the host's; the rootfs (the detached mount
+	//       a->tree) is the read-only lower layer of an overlay whose upper
+	//       layer lives in a tmpfs; end in the overlay's root (chdir).
+	//       Afterwards `rm -rf /bin` inside works, inside, and leaves
+	//       build/rootfs as it was. Read mount_namespaces(7), "Shared
+	//       subtrees"; move_mount(2); the kernel's
+	//       Documentation/filesystems/overlayfs.rst, "Upper and Lower".
+	// HINT: The order matters. First cut propagation, alone, for every
+	//       mount. Then a scratch tmpfs anywhere (over a->rootfs is
+	//       fine: the host never sees it), with four directories in it:
+	//       the lower layer, the upper layer, overlay's work directory
+	//       and the mount point of the overlay.
+	// HINT: mount(2) with MS_REC | MS_PRIVATE on "/"; mount(2) of a
+	//       tmpfs; mkdir(2); move_mount(2) with MOVE_MOUNT_F_EMPTY_PATH
+	//       attaches a->tree; mount(2) of type "overlay" with the
+	//       options lowerdir=,upperdir=,workdir= (and userxattr: it is
+	//       mounted in a user namespace).
+	// HINT: do_mount(NULL, "/", NULL, ____, NULL);
+	//       do_mount("tmpfs", a->rootfs, "tmpfs", 0, "mode=755"); chdir(a->rootfs);
+	//       mkdir lower, upper, work, root; move_mount(a->tree, "", AT_FDCWD, ____, ____);
+	//       do_mount("overlay", ____, "overlay", 0, "lowerdir=____,upperdir=____,workdir=____,userxattr");
+	//       chdir("root");
+	// WRONG no_overlay: "do_mount(\"overlay\", \"root\", \"overlay\", 0," -> "do_mount(\"lower\", \"root\", NULL, MS_BIND," : overlay
+	// STUB: todo({n}, "a throwaway root: an overlay over the rootfs");
+	// tag::make_root[]
+	do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	do_mount("tmpfs", a->rootfs, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
+	if (chdir(a->rootfs) == -1)
+		err(EXIT_FAILURE, "chdir(%s)", a->rootfs);
+	if (mkdir("lower", 0755) == -1 || mkdir("upper", 0755) == -1 ||
+	    mkdir("work", 0755) == -1 || mkdir("root", 0755) == -1)
+		err(EXIT_FAILURE, "mkdir(lower, upper, work, root)");
+	if (move_mount(a->tree, "", AT_FDCWD, "lower", MOVE_MOUNT_F_EMPTY_PATH) == -1)
+		err(EXIT_FAILURE, "move_mount(rootfs, lower)");
+	close(a->tree);
+	do_mount("overlay", "root", "overlay", 0,
+		 "lowerdir=lower,upperdir=upper,workdir=work,userxattr");
+	if (chdir("root") == -1)
+		err(EXIT_FAILURE, "chdir(root)");
+	// end::make_root[]
+	// END SOLUTION
+}
+
+/* The kernel's views of this container, on the new root (the current
+ * directory): /proc for its PID namespace, /sys for its network
+ * namespace, as Docker shows them. Before pivot_root: in a user
+ * namespace the kernel allows a new proc or sysfs only while one is
+ * fully visible in the mount namespace, and the old root is where it is. */
+static void mount_proc_sys(void)
+{
+	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+	struct stat st;
+
+	do_mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	do_mount("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		 NULL);
+	// BEGIN SOLUTION 4
+	// STEP: /proc as Docker gives it: knobs read-only, secrets masked
+	// TODO: Hide what masked[] names (the host's kernel memory, keys,
+	//       timers...): a file behind /dev/null, a directory behind an
+	//       empty read-only tmpfs, skipping what this kernel has not. Make
+	//       what read_only[] names read-only: the kernel's knobs, such as
+	//       /proc/sys/kernel/core_pattern, whose program the kernel runs
+	//       as the host's root. Afterwards `cat /proc/timer_list` inside
+	//       prints nothing and a write to /proc/sys/kernel/msgmax (which
+	//       this container's root may change) says "Read-only file
+	//       system". Read proc(5), mount(2) "Creating
+	//       a bind mount", mount_setattr(2) MOUNT_ATTR_RDONLY.
+	// HINT: You cannot delete a file from /proc, but you can mount
+	//       something over it; and a bind mount of a path onto itself is
+	//       a mount of its own, whose flags you can change alone.
+	// HINT: stat(2) tells a file from a directory (and ENOENT: skip);
+	//       mount(2) with MS_BIND for /dev/null over a file, a "tmpfs" with
+	//       MS_RDONLY over a directory; then MS_BIND | MS_REC of each
+	//       read_only[] path onto itself, and mount_setattr(2) with
+	//       AT_RECURSIVE and the `ro` attributes above.
+	// HINT: for (each *p of masked[], up to its NULL) {
+	//               if (stat(____) fails) continue;
+	//               S_ISDIR(st.st_mode) ? tmpfs ____ : bind ____;
+	//       }
+	//       for (... read_only ...) { bind *p onto *p; mount_setattr(AT_FDCWD, *p, ____, &ro, sizeof(ro)); }
+	// WRONG no_mask: "if (stat(*p, &st) == -1)" -> "if (true)" : mask
+	// WRONG no_read_only: "if (access(*p, F_OK) == -1)" -> "if (true)" : read-only
+	// STUB: (void)ro; (void)st; (void)masked; (void)read_only;
+	// STUB: /* The host is safe without this step, so go on: */
+	// STUB: warnx("TODO({n}) not done: /proc's secrets are not masked, its knobs not read-only");
+	// tag::proc[]
+	for (const char *const *p = masked; *p; p++) {
+		if (stat(*p, &st) == -1)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			do_mount("tmpfs", *p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
+				 MS_NOEXEC, "size=4k");
+		else
+			do_mount("/dev/null", *p, NULL, MS_BIND, NULL);
+	}
+	for (const char *const *p = read_only; *p; p++) {
+		if (access(*p, F_OK) == -1)
+			continue;
+		do_mount(*p, *p, NULL, MS_BIND | MS_REC, NULL);
+		if (mount_setattr(AT_FDCWD, *p, AT_RECURSIVE, &ro, sizeof(ro)) == -1)
+			err(EXIT_FAILURE, "mount_setattr(%s, MOUNT_ATTR_RDONLY)", *p);
+	}
+	// end::proc[]
+	// END SOLUTION
+}
+
+/* A minimal /dev: what programs expect, nothing of the host's disks. A
+ * user namespace may not create device nodes, but may bind the host's
+ * onto empty files; devpts gets an instance of its own (devpts.rst). */
+static void make_dev(void)
+{
+	static const char *const devices[] = {"null", "zero", "full", "random",
+					      "urandom", "tty", NULL};
+	static const char *const links[][2] = {
+		{"pts/ptmx", "dev/ptmx"}, {"/proc/self/fd", "dev/fd"},
+		{"/proc/self/fd/0", "dev/stdin"}, {"/proc/self/fd/1", "dev/stdout"},
+		{"/proc/self/fd/2", "dev/stderr"}};
+	char src[64], dst[64];
+
+	do_mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
+	for (const char *const *d = devices; *d; d++) {
+		snprintf(src, sizeof(src), "/dev/%s", *d);
+		snprintf(dst, sizeof(dst), "dev/%s", *d);
+		if (mknod(dst, S_IFREG | 0666, 0) == -1)
+			err(EXIT_FAILURE, "mknod(%s)", dst);
+		do_mount(src, dst, NULL, MS_BIND, NULL);
+	}
+	if (mkdir("dev/pts", 0755) == -1 || mkdir("dev/shm", 01777) == -1)
+		err(EXIT_FAILURE, "mkdir(dev/pts, dev/shm)");
+	do_mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		 "newinstance,ptmxmode=0666,mode=620");
+	do_mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlink(links[i][0], links[i][1]) == -1)
+			err(EXIT_FAILURE, "symlink(%s, %s)", links[i][0], links[i][1]);
+}
+
+/* Make the new root (the current directory) the root of this mount
+ * namespace, and drop the old one with everything of the host's. */
+static void enter_rootfs(void)
+{
+	// BEGIN SOLUTION 5
+	// STEP: only the new root is visible
+	// TODO: Make the current directory the root of this mount namespace
+	//       and detach the old root, so that no path leads to the host's
+	//       files: afterwards /proc/self/mountinfo inside has one "/" and
+	//       only /proc, /sys and /dev below it. pivot_root(2) has no glibc
+	//       wrapper. Read pivot_root(2), NOTES ("pivot_root(\".\", \".\")").
+	// HINT: pivot_root(".", ".") stacks the old root on the new one, both
+	//       at "/"; unmounting "." then takes the old one away. Its
+	//       unmounting must not propagate: make it private first.
+	// HINT: syscall(SYS_pivot_root, ".", "."); mount(2) with MS_REC |
+	//       MS_PRIVATE on "."; umount2(2) with MNT_DETACH; chdir(2) "/".
+	//       EINVAL from pivot_root: the new root is no mount point, or a
+	//       mount above it is shared.
+	// HINT: if (syscall(SYS_pivot_root, ____, ____) == -1) err(...);
+	//       do_mount(NULL, ".", NULL, ____, NULL);
+	//       if (umount2(".", ____) == -1) err(...);  then chdir("/")
+	// WRONG no_detach: "if (umount2(\".\", MNT_DETACH) == -1)" -> "if (false)" : MNT_DETACH
+	// STUB: todo({n}, "pivot_root into the new root and detach the old one");
+	// tag::pivot[]
+	if (syscall(SYS_pivot_root, ".", ".") == -1)
+		err(EXIT_FAILURE, "pivot_root(.): the new root must be a mount "
+		    "point and no mount above it shared");
+	do_mount(NULL, ".", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (umount2(".", MNT_DETACH) == -1)
+		err(EXIT_FAILURE, "umount2(old root, MNT_DETACH)");
+	if (chdir("/") == -1)
+		err(EXIT_FAILURE, "chdir(/)");
+	// end::pivot[]
+	// END SOLUTION
+}
+
+/* capset(2) without libcap: keep only `keep` in this process's permitted
+ * and effective sets (so that the command, which gets the bounding set,
+ * has no more capabilities than PID 1: ptrace(2), "access mode"). */
+static void set_capabilities(uint64_t keep)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2] = {
+		{(uint32_t)keep, (uint32_t)keep, 0},
+		{(uint32_t)(keep >> 32), (uint32_t)(keep >> 32), 0}};
+
+	if (syscall(SYS_capset, &h, d) == -1)
+		err(EXIT_FAILURE, "capset");
+}
+
+/* The last thing PID 1 does before it starts the command. */
+static void lock_down(void)
+{
+	// BEGIN SOLUTION 6
+	// STEP: nothing of the host's reaches the command
+	// TODO: Lock the container down as Docker does, now that nothing more
+	//       needs privilege: the capability bounding set is docker_caps,
+	//       and so are this process's own capabilities (set_capabilities);
+	//       no exec may gain privileges (no_new_privs); PID 1 is not
+	//       dumpable, so the command cannot open /proc/1/exe (runc's
+	//       CVE-2019-5736) or its memory; no descriptor but 0, 1 and 2
+	//       crosses into the container (CVE-2024-21626). Afterwards
+	//       /proc/self/status of the command shows CapBnd 00000000a80425fb
+	//       and NoNewPrivs 1. Read capabilities(7), "Capability bounding
+	//       set"; prctl(2); close_range(2).
+	// HINT: Four measures, four calls, and the order matters: which of
+	//       them would keep the others from working if it came first?
+	// HINT: prctl(2): PR_CAPBSET_READ tells whether a capability exists,
+	//       PR_CAPBSET_DROP takes one out of the bounding set;
+	//       PR_SET_NO_NEW_PRIVS; PR_SET_DUMPABLE. close_range(2) from 3.
+	// HINT: for (each cap, while prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0)
+	//               if (cap is not in docker_caps && prctl(____, cap, 0, 0, 0) == -1) err(...);
+	//       set_capabilities(____); prctl(____, 1, 0, 0, 0); prctl(____, 0, 0, 0, 0);
+	//       close_range(____, ~0U, 0);
+	// WRONG no_bounding_set: "if (!(docker_caps & CAP(cap)) &&" -> "if (false &&" : PR_CAPBSET_DROP
+	// WRONG no_no_new_privs: "PR_SET_NO_NEW_PRIVS, 1," -> "PR_SET_NO_NEW_PRIVS, 0," : PR_SET_NO_NEW_PRIVS
+	// WRONG dumpable: "PR_SET_DUMPABLE, 0," -> "PR_SET_DUMPABLE, 1," : PR_SET_DUMPABLE
+	// WRONG no_close_range: "if (close_range(3," -> "if (close_range(~0U," : close_range
+	// STUB: (void)set_capabilities; (void)docker_caps;
+	// STUB: /* The host is safe without this step, so go on: */
+	// STUB: warnx("TODO({n}) not done: no lock-down (capabilities, no_new_privs, dumpable, descriptors)");
+	// tag::lock_down[]
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		if (!(docker_caps & CAP(cap)) &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			err(EXIT_FAILURE, "prctl(PR_CAPBSET_DROP, %d)", cap);
+	set_capabilities(docker_caps);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		err(EXIT_FAILURE, "prctl(PR_SET_NO_NEW_PRIVS)");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		err(EXIT_FAILURE, "prctl(PR_SET_DUMPABLE, 0)");
+	if (close_range(3, ~0U, 0) == -1)
+		err(EXIT_FAILURE, "close_range(3, ~0U)");
+	// end::lock_down[]
+	// END SOLUTION
+}
+
+/* Everything here runs inside the new namespaces, in run order. */
 static int child_main(void *arg)
 {
 	struct child_args *a = arg;
 
-	/* If the launcher dies, even by SIGKILL, the kernel kills us, and
-	 * with PID 1 the whole PID namespace: nothing outlives it. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-		err(EXIT_FAILURE, "prctl(PR_SET_PDEATHSIG)");
-	wait_for_parent(a);
-	become_root(a->mode);
-	ensure_parent_alive(a);
-	ensure_all_new(a);
-
-	// BEGIN SOLUTION 8
-	// STEP: TODO(8)
-	// TODO: First, and alone: make every mount private (mount(NULL, "/",
-	//       NULL, MS_REC | MS_PRIVATE, NULL)), so that nothing below
-	//       propagates to the host. Then bind-mount a->rootfs onto itself
-	//       (MS_BIND | MS_REC): pivot_root needs the new root to be a
-	//       mount point (mount_namespaces(7), pivot_root(2)).
-	// STUB: todo({n}, "make mounts private, bind-mount the rootfs onto itself");
-	// tag::private[]
-	do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	do_mount(a->rootfs, a->rootfs, NULL, MS_BIND | MS_REC, NULL);
-	// end::private[]
-	// END SOLUTION
-	/* Into the bind mount (not the directory under it): from here on,
-	 * paths without a leading / are in the new root. */
-	if (chdir(a->rootfs) == -1)
-		err(EXIT_FAILURE, "chdir(%s)", a->rootfs);
+	become_root(a);
+	make_root(a);
 	mount_proc_sys();
 	make_dev();
-	enter_rootfs(a->rootfs);
-
-	// BEGIN SOLUTION 9
-	// STEP: TODO(9)
-	// TODO: Set the hostname a->hostname with sethostname(2): the UTS
-	//       namespace is the container's (uts_namespaces(7)).
-	// STUB: todo({n}, "sethostname() inside");
-	// tag::hostname[]
+	enter_rootfs();
 	if (sethostname(a->hostname, strlen(a->hostname)) == -1)
 		err(EXIT_FAILURE, "sethostname(%s)", a->hostname);
-	// end::hostname[]
-	// END SOLUTION
 	setup_inside_net(a);
+	lock_down();
 	return run_init(a->argv);
 }
 
-/* ---- the launcher ----------------------------------------------------- */
-
-/* Explain the errors a student meets when clone() refuses. */
-static void __attribute__((noreturn)) clone_failed(void)
-{
-	const char *why = strerror(errno);
-
-	if (errno == EPERM)
-		errx(EXIT_FAILURE, "clone(CLONE_NEWUSER | ...): %s: this system "
-		     "forbids user namespaces to ordinary users; run as root: "
-		     "sudo make lesson07", why);
-	if (errno == ENOSPC || errno == EUSERS)
-		errx(EXIT_FAILURE, "clone(CLONE_NEWUSER | ...): %s: too many "
-		     "namespaces; see /proc/sys/user/max_*_namespaces", why);
-	if (errno == EINVAL)
-		errx(EXIT_FAILURE, "clone(CLONE_NEWUSER | ...): %s: this kernel "
-		     "lacks one of the six namespaces (CONFIG_*_NS)", why);
-	errx(EXIT_FAILURE, "clone(CLONE_NEWUSER | ...): %s", why);
-}
+/* ---- the launcher ------------------------------------------------------ */
 
 /* Parse ADDR/PREFIX into the container's address and the parent's: the
  * first host address of the subnet, or the second if ADDR is the first. */
@@ -925,79 +939,42 @@ static bool parse_ip(const char *text, struct child_args *a)
 	ip = ntohl(a->addr.s_addr);
 	mask = ~0u << (32 - prefix);
 	net = ip & mask;
-	/* Not the subnet's own address, nor its broadcast address. */
-	if (ip == net || (ip | mask) == ~0u)
+	if (ip == net || (ip | mask) == ~0u) /* the subnet's or broadcast */
 		return false;
 	a->gw.s_addr = htonl(ip == (net | 1) ? net | 2 : net | 1);
 	a->prefix = (int)prefix;
 	return true;
 }
 
-/* Refuse a subnet the parent's network namespace already uses: giving
- * the parent's end an address there would take over the host's own
- * routes (its gateway, say) while the lesson runs. Two subnets overlap
- * when they agree on the bits of the shorter prefix. */
-static void check_subnet_free(struct in_addr addr, int prefix, const char *what)
+/* The rootfs as an absolute path, checked: BUILD/rootfs by default, for
+ * BUILD/solutions/07-container/container, where make rootfs puts it. */
+static const char *check_rootfs(const char *rootfs, char *path)
 {
-	struct ifaddrs *ifs, *i;
-	uint32_t ours = ntohl(addr.s_addr);
+	char exe[PATH_MAX], sub[PATH_MAX + 8];
+	ssize_t n;
+	struct stat st;
 
-	if (getifaddrs(&ifs) == -1)
-		err(EXIT_FAILURE, "getifaddrs");
-	for (i = ifs; i; i = i->ifa_next) {
-		uint32_t theirs, mask;
-		int p;
-
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
-		    !i->ifa_netmask)
-			continue;
-		theirs = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
-		mask = ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr);
-		p = __builtin_popcount(mask);
-		if (p > prefix)
-			p = prefix;
-		mask = p ? ~0U << (32 - p) : 0;
-		if ((ours & mask) == (theirs & mask))
-			errx(EXIT_FAILURE, "%s: that subnet overlaps %s's network "
-			     "(%s/%d); choose a subnet this host does not use",
-			     what, i->ifa_name,
-			     inet_ntoa(((struct sockaddr_in *)i->ifa_addr)->sin_addr),
-			     __builtin_popcount(ntohl(((struct sockaddr_in *)
-						      i->ifa_netmask)->sin_addr.s_addr)));
+	if (!rootfs) {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n == -1)
+			err(EXIT_FAILURE, "readlink(/proc/self/exe)");
+		exe[n] = '\0';
+		snprintf(sub, sizeof(sub), "%s/rootfs", dirname(dirname(dirname(exe))));
+		rootfs = sub;
 	}
-	freeifaddrs(ifs);
-}
-
-/* The default rootfs: BUILD/rootfs for BUILD/solutions/07-container/
- * container, where make rootfs puts it. */
-static const char *default_rootfs(void)
-{
-	static char path[PATH_MAX];
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n == -1)
-		err(EXIT_FAILURE, "readlink(/proc/self/exe)");
-	exe[n] = '\0';
-	snprintf(path, sizeof(path), "%s/rootfs", dirname(dirname(dirname(exe))));
+	if (!realpath(rootfs, path) || stat(path, &st) == -1)
+		errx(EXIT_FAILURE, "rootfs %s: %s; build it with make rootfs, or "
+		     "give one with --rootfs DIR", rootfs, strerror(errno));
+	/* The mount points the child needs: without them a directory is
+	 * not a root file system. */
+	for (const char *const *d = (const char *const[]){"proc", "sys", "dev", NULL};
+	     *d; d++) {
+		snprintf(sub, sizeof(sub), "%s/%s", path, *d);
+		if (stat(sub, &st) == -1 || !S_ISDIR(st.st_mode))
+			errx(EXIT_FAILURE, "rootfs %s: no /%s directory, so it is not "
+			     "a root file system; build one with make rootfs", path, *d);
+	}
 	return path;
-}
-
-/* The parent writes the child's maps through /proc/PID, with the pid
- * clone() returned: that only works if /proc shows our PID namespace
- * (inside `unshare --pid --fork` without --mount-proc it shows the one
- * above, and PID would name somebody else). */
-static void ensure_proc_is_ours(void)
-{
-	char self[32];
-	ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
-
-	if (n > 0)
-		self[n] = '\0';
-	if (n <= 0 || atoi(self) != getpid())
-		errx(EXIT_FAILURE, "/proc is not the /proc of this PID namespace "
-		     "(/proc/self is \"%s\", our pid is %d): mount a fresh one "
-		     "(unshare --mount-proc) first", n > 0 ? self : "?", (int)getpid());
 }
 
 int main(int argc, char *argv[])
@@ -1005,12 +982,9 @@ int main(int argc, char *argv[])
 	static char *shell[] = {"/bin/sh", NULL};
 	static char *demo[] = {
 		"/bin/sh", "-c",
-		"echo \"hostname $(hostname), uid $(id -u), in / only: "
-		"$(echo $(ls /))\"; "
-		"echo \"namespaces: $(cd /proc/self/ns && "
-		"for n in user mnt pid net uts ipc; do printf '%s ' "
-		"$(readlink $n); done)\"; "
+		"echo \"hostname $(hostname), uid $(id -u), in / only: $(echo $(ls /))\"; "
 		"echo processes:; ps -o pid,user,comm; "
+		"echo \"capabilities: $(grep CapBnd /proc/self/status)\"; "
 		"ip -4 -o addr | awk '{print \"address: \" $2 \" \" $4}'; "
 		"gw=$(ip route | awk '/^default/ {print $3}'); "
 		"[ -z \"$gw\" ] || ping -c 1 -W 2 $gw | sed -n '2s/^/ping: /p'",
@@ -1021,44 +995,29 @@ int main(int argc, char *argv[])
 		{"net", required_argument, NULL, 'N'},
 		{"ip", required_argument, NULL, 'i'},
 		{"rootless", no_argument, NULL, 'R'},
-		{"remap", no_argument, NULL, 'M'},
+		{"identity-map", no_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
-	struct child_args args = {0};
+	struct child_args args = {.tree = -1};
 	const char *rootfs = NULL, *net = NULL, *ip = NULL;
-	char hostname[UTS_NAME_MAX + 1], label[64], host_label[64];
+	char hostname[UTS_NAME_MAX + 1], label[96], host_label[32];
 	char rootfs_path[PATH_MAX];
-	bool rootless = false, remap = false;
+	bool identity = false;
 	unsigned char rnd[3];
-	struct stat st;
+	struct ns_child child;
 	sigset_t set;
-	int opt, status;
-	char *stack;
-	pid_t pid;
+	int opt, code;
 
+	nslab_init("container", "07");
 	while ((opt = getopt_long(argc, argv, "+hq", options, NULL)) != -1) {
 		switch (opt) {
-		case 'r':
-			rootfs = optarg;
-			break;
-		case 'n':
-			args.hostname = optarg;
-			break;
-		case 'N':
-			net = optarg;
-			break;
-		case 'i':
-			ip = optarg;
-			break;
-		case 'R':
-			rootless = true;
-			break;
-		case 'M':
-			remap = true;
-			break;
-		case 'q':
-			quiet = true;
-			break;
+		case 'r': rootfs = optarg; break;
+		case 'n': args.hostname = optarg; break;
+		case 'N': net = optarg; break;
+		case 'i': ip = optarg; break;
+		case 'R': args.rootless = true; break;
+		case 'I': identity = true; break;
+		case 'q': nslab_quiet = true; break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return EXIT_SUCCESS;
@@ -1069,148 +1028,113 @@ int main(int argc, char *argv[])
 	}
 
 	/* Check everything before anything is created. */
-	if (rootless && remap)
-		errx(EXIT_USAGE, "--rootless and --remap exclude each other");
-	args.mode = geteuid() == 0 ? MAP_IDENTITY : MAP_ROOTLESS;
-	if (rootless)
-		args.mode = MAP_ROOTLESS;
-	if (remap && geteuid() != 0)
-		errx(EXIT_FAILURE, "--remap needs root: only a privileged parent "
-		     "may map ids other than its own; sudo make lesson07");
-	if (remap)
-		args.mode = MAP_REMAP;
+	if (args.rootless && identity)
+		errx(EXIT_USAGE, "--rootless and --identity-map exclude each other");
+	if (identity && geteuid() != 0)
+		errx(EXIT_FAILURE, "--identity-map needs root: only a privileged "
+		     "parent may map ids other than its own; sudo make lesson07");
+	args.rootless |= geteuid() != 0;
 	if (net && strcmp(net, "veth") != 0 && strcmp(net, "none") != 0)
 		errx(EXIT_USAGE, "--net %s: expected veth or none", net);
 	args.veth = net ? strcmp(net, "veth") == 0 : geteuid() == 0;
 	if (args.veth && geteuid() != 0)
-		errx(EXIT_FAILURE, "--net veth needs root: the veth's other end "
-		     "is in the host's network namespace, where only root may "
-		     "add links; use --net none (or sudo make lesson07)");
+		errx(EXIT_FAILURE, "--net veth needs root: the veth's other end is "
+		     "in the host's network namespace, where only root may add "
+		     "links; use --net none (or sudo make lesson07)");
 	if (ip && !args.veth)
 		errx(EXIT_USAGE, "--ip %s needs --net veth", ip);
 	if (!parse_ip(ip ? ip : DEFAULT_IP, &args))
-		errx(EXIT_USAGE, "--ip %s: not an IPv4 address/prefix with "
-		     "prefix 1-30 and a host address, e.g. " DEFAULT_IP, ip);
+		errx(EXIT_USAGE, "--ip %s: not an IPv4 address/prefix with prefix "
+		     "1-30 and a host address, e.g. " DEFAULT_IP, ip);
 	if (args.veth)
 		check_subnet_free(args.addr, args.prefix, ip ? ip : DEFAULT_IP);
 	if (!args.hostname) {
 		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 			err(EXIT_FAILURE, "getrandom");
-		snprintf(hostname, sizeof(hostname), "nslab-%02x%02x%02x",
-			 rnd[0], rnd[1], rnd[2]);
+		snprintf(hostname, sizeof(hostname), "nslab-%02x%02x%02x", rnd[0],
+			 rnd[1], rnd[2]);
 		args.hostname = hostname;
 	}
 	if (strlen(args.hostname) > UTS_NAME_MAX)
 		errx(EXIT_USAGE, "hostname \"%.16s...\" is %zu bytes; the kernel "
-		     "allows at most %d", args.hostname,
-		     strlen(args.hostname), UTS_NAME_MAX);
-	if (!rootfs)
-		rootfs = default_rootfs();
-	if (!realpath(rootfs, rootfs_path) || stat(rootfs_path, &st) == -1)
-		errx(EXIT_FAILURE, "rootfs %s: %s; build it with make rootfs, "
-		     "or give one with --rootfs DIR", rootfs, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		errx(EXIT_FAILURE, "rootfs %s: not a directory", rootfs);
-	/* The mount points the child needs must be there: a directory
-	 * without them is not a root file system. */
-	for (const char *const *d = (const char *const[]){"proc", "sys", "dev", NULL};
-	     *d; d++) {
-		char path[PATH_MAX + 8];
-
-		snprintf(path, sizeof(path), "%s/%s", rootfs_path, *d);
-		if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode))
-			errx(EXIT_FAILURE, "rootfs %s: no /%s directory, so it is not a "
-			     "root file system; build one with make rootfs", rootfs, *d);
-	}
-	args.rootfs = rootfs_path;
+		     "allows at most %d", args.hostname, strlen(args.hostname),
+		     UTS_NAME_MAX);
+	args.rootfs = check_rootfs(rootfs, rootfs_path);
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
-
-	/* Remember the launcher's namespaces, for ensure_all_new(). */
-	for (int i = 0; i < NS_KINDS; i++) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_kinds[i]);
-		if (stat(path, &st) == -1)
-			err(EXIT_FAILURE, "stat(%s)", path);
-		args.host_dev[i] = st.st_dev;
-		args.host_ino[i] = st.st_ino;
-	}
-
-	/* Line-buffer stdout: the child gets a copy of this process's
-	 * memory, and a full buffer would be printed twice or lost. */
+	for (int i = 0; i < 6; i++)
+		if (!ns_id_of(0, six[i], &args.host[i]))
+			err(EXIT_FAILURE, "/proc/self/ns/%s", six[i]);
 	ensure_proc_is_ours();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (pipe2(args.sync_pipe, O_CLOEXEC) == -1)
-		err(EXIT_FAILURE, "pipe2");
-	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		err(EXIT_FAILURE, "mmap(stack)");
+
+	/* What the child inherits: a detached copy of the rootfs mount (as
+	 * root; the launcher gives it its id mapping in step 2), and a
+	 * pidfd of the launcher, to learn of its death. */
+	if (!args.rootless)
+		args.tree = open_rootfs(args.rootfs);
+	args.launcher = pidfd_open(getpid(), 0);
+	if (args.launcher == -1)
+		err(EXIT_FAILURE, "pidfd_open");
 	/* Hold back the signals to forward until someone is there to get
 	 * them; the child inherits the blocked set. */
 	forwarded_set(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	atexit(remove_veth);
 
-	// BEGIN SOLUTION 10
-	// STEP: TODO(10)
-	// TODO: Start child_main(&args) with clone(2) in six new namespaces:
-	//       CLONE_NEWUSER (its own ids and capabilities; the kernel makes
-	//       it first, so it owns the five others), CLONE_NEWNS (mounts),
-	//       CLONE_NEWPID (the child is PID 1), CLONE_NEWNET (links),
-	//       CLONE_NEWUTS (hostname), CLONE_NEWIPC (SysV IPC), | SIGCHLD.
-	//       The stack's top is stack + STACK_SIZE. Keep the pid in pid.
-	// STUB: (void)child_main;
-	// STUB: todo({n}, "clone(child_main, ...) with the six CLONE_NEW* flags | SIGCHLD");
+	// BEGIN SOLUTION 1
+	// STEP: the child runs in six new namespaces
+	// TODO: Start child_main(&args) as a child in a new namespace of each
+	//       of the six kinds a container has (user, mount, PID, network,
+	//       UTS, IPC), held until ns_release(): the pattern you wrote in
+	//       01 is ns_spawn() in lessons/lib/nslab.h. Afterwards the
+	//       account below calls all six "new". Read namespaces(7), the
+	//       table of namespace types, and clone(2), "The flags mask".
+	// HINT: One flag per namespace type. Which one must the kernel make
+	//       first, so that it owns the five others and the child may set
+	//       them up without being root on the host?
+	// HINT: ns_spawn(&child, FLAGS, child_main, &args) returns the pid or
+	//       -1; on -1, clone_failed("clone", FLAGS) says why. The flags:
+	//       CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET,
+	//       CLONE_NEWUTS, CLONE_NEWIPC (SIX_NEW names them all).
+	// HINT: if (ns_spawn(&child, ____, child_main, &args) == -1)
+	//               clone_failed("clone", ____);
+	// WRONG no_newpid: "if (ns_spawn(&child, SIX_NEW," -> "if (ns_spawn(&child, SIX_NEW & ~CLONE_NEWPID," : CLONE_NEWPID
+	// WRONG no_newnet: "if (ns_spawn(&child, SIX_NEW," -> "if (ns_spawn(&child, SIX_NEW & ~CLONE_NEWNET," : CLONE_NEWNET
+	// STUB: (void)child_main; child.pid = 0;
+	// STUB: todo({n}, "start the child in the six new namespaces");
 	// tag::clone[]
-	pid = clone(child_main, stack + STACK_SIZE,
-		    CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-			    CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD,
-		    &args);
+	if (ns_spawn(&child, SIX_NEW, child_main, &args) == -1)
+		clone_failed("clone", SIX_NEW);
 	// end::clone[]
 	// END SOLUTION
-	if (pid == -1)
-		clone_failed();
-
 	say("launcher pid %d; the container's PID 1 is pid %d here", (int)getpid(),
-	    (int)pid);
-	for (int i = 0; i < NS_KINDS; i++)
-		say("  %-24s (the launcher's is %s)",
-		    ns_label(pid, ns_kinds[i], label, sizeof(label)),
-		    ns_label(getpid(), ns_kinds[i], host_label, sizeof(host_label)));
+	    (int)child.pid);
+	for (int i = 0; i < 6; i++)
+		say("  %s (the launcher's is %s)",
+		    ns_account(child.pid, 0, six[i], label, sizeof(label)),
+		    ns_label(0, six[i], host_label, sizeof(host_label)));
 
-	/* While the child waits: its ids, then its network. */
-	write_id_maps(pid, args.mode);
+	/* While the child waits: its ids (and its rootfs), then its network. */
+	map_ids(child.pid, &args, identity);
 	if (args.veth)
-		setup_veth(pid, &args);
-	say("rootfs %s, hostname \"%s\"", args.rootfs, args.hostname);
-	if (!args.veth)
-		say("network: none, only lo inside%s", geteuid() != 0 ?
-		    " (rootless: a veth needs root in the host's network namespace)" : "");
-
-	/* Release the child. Keep the write end open: its closing at our
-	 * death is how a child still waiting learns of it. */
-	// tag::release[]
-	close(args.sync_pipe[0]);
-	if (write(args.sync_pipe[1], "g", 1) != 1)
-		err(EXIT_FAILURE, "write(sync pipe)");
-	forward_to = pid;
+		setup_veth(child.pid, &args);
+	else
+		say("network: none, only lo inside");
+	say("hostname \"%s\"; writes go to a tmpfs layer, never to the rootfs",
+	    args.hostname);
+	ns_release(&child);
+	forward_to = child.pid;
 	install_forwarding();
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	// end::release[]
 
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			err(EXIT_FAILURE, "waitpid");
+	code = wait_child(child.pid);
 	if (veth_host[0]) {
-		/* The pair goes with the container's network namespace, but
-		 * the kernel frees that in the background: remove it now. */
+		/* The pair goes with the container's network namespace, but the
+		 * kernel frees that in the background: remove it now. */
 		snprintf(label, sizeof(label), "%s", veth_host);
 		remove_veth();
-		say("the command exited with status %d; veth %s removed",
-		    exit_status(status), label);
+		say("the command exited with status %d; veth %s removed", code, label);
 	} else {
-		say("the command exited with status %d", exit_status(status));
+		say("the command exited with status %d", code);
 	}
-	return exit_status(status);
+	return code;
 }
