@@ -103,7 +103,7 @@ static void set_limits(const struct cgroup *cg, const struct cg_limits *lim)
 {
 	char value[64];
 
-	(void)value;
+	(void)value; /* until step 2 uses it */
 	/*
 	 * TODO(2): Write each limit that was asked (a field that is 0 was not)
 	 *          into the cgroup, in the file and the format of its cgroup
@@ -130,7 +130,7 @@ static void enter_cgroup(const struct cgroup *cg, pid_t pid)
 {
 	char value[24];
 
-	(void)value;
+	(void)value, (void)pid; /* until step 3 uses them */
 	/*
 	 * TODO(3): Move the child `pid` into the cgroup, in every tree: after
 	 *          that the account line says "moved into" the cgroup's path,

@@ -121,7 +121,7 @@ static void set_limits(const struct cgroup *cg, const struct cg_limits *lim)
 {
 	char value[64];
 
-	(void)value;
+	(void)value; /* until step 2 uses it */
 	// BEGIN SOLUTION 2
 	// STEP: the limits asked are in the cgroup's files
 	// TODO: Write each limit that was asked (a field that is 0 was not)
@@ -189,7 +189,7 @@ static void enter_cgroup(const struct cgroup *cg, pid_t pid)
 {
 	char value[24];
 
-	(void)value;
+	(void)value, (void)pid; /* until step 3 uses them */
 	// BEGIN SOLUTION 3
 	// STEP: the child is in the cgroup before it runs
 	// TODO: Move the child `pid` into the cgroup, in every tree: after
