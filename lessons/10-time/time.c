@@ -226,8 +226,8 @@ int main(int argc, char *argv[])
 
 	compute_offsets(&req, &off);
 	say("offsets: monotonic %lld %ld, boottime %lld %ld",
-	    (long long)off.monotonic.tv_sec, off.monotonic.tv_nsec,
-	    (long long)off.boottime.tv_sec, off.boottime.tv_nsec);
+	    (long long)off.monotonic.tv_sec, (long)off.monotonic.tv_nsec,
+	    (long long)off.boottime.tv_sec, (long)off.boottime.tv_nsec);
 
 	/*
 	 * TODO(3): Give the new namespace its offsets `off`, now, while it is

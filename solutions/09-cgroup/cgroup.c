@@ -204,7 +204,7 @@ static void enter_cgroup(const struct cgroup *cg, pid_t pid)
 	//       each directory cg->dir[i]. The pid is the child's, the one
 	//       ns_spawn() returned, not this process's.
 	// HINT: snprintf(value, sizeof(value), "%d", (int)____);
-	//       for (int i = 0; i < cg->ndirs; i++)
+	//       then, for each of the cg->ndirs directories:
 	//               cg_write(____, "____", value);
 	// WRONG launcher_pid: "\"%d\", (int)pid)" -> "\"%d\", (int)getpid())" : the child's pid
 	// STUB: (void)cg;
