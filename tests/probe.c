@@ -111,14 +111,25 @@ static void burn(long ms)
 
 static void hog(void)
 {
+	void **chain = NULL;
+
+	/* Each MiB keeps a pointer to the one before: nothing is lost. */
 	for (int mb = 0; mb < 4096; mb++) {
-		char *p = malloc(1 << 20);
+		void **p = malloc(1 << 20);
 
 		if (!p)
 			break;
 		memset(p, mb | 1, 1 << 20);
+		*p = chain;
+		chain = p;
 	}
 	printf("hog survived\n");
+	while (chain) {
+		void **next = *chain;
+
+		free(chain);
+		chain = next;
+	}
 	fflush(stdout);
 }
 

@@ -80,7 +80,7 @@ void cg_init(struct cgroup *cg, const char *parent, pid_t pid)
 				     : "cgroup v1 (one tree per controller)";
 	}
 	cg->ndirs = cg->v2 ? 1 : CG_NCTL;
-	for (int i = 0; i < cg->ndirs; i++) {
+	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
 		char top[PATH_MAX];
 
 		if (cg->v2)
@@ -209,7 +209,7 @@ static void make_dir(const char *path)
 
 bool cg_may_create(const struct cgroup *cg)
 {
-	for (int i = 0; i < cg->ndirs; i++) {
+	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
 		char top[PATH_MAX];
 
 		if (cg->v2)
@@ -242,7 +242,7 @@ static void hand_down(const char *level, unsigned need)
 
 void cg_make_parents(const struct cgroup *cg, unsigned need)
 {
-	for (int i = 0; i < cg->ndirs; i++) {
+	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
 		char level[PATH_MAX];
 
 		/* mkdir -p below the root of the tree, handing the
@@ -283,13 +283,16 @@ static int kill_listed(const char *dir)
 	char *list = slurp_file(dir, "cgroup.procs");
 	int n = 0;
 
-	for (char *p = list; p && *p;) {
-		long pid = strtol(p, &p, 10);
+	if (!list)
+		return 0;
+	for (char *p = list, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
 
+		if (end == p)
+			break;
 		if (pid > 0 && kill((pid_t)pid, SIGKILL) == 0)
 			n++;
-		while (*p == '\n')
-			p++;
+		end += strspn(end, "\n");
 	}
 	free(list);
 	return n;
@@ -300,7 +303,7 @@ bool cg_remove(const struct cgroup *cg)
 	double deadline = now_s() + 5.0;
 	bool ok = true;
 
-	for (int i = 0; i < cg->ndirs; i++) {
+	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
 		const char *dir = cg->dir[i];
 
 		/* v2 (Linux 5.14 and later): one write ends them all, and
