@@ -309,6 +309,7 @@ bool cg_remove(const struct cgroup *cg)
 		/* v2 (Linux 5.14 and later): one write ends them all, and
 		 * processes forked meanwhile too. v1 has nothing like it:
 		 * kill each process listed, again, until none is left. */
+		// tag::remove[]
 		if (cg->v2 && cg_has(dir, "cgroup.kill"))
 			cg_try_write(dir, "cgroup.kill", "1");
 		while (rmdir(dir) == -1) {
@@ -324,6 +325,7 @@ bool cg_remove(const struct cgroup *cg)
 			kill_listed(dir);
 			nanosleep(&pause, NULL);
 		}
+		// end::remove[]
 		/* The parent too, unless another run is in it (EBUSY). */
 		rmdir(cg->parent[i]);
 	}
@@ -355,11 +357,13 @@ void cg_reaper_start(struct cgroup *cg)
 			dup2(null, 0);
 			dup2(null, 1);
 		}
+		// tag::reaper[]
 		/* Every copy of the write end is the launcher's (O_CLOEXEC:
 		 * its command gets none): EOF means the launcher has ended. */
 		while (read(fds[0], &c, 1) == -1 && errno == EINTR)
 			;
 		_exit(cg_remove(cg) ? EXIT_SUCCESS : EXIT_FAILURE);
+		// end::reaper[]
 	}
 	close(fds[0]);
 	cg->reaper_fd = fds[1];
