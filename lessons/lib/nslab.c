@@ -233,8 +233,8 @@ const char *clone_flags_str(int flags, char *buf, size_t size)
 	size_t len = 0;
 
 	buf[0] = '\0';
-	for (int bit = 1; bit; bit <<= 1) {
-		const char *name = (flags & bit) ? flag_name(bit) : NULL;
+	for (unsigned bit = 1; bit; bit <<= 1) {
+		const char *name = ((unsigned)flags & bit) ? flag_name((int)bit) : NULL;
 
 		if (name && len < size)
 			len += snprintf(buf + len, size - len, "%s%s",
