@@ -154,8 +154,12 @@ void require_unshare(int flags, const char *what);
 
 /* The host state a lesson could damage: hostname, domain name, mount
  * table, network links (with `network`, routes and IPv6 addresses too),
- * SysV IPC objects. Caller frees. */
+ * SysV IPC objects, cgroups below harness_cgroup_parent(). Caller frees. */
 char *host_state(bool network);
+/* The host state includes the cgroups below this test's parent cgroup,
+ * "nslab-test-PID" in every tree of /sys/fs/cgroup: lessons that make
+ * cgroups are given it (--cgroup-parent), so one left behind fails. */
+const char *harness_cgroup_parent(void);
 /* Fails the test, naming the first difference, if the state changed. */
 void assert_host_state(const char *before, const char *when);
 

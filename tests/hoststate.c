@@ -69,6 +69,43 @@ static void add_table(struct strbuf *sb, const char *tag, const char *path,
 	free(text);
 }
 
+const char *harness_cgroup_parent(void)
+{
+	static char name[32];
+
+	snprintf(name, sizeof(name), "nslab-test-%d", (int)getpid());
+	return name;
+}
+
+/* The cgroups below this test's parent cgroup, in every tree under
+ * /sys/fs/cgroup (v2: the tree itself; v1 and hybrid: one per controller):
+ * a lesson's cgroup that outlives it is a leak. */
+static void add_cgroups(struct strbuf *sb)
+{
+	DIR *trees = opendir("/sys/fs/cgroup");
+	struct dirent *t;
+
+	while (trees && (t = readdir(trees))) {
+		char path[PATH_MAX];
+		struct dirent *e;
+		DIR *d;
+
+		if (strcmp(t->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/%s", t->d_name,
+			 harness_cgroup_parent());
+		if (!(d = opendir(path)))
+			continue;
+		while ((e = readdir(d)))
+			if (e->d_type == DT_DIR && e->d_name[0] != '.')
+				sb_printf(sb, "cgroup: %s/%s/%s\n", t->d_name,
+					  harness_cgroup_parent(), e->d_name);
+		closedir(d);
+	}
+	if (trees)
+		closedir(trees);
+}
+
 char *host_state(bool network)
 {
 	static const int mount_cols[] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 0};
@@ -94,6 +131,7 @@ char *host_state(bool network)
 	add_table(&sb, "msg", "/proc/sysvipc/msg", 1, ipc_cols);
 	add_table(&sb, "shm", "/proc/sysvipc/shm", 1, ipc_cols);
 	add_table(&sb, "sem", "/proc/sysvipc/sem", 1, ipc_cols);
+	add_cgroups(&sb);
 	return sb.s;
 }
 
@@ -212,11 +250,26 @@ void harness_rebase(void)
 
 void harness_teardown(void)
 {
+	DIR *trees;
+	struct dirent *t;
+
 	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
 		if (kept[i] > 0)
 			kill(kept[i], SIGKILL);
 	free(state_before);
 	state_before = NULL;
+	/* The parent cgroups a lesson made for this test, once empty. */
+	if ((trees = opendir("/sys/fs/cgroup"))) {
+		while ((t = readdir(trees))) {
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/%s",
+				 strcmp(t->d_name, "..") ? t->d_name : ".",
+				 harness_cgroup_parent());
+			rmdir(path);
+		}
+		closedir(trees);
+	}
 }
 
 void require_unshare(int flags, const char *what)

@@ -5,8 +5,17 @@
  * /proc/self/ns entry the st_dev and st_ino that identify the namespace.
  * The suites parse this (probe_parse.c, probe_parse).
  *
- *   nslab-probe [--hold] [--exit N | --signal N]
+ *   nslab-probe [--clocks] [--forks] [--burn MS] [--hog] [--hold]
+ *               [--exit N | --signal N]
  *
+ *   --clocks    also print "clock NAME SECONDS" for CLOCK_MONOTONIC,
+ *               CLOCK_BOOTTIME and CLOCK_REALTIME (lesson 10)
+ *   --forks     fork children (they wait for the probe to end) until
+ *               fork() fails; print "forked N, then ERRNO" (lesson 09)
+ *   --burn MS   spin until this process has used MS ms of CPU time; print
+ *               "burned CPU_S in WALL_S" (seconds) (lesson 09)
+ *   --hog       allocate and touch memory, 1 MiB at a time, up to 4 GiB;
+ *               print "hog survived" if nothing stopped it (lesson 09)
  *   --hold      after the report print "ready" and wait for EOF on stdin,
  *               so the test can look at this process from outside
  *   --exit N    exit with status N
@@ -16,12 +25,14 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 static void report(void)
@@ -55,24 +66,113 @@ static void report(void)
 	fflush(stdout);
 }
 
+static double clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void forks(void)
+{
+	int fds[2], n = 0;
+	pid_t pid;
+
+	if (pipe(fds) == -1)
+		return;
+	/* Each child waits for EOF: when the probe ends, they end. */
+	while ((pid = fork()) > 0)
+		n++;
+	if (pid == 0) {
+		char c;
+
+		close(fds[1]);
+		while (read(fds[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	printf("forked %d, then %s\n", n, errno == EAGAIN ? "EAGAIN" : strerror(errno));
+	fflush(stdout);
+}
+
+static void burn(long ms)
+{
+	double wall = clock_s(CLOCK_MONOTONIC), cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	volatile unsigned long spin = 0;
+
+	while (clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu < ms / 1000.0)
+		for (int i = 0; i < 10000; i++)
+			spin++;
+	printf("burned %.3f in %.3f\n", clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu,
+	       clock_s(CLOCK_MONOTONIC) - wall);
+	fflush(stdout);
+}
+
+static void hog(void)
+{
+	void **chain = NULL;
+
+	/* Each MiB keeps a pointer to the one before: nothing is lost. */
+	for (int mb = 0; mb < 4096; mb++) {
+		void **p = malloc(1 << 20);
+
+		if (!p)
+			break;
+		memset(p, mb | 1, 1 << 20);
+		*p = chain;
+		chain = p;
+	}
+	printf("hog survived\n");
+	while (chain) {
+		void **next = *chain;
+
+		free(chain);
+		chain = next;
+	}
+	fflush(stdout);
+}
+
 int main(int argc, char *argv[])
 {
-	int hold = 0, code = 0, sig = 0;
+	int hold = 0, code = 0, sig = 0, do_clocks = 0, do_forks = 0, do_hog = 0;
+	long burn_ms = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--hold"))
 			hold = 1;
+		else if (!strcmp(argv[i], "--clocks"))
+			do_clocks = 1;
+		else if (!strcmp(argv[i], "--forks"))
+			do_forks = 1;
+		else if (!strcmp(argv[i], "--hog"))
+			do_hog = 1;
+		else if (!strcmp(argv[i], "--burn") && i + 1 < argc)
+			burn_ms = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--exit") && i + 1 < argc)
 			code = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--signal") && i + 1 < argc)
 			sig = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: %s [--hold] [--exit N | --signal N]\n",
+			fprintf(stderr, "usage: %s [--clocks] [--forks] [--burn MS] "
+				"[--hog] [--hold] [--exit N | --signal N]\n",
 				argv[0]);
 			return 2;
 		}
 	}
 	report();
+	if (do_clocks) {
+		printf("clock monotonic %.3f\nclock boottime %.3f\nclock realtime %.3f\n",
+		       clock_s(CLOCK_MONOTONIC), clock_s(CLOCK_BOOTTIME),
+		       clock_s(CLOCK_REALTIME));
+		fflush(stdout);
+	}
+	if (do_forks)
+		forks();
+	if (burn_ms)
+		burn(burn_ms);
+	if (do_hog)
+		hog();
 	if (hold) {
 		char c;
 

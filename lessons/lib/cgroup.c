@@ -1,0 +1,548 @@
+/* cgroup.c - control groups for the lessons (see cgroup.h). */
+#define _GNU_SOURCE
+#include "cgroup.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nslab.h"
+
+#ifndef CGROUP_SUPER_MAGIC
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+#define CG_BASE "/sys/fs/cgroup"
+
+const char *const cg_controller[CG_NCTL] = {"pids", "memory", "cpu"};
+
+static bool is_fs(const char *path, long magic)
+{
+	struct statfs s;
+
+	return statfs(path, &s) == 0 && (long)s.f_type == magic;
+}
+
+/* ---- the layout ---------------------------------------------------------- */
+
+void cg_init(struct cgroup *cg, const char *parent, pid_t pid)
+{
+	const char *force = getenv("NSLAB_CGROUP_LAYOUT");
+	bool want_v2 = force && strcmp(force, "v2") == 0;
+	bool want_v1 = force && strcmp(force, "v1") == 0;
+	bool unified = is_fs(CG_BASE "/unified", CGROUP2_SUPER_MAGIC);
+
+	while (*parent == '/')
+		parent++;
+	if (!*parent || strstr(parent, "..") || strstr(parent, "//") ||
+	    parent[strlen(parent) - 1] == '/' || strlen(parent) > 200)
+		errx(EXIT_USAGE, "--cgroup-parent \"%s\": give a path of cgroup "
+		     "names below the root, such as nslab or nslab/tests", parent);
+	memset(cg, 0, sizeof(*cg));
+	cg->reaper = -1;
+	cg->reaper_fd = -1;
+	if (is_fs(CG_BASE, CGROUP2_SUPER_MAGIC) && !want_v1) {
+		cg->v2 = true;
+		snprintf(cg->root, sizeof(cg->root), "%s", CG_BASE);
+		cg->layout = "cgroup v2 (the unified hierarchy) at " CG_BASE;
+	} else if (unified && (want_v2 || !is_fs(CG_BASE "/pids", CGROUP_SUPER_MAGIC))) {
+		cg->v2 = true;
+		snprintf(cg->root, sizeof(cg->root), "%s", CG_BASE "/unified");
+		cg->layout = "cgroup v2 at " CG_BASE "/unified (a hybrid host: "
+			     "v1 trees beside it)";
+	} else {
+		for (int c = 0; c < CG_NCTL; c++) {
+			char path[64];
+
+			snprintf(path, sizeof(path), CG_BASE "/%s", cg_controller[c]);
+			if (!is_fs(path, CGROUP_SUPER_MAGIC))
+				errx(EXIT_FAILURE, "no cgroup v2 tree at " CG_BASE " and no "
+				     "v1 tree of the %s controller at %s: this host "
+				     "mounts no cgroup file system this lesson can "
+				     "use (cgroups(7); make doctor)", cg_controller[c], path);
+		}
+		cg->layout = unified ? "cgroup v1 (a hybrid host: pids, memory and "
+				       "cpu on v1 trees; the v2 tree at " CG_BASE
+				       "/unified has none of them)"
+				     : "cgroup v1 (one tree per controller)";
+	}
+	cg->ndirs = cg->v2 ? 1 : CG_NCTL;
+	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
+		char top[PATH_MAX];
+
+		if (cg->v2)
+			snprintf(top, sizeof(top), "%s", cg->root);
+		else
+			snprintf(top, sizeof(top), CG_BASE "/%s", cg_controller[i]);
+		snprintf(cg->parent[i], sizeof(cg->parent[i]), "%.200s/%.2000s", top, parent);
+		snprintf(cg->dir[i], sizeof(cg->dir[i]), "%.3000s/%s-%d", cg->parent[i],
+			 nslab_prog(), (int)pid);
+	}
+}
+
+const char *cg_dir(const struct cgroup *cg, int controller)
+{
+	return cg->dir[cg->v2 ? 0 : controller];
+}
+
+static char *slurp_file(const char *dir, const char *file)
+{
+	char path[PATH_MAX + 64], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (!(f = fopen(path, "re")))
+		return NULL;
+	if (getdelim(&text, &len, '\0', f) == -1) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(f);
+	return text;
+}
+
+/* Is `word` one of the space-separated words of `list`? */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p && (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ' || p[-1] == '+') &&
+		    (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+bool cg_available(const struct cgroup *cg, int controller)
+{
+	char *list;
+	bool ok;
+
+	if (!cg->v2)
+		return true;
+	list = slurp_file(cg->root, "cgroup.controllers");
+	ok = has_word(list, cg_controller[controller]);
+	free(list);
+	return ok;
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+bool cg_has(const char *dir, const char *file)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return access(path, F_OK) == 0;
+}
+
+bool cg_try_write(const char *dir, const char *file, const char *value)
+{
+	char path[PATH_MAX + 64];
+	size_t len = strlen(value);
+	ssize_t n;
+	int fd, saved;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return false;
+	/* A cgroup file takes one value per write(2). */
+	n = write(fd, value, len);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	if (n >= 0 && (size_t)n != len)
+		errno = EIO;
+	return n >= 0 && (size_t)n == len;
+}
+
+void cg_write(const char *dir, const char *file, const char *value)
+{
+	const char *why = "";
+
+	if (cg_try_write(dir, file, value))
+		return;
+	switch (errno) {
+	case ENOENT:
+		why = ": no such file here; is the controller enabled for this "
+		      "cgroup, and is this the file name of this cgroup version?";
+		break;
+	case EINVAL:
+	case ERANGE:
+		why = ": the kernel refused the value: check its format in the "
+		      "kernel's Documentation/admin-guide/cgroup-v2.rst (or cgroup-v1/)";
+		break;
+	case EBUSY:
+		why = ": on cgroup v2 a cgroup with processes of its own cannot "
+		      "hand controllers to its children (\"no internal processes\")";
+		break;
+	case EACCES:
+	case EPERM:
+		why = ": changing cgroups needs root (or a delegated subtree)";
+		break;
+	}
+	errx(EXIT_FAILURE, "write(%s/%s, \"%.40s\"): %s%s", dir, file, value,
+	     strerror(errno), why);
+}
+
+static void make_dir(const char *path)
+{
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		err(EXIT_FAILURE, "mkdir(%s)%s", path,
+		    errno == EACCES || errno == EPERM || errno == EROFS
+			    ? ": creating a cgroup needs root (sudo make lesson09)" : "");
+}
+
+bool cg_may_create(const struct cgroup *cg)
+{
+	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
+		char top[PATH_MAX];
+
+		if (cg->v2)
+			snprintf(top, sizeof(top), "%s", cg->root);
+		else
+			snprintf(top, sizeof(top), CG_BASE "/%s", cg_controller[i]);
+		if (access(top, W_OK) == -1)
+			return false;
+	}
+	return true;
+}
+
+/* On v2, a child can only use the controllers its parent's
+ * cgroup.subtree_control lists: hand the ones needed down one level. */
+static void hand_down(const char *level, unsigned need)
+{
+	for (int c = 0; c < CG_NCTL; c++) {
+		char plus[16], *now;
+
+		if (!(need & (1u << c)))
+			continue;
+		now = slurp_file(level, "cgroup.subtree_control");
+		if (!has_word(now, cg_controller[c])) {
+			snprintf(plus, sizeof(plus), "+%s", cg_controller[c]);
+			cg_write(level, "cgroup.subtree_control", plus);
+		}
+		free(now);
+	}
+}
+
+void cg_make_parents(const struct cgroup *cg, unsigned need)
+{
+	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
+		char level[PATH_MAX];
+
+		/* mkdir -p below the root of the tree, handing the
+		 * controllers down at each level on v2. */
+		if (cg->v2)
+			snprintf(level, sizeof(level), "%s", cg->root);
+		else
+			snprintf(level, sizeof(level), CG_BASE "/%s", cg_controller[i]);
+		for (;;) {
+			const char *next;
+
+			if (cg->v2)
+				hand_down(level, need);
+			if (strlen(level) >= strlen(cg->parent[i]))
+				break;
+			next = strchr(cg->parent[i] + strlen(level) + 1, '/');
+			snprintf(level, sizeof(level), "%.*s",
+				 next ? (int)(next - cg->parent[i]) : (int)strlen(cg->parent[i]),
+				 cg->parent[i]);
+			make_dir(level);
+		}
+	}
+}
+
+/* ---- removal ------------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* SIGKILL to every process cgroup.procs lists; how many there were. */
+static int kill_listed(const char *dir)
+{
+	char *list = slurp_file(dir, "cgroup.procs");
+	int n = 0;
+
+	if (!list)
+		return 0;
+	for (char *p = list, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid > 0 && kill((pid_t)pid, SIGKILL) == 0)
+			n++;
+		end += strspn(end, "\n");
+	}
+	free(list);
+	return n;
+}
+
+bool cg_remove(const struct cgroup *cg)
+{
+	double deadline = now_s() + 5.0;
+	bool ok = true;
+
+	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
+		const char *dir = cg->dir[i];
+
+		/* v2 (Linux 5.14 and later): one write ends them all, and
+		 * processes forked meanwhile too. v1 has nothing like it:
+		 * kill each process listed, again, until none is left. */
+		// tag::remove[]
+		if (cg->v2 && cg_has(dir, "cgroup.kill"))
+			cg_try_write(dir, "cgroup.kill", "1");
+		while (rmdir(dir) == -1) {
+			struct timespec pause = {0, 5000000};
+
+			if (errno == ENOENT)
+				break;
+			if (errno != EBUSY || now_s() > deadline) {
+				warn("cannot remove the cgroup %s", dir);
+				ok = false;
+				break;
+			}
+			kill_listed(dir);
+			nanosleep(&pause, NULL);
+		}
+		// end::remove[]
+		/* The parent too, unless another run is in it (EBUSY). */
+		rmdir(cg->parent[i]);
+	}
+	return ok;
+}
+
+void cg_reaper_start(struct cgroup *cg)
+{
+	int fds[2];
+	char c;
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		err(EXIT_FAILURE, "pipe2");
+	cg->reaper = fork();
+	if (cg->reaper == -1)
+		err(EXIT_FAILURE, "fork(cgroup reaper)");
+	if (cg->reaper == 0) {
+		/* The reaper: a session of its own, so neither ^C nor a kill
+		 * of the launcher's process group ends it before its work. */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		close(fds[1]);
+		setsid();
+		signal(SIGINT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		if (null != -1) {
+			dup2(null, 0);
+			dup2(null, 1);
+		}
+		// tag::reaper[]
+		/* Every copy of the write end is the launcher's (O_CLOEXEC:
+		 * its command gets none): EOF means the launcher has ended. */
+		while (read(fds[0], &c, 1) == -1 && errno == EINTR)
+			;
+		_exit(cg_remove(cg) ? EXIT_SUCCESS : EXIT_FAILURE);
+		// end::reaper[]
+	}
+	close(fds[0]);
+	cg->reaper_fd = fds[1];
+}
+
+bool cg_reaper_finish(struct cgroup *cg)
+{
+	int status;
+
+	if (cg->reaper <= 0)
+		return true;
+	close(cg->reaper_fd);
+	cg->reaper_fd = -1;
+	while (waitpid(cg->reaper, &status, 0) == -1)
+		if (errno != EINTR)
+			return false;
+	cg->reaper = -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* ---- lesson 09's steps, for lessons that only use them ------------------- */
+
+void cg_setup(const struct cgroup *cg, const struct cg_limits *lim)
+{
+	char value[64];
+
+	cg_make_parents(cg, (lim->pids ? 1u << CG_PIDS : 0) |
+				    (lim->memory ? 1u << CG_MEMORY : 0) |
+				    (lim->cpus > 0 ? 1u << CG_CPU : 0));
+	for (int i = 0; i < cg->ndirs; i++)
+		make_dir(cg->dir[i]);
+	if (lim->pids) {
+		snprintf(value, sizeof(value), "%ld", lim->pids);
+		cg_write(cg_dir(cg, CG_PIDS), "pids.max", value);
+	}
+	if (lim->memory) {
+		snprintf(value, sizeof(value), "%lld", lim->memory);
+		cg_write(cg_dir(cg, CG_MEMORY),
+			 cg->v2 ? "memory.max" : "memory.limit_in_bytes", value);
+		cg_limit_swap(cg, lim->memory);
+	}
+	if (lim->cpus > 0) {
+		long quota = (long)(lim->cpus * CG_CPU_PERIOD + 0.5);
+
+		if (cg->v2) {
+			snprintf(value, sizeof(value), "%ld %d", quota, CG_CPU_PERIOD);
+			cg_write(cg_dir(cg, CG_CPU), "cpu.max", value);
+		} else {
+			snprintf(value, sizeof(value), "%d", CG_CPU_PERIOD);
+			cg_write(cg_dir(cg, CG_CPU), "cpu.cfs_period_us", value);
+			snprintf(value, sizeof(value), "%ld", quota);
+			cg_write(cg_dir(cg, CG_CPU), "cpu.cfs_quota_us", value);
+		}
+	}
+}
+
+void cg_limit_swap(const struct cgroup *cg, long long memory)
+{
+	const char *dir = cg_dir(cg, CG_MEMORY);
+	char value[32];
+
+	snprintf(value, sizeof(value), "%lld", memory);
+	if (cg->v2 && cg_has(dir, "memory.swap.max"))
+		cg_write(dir, "memory.swap.max", "0");
+	else if (!cg->v2 && cg_has(dir, "memory.memsw.limit_in_bytes"))
+		cg_write(dir, "memory.memsw.limit_in_bytes", value);
+}
+
+const char *cg_describe_limits(const struct cgroup *cg, char *buf, size_t size)
+{
+	static const char *const v2[][2] = {
+		{"pids", "pids.max"}, {"memory", "memory.max"}, {"cpu", "cpu.max"}};
+	static const char *const v1[][2] = {
+		{"pids", "pids.max"}, {"memory", "memory.limit_in_bytes"},
+		{"cpu", "cpu.cfs_quota_us"}, {"cpu", "cpu.cfs_period_us"}};
+	const char *const (*files)[2] = cg->v2 ? v2 : v1;
+	size_t n = cg->v2 ? 3 : 4, len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < size; i++) {
+		int c = strcmp(files[i][0], "pids") == 0 ? CG_PIDS
+			: strcmp(files[i][0], "memory") == 0 ? CG_MEMORY : CG_CPU;
+		char *value = slurp_file(cg_dir(cg, c), files[i][1]);
+
+		if (value)
+			value[strcspn(value, "\n")] = '\0';
+		len += snprintf(buf + len, size - len, "%s%s %s", len ? ", " : "",
+				files[i][1], value ? value : "(none)");
+		free(value);
+	}
+	return buf;
+}
+
+const char *cg_relative(const struct cgroup *cg)
+{
+	const char *top = cg->v2 ? cg->root : CG_BASE "/pids";
+
+	return cg->dir[0] + strlen(top);
+}
+
+const char *cg_path_of(const struct cgroup *cg, pid_t pid, char *buf, size_t size)
+{
+	char path[64], *text, *line, *save = NULL;
+
+	snprintf(buf, size, "?");
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (!(text = slurp_file(path, "cgroup")))
+		return buf;
+	/* Lines are ID:CONTROLLERS:PATH; v2's is 0::PATH. */
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ctl = strchr(line, ':'), *where = ctl ? strchr(ctl + 1, ':') : NULL;
+
+		if (!where)
+			continue;
+		*ctl = *where = '\0';
+		if (cg->v2 ? strcmp(line, "0") == 0
+			   : has_word(ctl + 1, "pids") || strstr(ctl + 1, ",pids")) {
+			snprintf(buf, size, "%s", where + 1);
+			break;
+		}
+	}
+	free(text);
+	return buf;
+}
+
+void cg_enter(const struct cgroup *cg, pid_t pid)
+{
+	char value[24];
+
+	snprintf(value, sizeof(value), "%d", (int)pid);
+	for (int i = 0; i < cg->ndirs; i++)
+		cg_write(cg->dir[i], "cgroup.procs", value);
+}
+
+/* ---- option values ------------------------------------------------------- */
+
+long long cg_parse_size(const char *option, const char *value)
+{
+	char *end;
+	long long n;
+	int shift = 0;
+
+	errno = 0;
+	n = strtoll(value, &end, 10);
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 'b': case 'B': end++; break;
+	}
+	if (errno || end == value || *end || n <= 0 || n > (LLONG_MAX >> shift))
+		errx(EXIT_USAGE, "%s \"%s\": give a size in bytes, or with a K, M "
+		     "or G suffix (64M)", option, value);
+	return n << shift;
+}
+
+double cg_parse_cpus(const char *option, const char *value)
+{
+	char *end;
+	double n;
+
+	errno = 0;
+	n = strtod(value, &end);
+	/* The kernel's smallest quota is 1 ms per period: 0.01 CPU. */
+	if (errno || end == value || *end || !(n >= 0.01 && n <= 1024))
+		errx(EXIT_USAGE, "%s \"%s\": give a number of CPUs from 0.01 to "
+		     "1024, such as 0.5 or 1.5", option, value);
+	return n;
+}
+
+long cg_parse_count(const char *option, const char *value)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (errno || end == value || *end || n < 1 || n > 4194304)
+		errx(EXIT_USAGE, "%s \"%s\": give a number of processes, 1 or more",
+		     option, value);
+	return n;
+}

@@ -1,0 +1,135 @@
+/* cgroup.h - control groups for the lessons that limit what a command
+ * may use (09 cgroup, and 07's container).
+ *
+ * A cgroup is a directory in a cgroup file system; a process belongs to
+ * the cgroup whose cgroup.procs lists it, and the limits of a cgroup are
+ * files beside it (cgroups(7)). Two layouts exist:
+ *
+ *   v2, the unified hierarchy: one tree at /sys/fs/cgroup (or at
+ *       /sys/fs/cgroup/unified beside v1 trees, a "hybrid" host), every
+ *       controller in it; a parent hands a controller to its children
+ *       through cgroup.subtree_control; pids.max, memory.max, cpu.max,
+ *       and cgroup.kill ends every process of a cgroup at once.
+ *   v1: one tree per controller, /sys/fs/cgroup/pids, .../memory,
+ *       .../cpu; pids.max, memory.limit_in_bytes, cpu.cfs_quota_us.
+ *
+ * This file finds the layout, names the cgroup of a run
+ * (/sys/fs/cgroup[/CONTROLLER]/PARENT/PROG-PID, as Docker's cgroupfs
+ * driver names /sys/fs/cgroup/docker/ID), and removes it again: a reaper
+ * process, forked before anything is created, waits for the launcher to
+ * end, however it ends (SIGKILL included), then kills whatever is left
+ * in the cgroup and removes the directories. Lesson 09 teaches the
+ * creation, the limits and the cgroup namespace; cg_setup() and
+ * cg_enter() are the same steps for lessons that only use them.
+ *
+ * NSLAB_CGROUP_LAYOUT=v2 in the environment makes a hybrid host use its
+ * v2 tree (/sys/fs/cgroup/unified) even where it has none of the
+ * controllers: the way to try the v2 code paths without limits there.
+ */
+#ifndef NSLAB_CGROUP_H
+#define NSLAB_CGROUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* The controllers the lessons use, in this order. */
+enum { CG_PIDS, CG_MEMORY, CG_CPU, CG_NCTL };
+extern const char *const cg_controller[CG_NCTL];
+
+/* The default parent cgroup, under the root of each tree. */
+#define CG_DEFAULT_PARENT "nslab"
+/* The CPU period the quota of --cpus is measured in (microseconds). */
+#define CG_CPU_PERIOD 100000
+
+/* Docker's names: --pids-limit, --memory, --cpus. 0: no limit. */
+struct cg_limits {
+	long pids;          /* at most this many processes */
+	long long memory;   /* bytes */
+	double cpus;        /* CPUs' worth of time per period, 1.5 = 150 % */
+};
+
+struct cgroup {
+	bool v2;
+	const char *layout;      /* for the account: which layout was found */
+	char root[PATH_MAX];     /* v2: the tree's root */
+	/* The cgroup's directory in each tree: v2 uses dir[0] only, v1 one
+	 * per controller (CG_PIDS, CG_MEMORY, CG_CPU). */
+	char dir[CG_NCTL][PATH_MAX];
+	char parent[CG_NCTL][PATH_MAX];
+	int ndirs;
+	pid_t reaper;            /* the process that removes it (cg_reaper_start) */
+	int reaper_fd;           /* the launcher's end of the reaper's pipe */
+};
+
+/* Find the layout and name the cgroup PARENT/PROG-PID (pid: the launcher)
+ * in every tree it needs. Exits 1 with a clear message when no cgroup
+ * file system is usable. Creates nothing. */
+void cg_init(struct cgroup *cg, const char *parent, pid_t pid);
+
+/* The directory that holds `controller`'s files (CG_PIDS...). */
+const char *cg_dir(const struct cgroup *cg, int controller);
+
+/* Does the tree of cg->dir[0] (v2) offer this controller to a child of
+ * the parent? (cgroup.controllers; always true on v1.) */
+bool cg_available(const struct cgroup *cg, int controller);
+
+/* Write `value` to DIR/FILE in a single write; exit 1 naming the file
+ * and the errno in words (EBUSY, EINVAL, ENOENT) on failure. */
+void cg_write(const char *dir, const char *file, const char *value);
+/* The same, false with errno set instead of exiting. */
+bool cg_try_write(const char *dir, const char *file, const char *value);
+/* Does DIR/FILE exist? */
+bool cg_has(const char *dir, const char *file);
+
+/* May this process create cgroups in every tree? (Root may; an ordinary
+ * user, even as root of a user namespace, may not, unless the tree was
+ * delegated to it.) */
+bool cg_may_create(const struct cgroup *cg);
+
+/* Create the parent cgroups (mkdir -p) and, on v2, hand the controllers
+ * in `need` (a bit per CG_* controller) down to the new cgroup through
+ * every cgroup.subtree_control above it. */
+void cg_make_parents(const struct cgroup *cg, unsigned need);
+
+/* Fork the reaper first: from then on, whatever happens to the launcher,
+ * the cgroup is removed when it ends. cg_reaper_finish() is the normal
+ * end: the launcher says it is done and waits until the cgroup is gone;
+ * it returns false if the reaper could not remove it. */
+void cg_reaper_start(struct cgroup *cg);
+bool cg_reaper_finish(struct cgroup *cg);
+
+/* Kill every process in the cgroup (cgroup.kill on v2, SIGKILL to each
+ * pid of cgroup.procs until none is left on v1), then rmdir it and, if
+ * no other run uses it, its parent. False if it could not. */
+bool cg_remove(const struct cgroup *cg);
+
+/* What lesson 09 teaches, for lessons that only use it: create the
+ * cgroup with these limits (cg_make_parents first) and move `pid` in. */
+void cg_setup(const struct cgroup *cg, const struct cg_limits *lim);
+void cg_enter(const struct cgroup *cg, pid_t pid);
+
+/* After a memory limit: no swap beyond it (memory.swap.max 0 on v2,
+ * memory.memsw.limit_in_bytes = the limit on v1, where they exist), so
+ * that a process over the limit meets the OOM killer at once. */
+void cg_limit_swap(const struct cgroup *cg, long long memory);
+
+/* "pids.max 5, memory.limit_in_bytes 67108864, ...": the limit files of
+ * the cgroup as the kernel reads them back. */
+const char *cg_describe_limits(const struct cgroup *cg, char *buf, size_t size);
+
+/* The cgroup's path as /proc/PID/cgroup shows it, relative to the root
+ * of the tree: "/nslab/cgroup-4242". */
+const char *cg_relative(const struct cgroup *cg);
+/* Where process `pid` is, as /proc/PID/cgroup says (the line of the
+ * unified tree on v2, of the pids tree on v1), or "?". */
+const char *cg_path_of(const struct cgroup *cg, pid_t pid, char *buf, size_t size);
+
+/* Docker's option values: "64M" (K, M, G suffixes, powers of 1024; a
+ * plain number is bytes), "1.5" CPUs, a process count. Exit 2 with a
+ * message naming `option` when the value is not one. */
+long long cg_parse_size(const char *option, const char *value);
+double cg_parse_cpus(const char *option, const char *value);
+long cg_parse_count(const char *option, const char *value);
+
+#endif

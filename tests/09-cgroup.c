@@ -1,0 +1,314 @@
+/* Lesson 09: cgroup runs a command in a cgroup of its own, with Docker's
+ * limits (--pids-limit, --memory, --cpus), and in a new cgroup namespace
+ * whose root is that cgroup; the cgroup goes when the run ends.
+ *
+ * Steps (solutions/09-cgroup/cgroup.c): 1 the cgroup, 2 the limits in its
+ * files, 3 the child moved in, 4 the cgroup namespace. A test named sN_
+ * checks step N. Every run makes its cgroup under this test's own parent
+ * (--cgroup-parent harness_cgroup_parent()), whose children the harness
+ * compares before and after: a cgroup left behind fails the test. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static char parent[40];
+static const char *opts[] = {"--cgroup-parent", parent, NULL};
+static const struct lesson cgl = {MANIFEST_09, .opts = opts};
+
+static void setup(void)
+{
+	harness_setup();
+	snprintf(parent, sizeof(parent), "%s", harness_cgroup_parent());
+	require_unshare(CLONE_NEWCGROUP, "CLONE_NEWCGROUP");
+	if (access("/sys/fs/cgroup", W_OK) == -1 && geteuid() != 0)
+		cr_skip_test("making a cgroup needs root; run the suite as root");
+}
+
+TestSuite(cgroup, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT);
+
+static bool pure_v2(void)
+{
+	struct statfs s;
+
+	return statfs("/sys/fs/cgroup", &s) == 0 && (long)s.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* The cgroup the lesson run `pid` makes: its directory in the pids tree
+ * (or the v2 tree), and its path as /proc/PID/cgroup shows it. */
+static void expected(pid_t pid, char *dir, size_t dsize, char *rel, size_t rsize)
+{
+	snprintf(rel, rsize, "/%s/cgroup-%d", parent, (int)pid);
+	snprintf(dir, dsize, "/sys/fs/cgroup%s%s", pure_v2() ? "" : "/pids", rel);
+}
+
+/* A run with these options before "--" (the parent cgroup first). */
+#define CG_ARGS(...) ARGS("--cgroup-parent", parent, __VA_ARGS__)
+
+Test(cgroup, s1_the_cgroup_is_made_in_every_tree)
+{
+	char dir[256], rel[128], made[300];
+	struct run r;
+
+	run_lesson(&r, CG_ARGS("--pids-limit", "9", "--", probe_bin()));
+	expected(r.pid, dir, sizeof(dir), rel, sizeof(rel));
+	if (strstr(r.err, "TODO(1)"))
+		cr_assert_fail("step 1 is not done: %s", why(&r));
+	cr_assert(!strstr(r.err, "is not a cgroup"), "the cgroup must be made in "
+		  "every tree: on cgroup v1 each controller has a tree of its own, "
+		  "so the cgroup is cg->ndirs directories, cg->dir[0] to "
+		  "cg->dir[ndirs - 1]; %s", why(&r));
+	cr_assert(strstr(r.err, "found cgroup v"), "the account should say which "
+		  "cgroup layout it found; %s", why(&r));
+	snprintf(made, sizeof(made), "made %s", dir);
+	cr_assert(strstr(r.err, made), "the account should say \"%s\": mkdir(2) "
+		  "makes a cgroup; %s", made, why(&r));
+	/* run_lesson has already checked that it is gone again. */
+	run_free(&r);
+}
+
+Test(cgroup, s2_the_limits_are_in_the_cgroup_files)
+{
+	int pids = random_between(5, 60), mb = random_between(16, 256);
+	int centi = random_between(10, 190); /* --cpus 0.10 to 1.90 */
+	char spids[16], smem[16], scpus[16], want[3][96], *line;
+	struct run r;
+
+	snprintf(spids, sizeof(spids), "%d", pids);
+	snprintf(smem, sizeof(smem), "%dM", mb);
+	snprintf(scpus, sizeof(scpus), "%d.%02d", centi / 100, centi % 100);
+	run_lesson(&r, CG_ARGS("--pids-limit", spids, "--memory", smem, "--cpus", scpus,
+			       "--", probe_bin()));
+	if (strstr(r.err, "TODO(2)"))
+		cr_assert_fail("step 2 is not done: %s", why(&r));
+	cr_assert(!(strstr(r.err, "memory.max") && strstr(r.err, "No such file") &&
+		    !pure_v2()), "memory.max is cgroup v2's file; on cgroup v1 the "
+		  "memory limit is memory.limit_in_bytes (choose by cg->v2); %s",
+		  why(&r));
+	cr_assert(!(strstr(r.err, "cpu.") && strstr(r.err, "Invalid argument")),
+		  "the kernel refused the CPU quota: it is in microseconds per "
+		  "period, --cpus times CG_CPU_PERIOD (--cpus 0.5 is 50000 of 100000); "
+		  "%s", why(&r));
+	line = strstr(r.err, "limits: ");
+	cr_assert(line, "no \"limits: ...\" line in the account; %s", why(&r));
+	snprintf(want[0], sizeof(want[0]), "pids.max %d,", pids);
+	snprintf(want[1], sizeof(want[1]), "%s %lld", pure_v2() ? "memory.max"
+		 : "memory.limit_in_bytes", (long long)mb << 20);
+	if (pure_v2())
+		snprintf(want[2], sizeof(want[2]), "cpu.max %d 100000", centi * 1000);
+	else
+		snprintf(want[2], sizeof(want[2]), "cpu.cfs_quota_us %d, "
+			 "cpu.cfs_period_us 100000", centi * 1000);
+	cr_assert(strstr(line, want[0]), "--pids-limit %d: the kernel should read "
+		  "back \"%s\" (pids.max); \"%.200s\"", pids, want[0], line);
+	cr_assert(strstr(line, want[1]), "--memory %s: the kernel should read back "
+		  "\"%s\", the size in bytes; \"%.200s\"", smem, want[1], line);
+	cr_assert(strstr(line, want[2]), "--cpus %s: the kernel should read back "
+		  "\"%s\": the quota is in microseconds, --cpus times the period; "
+		  "\"%.200s\"", scpus, want[2], line);
+	run_free(&r);
+}
+
+Test(cgroup, s3_the_child_is_moved_into_the_cgroup)
+{
+	char dir[256], rel[128], want[200];
+	struct run r;
+
+	run_lesson(&r, CG_ARGS("--", probe_bin()));
+	expected(r.pid, dir, sizeof(dir), rel, sizeof(rel));
+	if (strstr(r.err, "TODO(3)"))
+		cr_assert_fail("step 3 is not done: %s", why(&r));
+	cr_assert(!strstr(r.err, "is still in"), "the child is not in the cgroup: "
+		  "write the child's pid, the one ns_spawn() returned, to "
+		  "cgroup.procs (not this process's own, getpid()); %s", why(&r));
+	snprintf(want, sizeof(want), "moved into %s", rel);
+	cr_assert(strstr(r.err, want), "the account should say \"child  pid N %s\"; "
+		  "%s", want, why(&r));
+	run_free(&r);
+}
+
+Test(cgroup, s4_inside_its_cgroup_is_the_root)
+{
+	char dir[256], rel[128];
+	struct run r;
+
+	run_lesson(&r, CG_ARGS("-q", "--", "/bin/cat", "/proc/self/cgroup"));
+	expected(r.pid, dir, sizeof(dir), rel, sizeof(rel));
+	cr_assert_eq(r.code, 0, "cgroup -- cat /proc/self/cgroup exited %d; %s", r.code,
+		     why(&r));
+	cr_assert(strstr(r.out, pure_v2() ? "0::/\n" : "pids:/\n"),
+		  "inside, /proc/self/cgroup should read \"/\" for the pids tree "
+		  "(v2: \"0::/\"), it reads:\n%s\nthe cgroup namespace must be made "
+		  "(unshare(CLONE_NEWCGROUP)) by the child after it was moved into "
+		  "its cgroup", r.out);
+	cr_assert(!strstr(r.out, parent), "inside, /proc/self/cgroup still shows "
+		  "the host's path %s: unshare(CLONE_NEWCGROUP) in the child", rel);
+	run_free(&r);
+}
+
+Test(cgroup, s4_a_pids_limit_stops_the_next_fork_with_eagain)
+{
+	int n = random_between(4, 12), got = -1;
+	char limit[16], *line;
+	struct run r;
+	pid_t kids[24];
+
+	snprintf(limit, sizeof(limit), "%d", n);
+	run_hold(&r, CG_ARGS("-q", "--pids-limit", limit, "--", probe_bin(), "--forks",
+			     "--hold"), NULL);
+	line = strstr(r.out, "forked ");
+	cr_assert(line, "the probe did not report its forks; %s", why(&r));
+	sscanf(line, "forked %d", &got);
+	cr_assert(strstr(line, "then EAGAIN"), "fork() inside should fail with "
+		  "EAGAIN at the limit: \"%.60s\"", line);
+	cr_assert_eq(got + 1, n, "--pids-limit %d: the probe and %d children fit, "
+		     "the next fork fails; it forked %d (pids.max)", n, n - 1, got);
+	/* Meanwhile the host forks freely: more than the limit, at once. */
+	for (int i = 0; i < n + 4; i++) {
+		kids[i] = fork();
+		cr_assert_neq(kids[i], -1, "the test itself cannot fork (%s): the "
+			      "limit reached outside its cgroup", strerror(errno));
+		if (kids[i] == 0)
+			_exit(0);
+	}
+	for (int i = 0; i < n + 4; i++)
+		waitpid(kids[i], NULL, 0);
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+Test(cgroup, s4_a_memory_hog_meets_the_oom_killer_inside_only)
+{
+	size_t size = 96 << 20;
+	struct run r;
+	char *mem;
+
+	run_lesson(&r, CG_ARGS("-q", "--memory", "32M", "--", probe_bin(), "--hog"));
+	cr_assert(!strstr(r.out, "hog survived"), "the hog allocated 4 GiB inside "
+		  "--memory 32M: memory.limit_in_bytes (v2: memory.max) was not set");
+	cr_assert_eq(r.code, 128 + SIGKILL, "the hog should be killed by the OOM "
+		     "killer, exit status 137, not %d; %s", r.code, why(&r));
+	/* Outside, the same allocation is nothing special. */
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert(mem != MAP_FAILED, "the test cannot map 96 MiB itself");
+	memset(mem, 1, size);
+	munmap(mem, size);
+	run_free(&r);
+}
+
+Test(cgroup, s4_the_cpu_quota_holds)
+{
+	int centi = random_between(20, 40);
+	double cpu = 0, wall = 0, cpus;
+	char scpus[16], *line;
+	struct run r;
+
+	/* A fixed amount of work, 300 ms of CPU time: at --cpus 0.3 it needs
+	 * a second of wall time. The machine may be busy, which only makes
+	 * the share smaller: the quota is a ceiling, checked with room. */
+	snprintf(scpus, sizeof(scpus), "0.%02d", centi);
+	cpus = centi / 100.0;
+	run_lesson(&r, CG_ARGS("-q", "--cpus", scpus, "--", probe_bin(), "--burn", "300"));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	line = strstr(r.out, "burned ");
+	cr_assert(line && sscanf(line, "burned %lf in %lf", &cpu, &wall) == 2 && wall > 0,
+		  "the probe did not report its work; %s", why(&r));
+	cr_assert_leq(cpu / wall, cpus * 1.25 + 0.05, "--cpus %s: the command used "
+		      "%.3f s of CPU in %.3f s, %.2f CPUs: the quota (cpu.cfs_quota_us "
+		      "per cpu.cfs_period_us, v2: cpu.max) does not hold", scpus, cpu,
+		      wall, cpu / wall);
+	run_free(&r);
+}
+
+/* What the command left running is killed with the cgroup. */
+Test(cgroup, s4_processes_left_in_the_cgroup_are_killed)
+{
+	struct run r;
+
+	run_lesson(&r, CG_ARGS("-q", "--", "/bin/sh", "-c", "sleep 60 & echo $!"));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	/* run_lesson failed the test if the sleep outlived the run. */
+	run_free(&r);
+}
+
+/* The v2 code paths: the cgroup, the move, the namespace and cgroup.kill
+ * (a background process left in the cgroup), without limits. On a
+ * hybrid host they run on its v2 tree, /sys/fs/cgroup/unified, which has
+ * no controllers (NSLAB_CGROUP_LAYOUT=v2); on a v2 host as they are. */
+Test(cgroup, s4_the_v2_tree_and_cgroup_kill)
+{
+	struct statfs s;
+	struct run r;
+
+	if (!pure_v2()) {
+		if (statfs("/sys/fs/cgroup/unified", &s) == -1 ||
+		    (long)s.f_type != CGROUP2_SUPER_MAGIC)
+			cr_skip_test("this host has cgroup v1 only: no v2 tree to try");
+		setenv("NSLAB_CGROUP_LAYOUT", "v2", 1);
+	}
+	run_lesson(&r, CG_ARGS("--", "/bin/sh", "-c",
+			       "cat /proc/self/cgroup; sleep 60 & echo $!"));
+	unsetenv("NSLAB_CGROUP_LAYOUT");
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert(strstr(r.err, "found cgroup v2"), "the account should say it "
+		  "found cgroup v2; %s", why(&r));
+	cr_assert(strstr(r.out, "0::/\n"), "inside, the v2 line of /proc/self/cgroup "
+		  "should read 0::/, it reads:\n%s", r.out);
+	/* run_lesson failed the test if the sleep outlived the run. */
+	run_free(&r);
+}
+
+Test(cgroup, s4_sigkill_with_limits_leaves_no_cgroup)
+{
+	char dir[256], rel[128];
+	struct run r;
+
+	run_hold(&r, CG_ARGS("-q", "--pids-limit", "20", "--memory", "64M", "--cpus",
+			     "0.5", "--", probe_bin(), "--hold"), NULL);
+	expected(r.pid, dir, sizeof(dir), rel, sizeof(rel));
+	cr_assert_eq(access(dir, F_OK), 0, "the cgroup %s should exist while the "
+		     "command runs", dir);
+	/* run_kill fails the test if a process or the cgroup survives. */
+	run_kill(&r, SIGKILL);
+	cr_assert_neq(access(dir, F_OK), 0, "%s outlived the launcher", dir);
+	run_free(&r);
+}
+
+Test(cgroup, s4_killed_at_any_step_with_limits_leaves_no_cgroup, .timeout = 150)
+{
+	check_kill_points(CG_ARGS("-q", "--pids-limit", "20", "--memory", "64M",
+				  "--cpus", "0.5", "--", probe_bin(), "--hold"),
+			  NULL, 24);
+}
+
+LESSON_BASICS(cgroup, &cgl, 4)
+
+Test(cgroup, s4_bad_input_gets_a_clear_error)
+{
+	const struct bad_input rows[] = {
+		BAD(2, "Usage", "--memory"),
+		BAD(2, "K, M or G", "--memory", "12Q", "--", probe_bin()),
+		BAD(2, "K, M or G", "--memory", "-5M", "--", probe_bin()),
+		BAD(2, "0.01", "--cpus", "0", "--", probe_bin()),
+		BAD(2, "0.01", "--cpus", "two", "--", probe_bin()),
+		BAD(2, "1 or more", "--pids-limit", "0", "--", probe_bin()),
+		BAD(2, "below the root", "--cgroup-parent", "../escape", "--", probe_bin()),
+	};
+
+	check_bad_inputs(&cgl, rows, sizeof(rows) / sizeof(rows[0]));
+}
