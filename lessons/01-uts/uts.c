@@ -205,7 +205,7 @@ int main(int argc, char *argv[])
 	 */
 	/* A stand-in: lets the child finish first. */
 	if (waitpid(pid, NULL, 0) == -1)
-		err(EXIT_FAILURE, "waitpid(%d)", (int)pid);
+		err(EXIT_FAILURE, "waitpid");
 	todo(3, "wait for the child and pass on its exit status");
 
 	gethostname(after, sizeof(after));

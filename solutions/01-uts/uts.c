@@ -252,7 +252,7 @@ int main(int argc, char *argv[])
 	// WRONG no_signal_status: "? 128 + WTERMSIG(status)" -> "? WTERMSIG(status)" : with 128+
 	// STUB: /* A stand-in: lets the child finish first. */
 	// STUB: if (waitpid(pid, NULL, 0) == -1)
-	// STUB: 	err(EXIT_FAILURE, "waitpid(%d)", (int)pid);
+	// STUB: 	err(EXIT_FAILURE, "waitpid");
 	// STUB: todo({n}, "wait for the child and pass on its exit status");
 	// tag::wait[]
 	int status;
