@@ -21,14 +21,19 @@ $(NSBENCH): tools/bench/nsbench.c
 .PHONY: bench bench-deps bench-plot
 bench: $(NSBENCH) $(CONTAINER_BIN) $(ROOTFS)/bin/busybox
 	@tools/need-root "make bench"
-	@echo "nslab bench: $$(date -u '+%Y-%m-%d %H:%M UTC'), kernel $$(uname -r), $$(nproc) CPUs, $$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
-	@echo
-	$(Q)unshare --net $(NSBENCH) -n $(BENCH_ITERS) -o $(BENCH_DIR)/inprocess.tsv $(ROOTFS)
-	@echo
-	$(Q)tools/bench/compare $(CONTAINER_BIN) $(ROOTFS) $(BENCH_DIR) $(NSBENCH) $(BENCH_RUNS)
+	@mkdir -p $(BENCH_DIR)
+	$(Q){ \
+	  echo "nslab bench: $$(date -u '+%Y-%m-%d %H:%M UTC'), kernel $$(uname -r), $$(nproc) CPUs, $$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"; \
+	  echo; \
+	  unshare --net $(NSBENCH) -n $(BENCH_ITERS) -o $(BENCH_DIR)/inprocess.tsv $(ROOTFS) && \
+	  echo && \
+	  tools/bench/compare $(CONTAINER_BIN) $(ROOTFS) $(BENCH_DIR) $(NSBENCH) $(BENCH_RUNS); \
+	  echo $$? >$(BENCH_DIR)/status; \
+	} 2>&1 | tee $(BENCH_DIR)/output.txt; exit $$(cat $(BENCH_DIR)/status)
 	$(Q)if command -v gnuplot >/dev/null; then \
 	  tools/bench/plot $(BENCH_DIR) && echo "  PLOT    $(BENCH_DIR)/bench.svg"; \
 	else echo "  (gnuplot not installed: no plot; sudo make bench-deps)"; fi
+	@echo "  (the whole run is in $(BENCH_DIR)/output.txt)"
 
 # The plot alone, from the numbers of the last make bench.
 bench-plot:
@@ -42,11 +47,11 @@ bench-deps:
 # lessons/bench/README.adoc shows (then set its :bench-date:).
 .PHONY: bench-save
 bench-save:
-	$(Q)d=lessons/bench; \
+	$(Q)set -e; d=lessons/bench; \
 	grep -v -e '^teardown' -e '^netns' $(BENCH_DIR)/inprocess.tsv >$$d/bench-inprocess.tsv; \
 	{ printf 'namespace\tmedian_ms\tmin_ms\tmax_ms\trefused_clones\n'; \
 	  sed -n 's/^teardown //p' $(BENCH_DIR)/inprocess.tsv; } >$$d/bench-teardown.tsv; \
 	cp $(BENCH_DIR)/compare.tsv $$d/bench-compare.tsv; \
 	cp $(BENCH_DIR)/bench.svg $$d/bench.svg; \
-	cp $(BENCH_DIR)/output.txt $$d/bench-output.txt 2>/dev/null || true; \
+	cp $(BENCH_DIR)/output.txt $$d/bench-output.txt; \
 	echo "  SAVE    $$d/bench-*.tsv $$d/bench.svg"
