@@ -307,6 +307,21 @@ Test(cgroup, s4_killed_at_any_step_with_limits_leaves_no_cgroup, .timeout = 150)
 			  NULL, 24);
 }
 
+/* The same on the v2 paths (cgroup.kill, no limits on a hybrid host). */
+Test(cgroup, s4_v2_killed_at_any_step_leaves_no_cgroup, .timeout = 150)
+{
+	struct statfs s;
+
+	if (!pure_v2()) {
+		if (statfs("/sys/fs/cgroup/unified", &s) == -1 ||
+		    (long)s.f_type != CGROUP2_SUPER_MAGIC)
+			cr_skip_test("this host has cgroup v1 only: no v2 tree to try");
+		setenv("NSLAB_CGROUP_LAYOUT", "v2", 1);
+	}
+	check_kill_points(CG_ARGS("-q", "--", probe_bin(), "--hold"), NULL, 24);
+	unsetenv("NSLAB_CGROUP_LAYOUT");
+}
+
 LESSON_BASICS(cgroup, &cgl, 4)
 
 Test(cgroup, s4_bad_input_gets_a_clear_error)
