@@ -271,6 +271,17 @@ Test(cgroup, s4_the_v2_tree_and_cgroup_kill)
 		  "should read 0::/, it reads:\n%s", r.out);
 	/* run_lesson failed the test if the sleep outlived the run. */
 	run_free(&r);
+	if (pure_v2())
+		return;
+	/* A limit the hybrid host's v2 tree cannot give: a clear refusal. */
+	setenv("NSLAB_CGROUP_LAYOUT", "v2", 1);
+	run_lesson(&r, CG_ARGS("--pids-limit", "5", "--", probe_bin()));
+	unsetenv("NSLAB_CGROUP_LAYOUT");
+	cr_assert(r.code == 1 && strstr(r.err, "no pids controller"), "on a v2 tree "
+		  "without the pids controller, --pids-limit must fail clearly "
+		  "(exit 1, \"no pids controller\"), got %d; %s", r.code, why(&r));
+	cr_assert(!strstr(r.out, "nslab-probe report"), "the command ran anyway");
+	run_free(&r);
 }
 
 Test(cgroup, s4_sigkill_with_limits_leaves_no_cgroup)
@@ -294,6 +305,21 @@ Test(cgroup, s4_killed_at_any_step_with_limits_leaves_no_cgroup, .timeout = 150)
 	check_kill_points(CG_ARGS("-q", "--pids-limit", "20", "--memory", "64M",
 				  "--cpus", "0.5", "--", probe_bin(), "--hold"),
 			  NULL, 24);
+}
+
+/* The same on the v2 paths (cgroup.kill, no limits on a hybrid host). */
+Test(cgroup, s4_v2_killed_at_any_step_leaves_no_cgroup, .timeout = 150)
+{
+	struct statfs s;
+
+	if (!pure_v2()) {
+		if (statfs("/sys/fs/cgroup/unified", &s) == -1 ||
+		    (long)s.f_type != CGROUP2_SUPER_MAGIC)
+			cr_skip_test("this host has cgroup v1 only: no v2 tree to try");
+		setenv("NSLAB_CGROUP_LAYOUT", "v2", 1);
+	}
+	check_kill_points(CG_ARGS("-q", "--", probe_bin(), "--hold"), NULL, 24);
+	unsetenv("NSLAB_CGROUP_LAYOUT");
 }
 
 LESSON_BASICS(cgroup, &cgl, 4)

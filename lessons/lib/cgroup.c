@@ -357,6 +357,10 @@ void cg_reaper_start(struct cgroup *cg)
 			dup2(null, 0);
 			dup2(null, 1);
 		}
+		/* Hold nothing of the launcher's but stderr and this pipe: a
+		 * pipe end kept here would keep someone else waiting for EOF. */
+		close_range(3, fds[0] - 1, 0);
+		close_range(fds[0] + 1, ~0U, 0);
 		// tag::reaper[]
 		/* Every copy of the write end is the launcher's (O_CLOEXEC:
 		 * its command gets none): EOF means the launcher has ended. */
