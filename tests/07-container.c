@@ -17,16 +17,11 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <poll.h>
-#include <regex.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -969,60 +964,23 @@ static long pids_max_of(pid_t pid)
 
 Test(container, s5_a_fork_bomb_ends_in_eagain_and_the_host_forks_on)
 {
-	int n = random_between(8, 16), got = -1;
-	char limit[16], *line;
-	pid_t kids[24];
-	struct run r;
+	int n = random_between(8, 16);
+	char limit[16];
 
 	require_cgroups();
 	snprintf(limit, sizeof(limit), "%d", n);
-	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
-			  "--net", "none", "--pids-limit", limit, "--",
-			  "/bin/nslab-probe", "--forks", "--hold"), NULL);
-	line = strstr(r.out, "forked ");
-	cr_assert(line, "the probe did not report its forks; %s", why(&r));
-	sscanf(line, "forked %d", &got);
-	cr_assert(strstr(line, "then EAGAIN"), "fork() inside should fail with "
-		  "EAGAIN at --pids-limit %d: \"%.60s\"", n, line);
-	/* In the cgroup: PID 1, the probe and its children. */
-	cr_assert_eq(got + 2, n, "--pids-limit %d: PID 1, the probe and %d children "
-		     "fit, the next fork fails; it forked %d: the child must be in "
-		     "the cgroup (cg_enter) before ns_release()", n, n - 2, got);
-	/* Meanwhile the host forks freely: more than the limit, at once. */
-	for (int i = 0; i < n + 4; i++) {
-		kids[i] = fork();
-		cr_assert_neq(kids[i], -1, "the test itself cannot fork (%s): the "
-			      "limit reached outside the container", strerror(errno));
-		if (kids[i] == 0)
-			_exit(0);
-	}
-	for (int i = 0; i < n + 4; i++)
-		waitpid(kids[i], NULL, 0);
-	run_finish(&r);
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	run_free(&r);
+	check_fork_bomb(ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			     "--net", "none", "--pids-limit", limit, "--",
+			     "/bin/nslab-probe", "--forks", "--hold"), n, 2,
+			"PID 1, the probe");
 }
 
 Test(container, s5_a_memory_hog_meets_the_oom_killer_inside_only)
 {
-	size_t size = 96 << 20;
-	struct run r;
-	char *mem;
-
 	require_cgroups();
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
-			    "--net", "none", "--memory", "32M", "--",
-			    "/bin/nslab-probe", "--hog"));
-	cr_assert(!strstr(r.out, "hog survived"), "the hog allocated 4 GiB inside "
-		  "--memory 32M: the memory limit was not set (cg_setup)");
-	cr_assert_eq(r.code, 128 + SIGKILL, "the hog should be killed by the OOM "
-		     "killer, exit status 137, not %d; %s", r.code, why(&r));
-	/* Outside, the same allocation is nothing special. */
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	cr_assert(mem != MAP_FAILED, "the test cannot map 96 MiB itself");
-	memset(mem, 1, size);
-	munmap(mem, size);
-	run_free(&r);
+	check_memory_hog(ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			      "--net", "none", "--memory", "32M", "--",
+			      "/bin/nslab-probe", "--hog"));
 }
 
 /* 1024 processes unless told, and the cgroup goes with a SIGKILL of the
@@ -1045,133 +1003,13 @@ Test(container, s5_a_default_pids_limit_and_sigkill_leaves_no_cgroup)
 
 /* ---- the terminal (lessons/lib/pty.h), through a real pseudo-terminal -- */
 
-struct tty_run {
-	int master;     /* the test's end of the terminal the container runs on */
-	int slave;
-	pid_t pid;
-	char out[16384];
-	size_t len;
-};
-
-/* Start the container with a terminal as stdin, stdout and stderr, as a
- * user at a shell would: its own session, the terminal its controlling
- * one (the same as tests/08-exec.c). */
-static void tty_start(struct tty_run *t, const char *const args[])
-{
-	struct winsize ws = {.ws_row = 37, .ws_col = 111};
-	const char *argv[16] = {lesson_bin()};
-	pid_t me = getpid();
-	size_t n = 1;
-
-	memset(t, 0, sizeof(*t));
-	t->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	cr_assert(t->master != -1 && grantpt(t->master) == 0 && unlockpt(t->master) == 0,
-		  "posix_openpt: %s", strerror(errno));
-	t->slave = open(ptsname(t->master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-	cr_assert_neq(t->slave, -1, "open(%s): %s", ptsname(t->master), strerror(errno));
-	ioctl(t->master, TIOCSWINSZ, &ws);
-	for (; args[n - 1] && n < 15; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	t->pid = fork();
-	cr_assert_neq(t->pid, -1, "fork: %s", strerror(errno));
-	if (t->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != me || setsid() == -1 || ioctl(t->slave, TIOCSCTTY, 0) == -1)
-			_exit(125);
-		for (int fd = 0; fd <= 2; fd++)
-			dup2(t->slave, fd);
-		close_range(3, ~0U, 0);
-		execv(argv[0], (char *const *)argv);
-		_exit(125);
-	}
-}
-
-/* Read what the terminal shows until `re` matches (true), or the time
- * is up or the container ended (false). */
-static bool tty_wait(struct tty_run *t, const char *re, double timeout)
-{
-	double end = now() + timeout;
-	bool found = false;
-	regex_t rx;
-
-	cr_assert_eq(regcomp(&rx, re, REG_EXTENDED | REG_NOSUB), 0, "bad regex %s", re);
-	while (!(found = regexec(&rx, t->out, 0, NULL, 0) == 0) && now() < end) {
-		struct pollfd p = {.fd = t->master, .events = POLLIN};
-		siginfo_t si = {0};
-		ssize_t n;
-
-		if (poll(&p, 1, 50) != 1) {
-			if (waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-			    si.si_pid == t->pid)
-				break;
-			continue;
-		}
-		n = read(t->master, t->out + t->len, sizeof(t->out) - 1 - t->len);
-		if (n <= 0)
-			break;
-		t->len += (size_t)n;
-		t->out[t->len] = '\0';
-		if (t->len > sizeof(t->out) - 256) {
-			memmove(t->out, t->out + t->len - 1024, 1024);
-			t->len = 1024;
-			t->out[t->len] = '\0';
-		}
-	}
-	regfree(&rx);
-	return found;
-}
-
-static void tty_type(struct tty_run *t, const char *keys)
-{
-	cr_assert_eq(write(t->master, keys, strlen(keys)), (ssize_t)strlen(keys),
-		     "write to the terminal: %s", strerror(errno));
-}
-
-/* Wait for the container to end (killing it after RUN_TIMEOUT). */
-static int tty_finish(struct tty_run *t)
-{
-	int status = 0;
-
-	for (double end = now() + RUN_TIMEOUT; now() < end;) {
-		if (waitpid(t->pid, &status, WNOHANG) == t->pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		tty_wait(t, "a^", 0.05); /* matches nothing: reads */
-	}
-	kill(t->pid, SIGKILL);
-	waitpid(t->pid, &status, 0);
-	return -1;
-}
-
+/* Without a command, on a terminal: a shell, with a terminal of the
+ * container's own devpts; PID 1 makes the shell's group its foreground. */
 Test(container, s5_an_interactive_shell_gets_a_terminal_of_its_own, .timeout = 40)
 {
 	struct tty_run t;
-	int code;
 
-	tty_start(&t, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
-			   "--net", "none"));
-	tty_type(&t, "echo T$(tty)T\n");
-	cr_assert(tty_wait(&t, "T/dev/pts/[0-9]+T", RUN_TIMEOUT), "`tty` inside should "
-		  "name a terminal of the container's /dev/pts (pty_open from its "
-		  "devpts, pty_attach in PID 1); the terminal showed: %s", t.out);
-	tty_type(&t, "echo W$(stty size)W\n");
-	cr_assert(tty_wait(&t, "W37 111W", RUN_TIMEOUT), "`stty size` inside should "
-		  "be the size of the launcher's terminal (37 111); the terminal "
-		  "showed: %s", t.out);
-	/* Job control: ^C reaches the foreground job alone, once. */
-	tty_type(&t, "sleep 30\n");
-	cr_assert_gt(find_descendant(t.pid, "sleep", RUN_TIMEOUT), 0,
-		     "the shell never started sleep; the terminal showed: %s", t.out);
-	tty_type(&t, "\003");
-	tty_type(&t, "echo C$?C\n");
-	cr_assert(tty_wait(&t, "C130C", RUN_TIMEOUT), "^C should end the foreground "
-		  "sleep with SIGINT (status 130) and leave the shell: the command's "
-		  "group is the terminal's foreground (init_run with a terminal); the "
-		  "terminal showed: %s", t.out);
-	tty_type(&t, "exit 3\n");
-	code = tty_finish(&t);
-	cr_assert_eq(code, 3, "`exit 3` in the container's shell should end the "
-		     "launcher with status 3, not %d; the terminal showed: %s", code, t.out);
-	close(t.master);
-	close(t.slave);
+	check_terminal_session(&t, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent",
+					parent, "--net", "none"));
+	tty_close(&t);
 }
