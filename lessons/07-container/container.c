@@ -24,9 +24,7 @@
  * Sample session (as root; the numbers will differ):
  *   $ sudo ./container --hostname box -- sh -c 'hostname; id -u'
  *   container: launcher pid 4242; the container's PID 1 is pid 4243 here
- *   container:   user:[4026532318], a new user namespace (the launcher's ...)
  *   ...
- *   container: uid_map "0 100000 65536", gid_map "0 100000 65536": root inside is uid 100000 here
  *   box
  *   0
  *   container: the command exited with status 0; veth nslab4242 removed
@@ -41,7 +39,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/if_link.h>
@@ -67,17 +64,13 @@
 #include "init.h"
 #include "nslab.h"
 #include "pty.h"
+#include "rootfs.h"
 #include "rtnl.h"
 
 /* The kernel keeps the hostname in a 65-byte array: 64 bytes at most. */
 #define UTS_NAME_MAX HOST_NAME_MAX
 #define DEFAULT_IP "10.7.0.2/24"
 #define INSIDE_IF "eth0"   /* the container's end of the veth */
-/* Ids 0-65535 inside: all a distribution's files and users need. Root's
- * host ids when /etc/subuid gives root no range: the first range
- * useradd(8) hands out, as Docker and Podman use it. */
-#define ID_COUNT 65536u
-#define DEFAULT_SUBID 100000u
 /* Docker's default --pids-limit is none; ours is a fork bomb's end. */
 #define DEFAULT_PIDS 1024
 #define SIX_NEW (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | \
@@ -148,57 +141,6 @@ static void usage(FILE *out, const char *prog)
 
 /* ==== the launcher, while the child waits ============================ */
 
-/* A detached copy of the rootfs mount (like mount --bind, attached
- * nowhere yet), read-only: only this descriptor reaches it. A copy joins
- * the peer group of its source: make it private, or a mount under it,
- * once it is attached in the container, would appear on the host too. */
-static int open_rootfs(const char *rootfs)
-{
-	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY,
-				.propagation = MS_PRIVATE};
-	int tree = open_tree(AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-
-	if (tree == -1)
-		err(EXIT_FAILURE, "open_tree(%s, OPEN_TREE_CLONE)", rootfs);
-	if (mount_setattr(tree, "", AT_EMPTY_PATH, &ro, sizeof(ro)) == -1)
-		err(EXIT_FAILURE, "mount_setattr(%s, MOUNT_ATTR_RDONLY, MS_PRIVATE)",
-		    rootfs);
-	return tree;
-}
-
-/* Root's first subordinate id in FILE (/etc/subuid or /etc/subgid,
- * "root:100000:65536", by name or by uid) if its range holds ID_COUNT
- * ids, else DEFAULT_SUBID (subuid(5)). */
-static unsigned root_subid(const char *file)
-{
-	unsigned long start, count;
-	unsigned found = DEFAULT_SUBID;
-	char line[256], name[64];
-	FILE *f = fopen(file, "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63[^:]:%lu:%lu", name, &start, &count) == 3 &&
-		    (!strcmp(name, "root") || !strcmp(name, "0")) && start > 0 &&
-		    count >= ID_COUNT && start + ID_COUNT <= UINT32_MAX) {
-			found = start;
-			break;
-		}
-	if (f)
-		fclose(f);
-	return found;
-}
-
-/* mount_setattr(MOUNT_ATTR_IDMAP) refused: say why, and the ways out. */
-static void __attribute__((noreturn)) rootfs_idmap_failed(const char *rootfs)
-{
-	errx(EXIT_FAILURE, "mount_setattr(%s, MOUNT_ATTR_IDMAP): %s: the file "
-	     "system of the rootfs cannot be idmapped here (it needs Linux 5.12 "
-	     "or later and a file system that supports it: ext4, xfs, btrfs, "
-	     "tmpfs since 6.3); put the rootfs on one that does, run as an "
-	     "ordinary user (rootless), or accept a privileged container: "
-	     "--identity-map", rootfs, strerror(errno));
-}
-
 /* The launcher, while the child waits: ids 0-65535 inside are a range
  * of host ids, and the rootfs mount gets the same mapping (idmap.h
  * writes the maps by lesson 06's rule). */
@@ -222,7 +164,7 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	}
 	/*
 	 * TODO(2): Map ids 0-65535 inside to a range of host ids without 0:
-	 *          root's range in /etc/subuid and /etc/subgid (root_subid()),
+	 *          root's range in /etc/subuid and /etc/subgid (rootfs_subid()),
 	 *          written with idmap_set() (lessons/lib/idmap.h). Then give the
 	 *          rootfs mount a->tree the same mapping, so that its files, the
 	 *          host root's, are root's inside. Afterwards `id -u` inside
@@ -231,7 +173,7 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	 *          user_namespaces(7), "Defining user and group ID mappings",
 	 *          and mount_setattr(2), "Idmapped mounts".
 	 */
-	(void)path; (void)attr; (void)userns; (void)root_subid;
+	(void)path; (void)attr; (void)userns; (void)rootfs_subid;
 	(void)rootfs_idmap_failed;
 	todo(2, "map the child's ids, and the rootfs like them");
 	say("uid_map \"%s\", gid_map \"%s\": root inside is uid %u here", uid_map,
@@ -298,43 +240,7 @@ static void setup_veth(pid_t pid, const struct child_args *a, char *name)
 	    a->prefix, there, a->prefix);
 }
 
-/* The terminal's master, from PID 1 to the launcher: a descriptor
- * crosses between processes only as SCM_RIGHTS on a unix socket
- * (unix(7)). fd -1: receive one; returns it, or -1 if PID 1 sent none. */
-static int pass_fd(int sock, int fd)
-{
-	char byte = 0, room[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
-			   .msg_control = room, .msg_controllen = sizeof(room)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-
-	if (fd == -1) {
-		if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1 ||
-		    !(c = CMSG_FIRSTHDR(&m)) || c->cmsg_type != SCM_RIGHTS)
-			return -1;
-		memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-		return fd;
-	}
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fd));
-	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
-	if (sendmsg(sock, &m, 0) != 1)
-		err(EXIT_FAILURE, "sendmsg(the terminal's master)");
-	return fd;
-}
-
 /* ==== the child, in its order of operations ========================== */
-
-/* mount(2) or stop, naming what failed. */
-static void do_mount(const char *src, const char *dst, const char *type,
-		     unsigned long flags, const char *data)
-{
-	if (mount(src, dst, type, flags, data) == -1)
-		err(EXIT_FAILURE, "mount(%s, %s, %s%s%s)", src ? src : "NULL", dst,
-		    type ? type : "NULL", data ? ", " : "", data ? data : "");
-}
 
 /* The child, released: take the ids of root inside (the maps exist now;
  * writing them changed nobody's credentials). A change of ids clears the
@@ -372,7 +278,7 @@ static void make_root(struct child_args *a)
 	/* Rootless, the launcher could not copy the rootfs mount: only
 	 * here, in a mount namespace of our own, may we. */
 	if (a->tree == -1)
-		a->tree = open_rootfs(a->rootfs);
+		a->tree = rootfs_clone(a->rootfs);
 	/*
 	 * TODO(3): Build the container's root so that nothing done here reaches
 	 *          the host, and the rootfs is never written: no mount of ours
@@ -415,37 +321,6 @@ static void mount_proc_sys(void)
 	(void)ro; (void)st; (void)masked; (void)read_only;
 	/* The host is safe without this step, so go on: */
 	warnx("TODO(4) not done: /proc's secrets are not masked, its knobs not read-only");
-}
-
-/* A minimal /dev: what programs expect, nothing of the host's disks. A
- * user namespace may not create device nodes, but may bind the host's
- * onto empty files; devpts gets an instance of its own (devpts.rst). */
-static void make_dev(void)
-{
-	static const char *const devices[] = {"null", "zero", "full", "random",
-					      "urandom", "tty", NULL};
-	static const char *const links[][2] = {
-		{"pts/ptmx", "dev/ptmx"}, {"/proc/self/fd", "dev/fd"},
-		{"/proc/self/fd/0", "dev/stdin"}, {"/proc/self/fd/1", "dev/stdout"},
-		{"/proc/self/fd/2", "dev/stderr"}};
-	char src[64], dst[64];
-
-	do_mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k");
-	for (const char *const *d = devices; *d; d++) {
-		snprintf(src, sizeof(src), "/dev/%s", *d);
-		snprintf(dst, sizeof(dst), "dev/%s", *d);
-		if (mknod(dst, S_IFREG | 0666, 0) == -1)
-			err(EXIT_FAILURE, "mknod(%s)", dst);
-		do_mount(src, dst, NULL, MS_BIND, NULL);
-	}
-	if (mkdir("dev/pts", 0755) == -1 || mkdir("dev/shm", 01777) == -1)
-		err(EXIT_FAILURE, "mkdir(dev/pts, dev/shm)");
-	do_mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-		 "newinstance,ptmxmode=0666,mode=620");
-	do_mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
-		if (symlink(links[i][0], links[i][1]) == -1)
-			err(EXIT_FAILURE, "symlink(%s, %s)", links[i][0], links[i][1]);
 }
 
 /* Make the new root (the current directory) the root of this mount
@@ -533,7 +408,7 @@ static int child_main(void *arg)
 	become_root(a);
 	make_root(a);
 	mount_proc_sys();
-	make_dev();
+	rootfs_make_dev();
 	enter_rootfs();
 	if (sethostname(a->hostname, strlen(a->hostname)) == -1)
 		err(EXIT_FAILURE, "sethostname(%s)", a->hostname);
@@ -543,7 +418,7 @@ static int child_main(void *arg)
 	if (a->tty) {
 		if (pty_open(&pty, AT_FDCWD, STDIN_FILENO) == -1)
 			err(EXIT_FAILURE, "a terminal from /dev/pts/ptmx");
-		pass_fd(a->sock, pty.master);
+		pty_send_master(a->sock, &pty);
 		if (pty_attach(&pty) == -1)
 			err(EXIT_FAILURE, "a controlling terminal (setsid, TIOCSCTTY)");
 	} else {
@@ -586,65 +461,6 @@ static bool parse_ip(const char *text, struct child_args *a)
 	return true;
 }
 
-/* The rootfs as an absolute path, checked: BUILD/rootfs by default, for
- * BUILD/solutions/07-container/container, where make rootfs puts it. */
-static const char *check_rootfs(const char *rootfs, char *path)
-{
-	char exe[PATH_MAX], sub[PATH_MAX + 8];
-	ssize_t n;
-	struct stat st;
-
-	if (!rootfs) {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		exe[n > 0 ? n : 0] = '\0';
-		snprintf(sub, sizeof(sub), "%s/rootfs", dirname(dirname(dirname(exe))));
-		rootfs = sub;
-	}
-	if (!realpath(rootfs, path) || stat(path, &st) == -1)
-		errx(EXIT_FAILURE, "rootfs %s: %s; build it with make rootfs, or "
-		     "give one with --rootfs DIR", rootfs, strerror(errno));
-	/* The mount points the child needs: without them a directory is
-	 * not a root file system. */
-	for (const char *const *d = (const char *const[]){"proc", "sys", "dev", NULL};
-	     *d; d++) {
-		snprintf(sub, sizeof(sub), "%s/%s", path, *d);
-		if (stat(sub, &st) == -1 || !S_ISDIR(st.st_mode))
-			errx(EXIT_FAILURE, "rootfs %s: no /%s directory, so it is not "
-			     "a root file system; build one with make rootfs", path, *d);
-	}
-	return path;
-}
-
-/* The cgroup's limits, as root (cgroup.h; lesson 09 teaches them): a
- * process count always, so that a fork bomb inside ends in EAGAIN and
- * not in a host that cannot fork. The reaper comes first: from then on
- * the cgroup goes when the launcher does, however it ends. */
-static void make_cgroup(struct cgroup *cg, struct cg_limits *lim, const char *parent)
-{
-	char text[PATH_MAX + 200];
-	bool asked = lim->pids || lim->memory || lim->cpus > 0;
-
-	cg_init(cg, parent, getpid());
-	if (!cg_may_create(cg)) {
-		if (asked)
-			errx(EXIT_FAILURE, "mkdir(%s): limits need a cgroup, and making "
-			     "one needs root: sudo make lesson07", cg->dir[0]);
-		say("no cgroup, no limits: only root may make one here");
-		cg->ndirs = 0;
-		return;
-	}
-	if (!lim->pids)
-		lim->pids = DEFAULT_PIDS;
-	for (int c = 0; c < CG_NCTL; c++)
-		if (((c == CG_PIDS && lim->pids) || (c == CG_MEMORY && lim->memory) ||
-		     (c == CG_CPU && lim->cpus > 0)) && !cg_available(cg, c))
-			errx(EXIT_FAILURE, "the %s tree offers no %s controller: no "
-			     "limit on it here", cg->root, cg_controller[c]);
-	cg_reaper_start(cg);
-	cg_setup(cg, lim);
-	say("cgroup %s: %s", cg_relative(cg), cg_describe_limits(cg, text, sizeof(text)));
-}
-
 int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
@@ -673,7 +489,7 @@ int main(int argc, char *argv[])
 	struct child_args args = {.tree = -1, .sock = -1};
 	const char *rootfs = NULL, *net = NULL, *ip = NULL, *parent = CG_DEFAULT_PARENT;
 	char hostname[UTS_NAME_MAX + 1], label[96], host_label[32];
-	char rootfs_path[PATH_MAX], veth[IF_NAMESIZE] = "";
+	char rootfs_path[PATH_MAX], veth[IF_NAMESIZE] = "", text[PATH_MAX + 200];
 	struct cg_limits lim = {0};
 	bool identity = false;
 	unsigned char rnd[3];
@@ -737,21 +553,26 @@ int main(int argc, char *argv[])
 		errx(EXIT_USAGE, "hostname \"%.16s...\" is %zu bytes; the kernel "
 		     "allows at most %d", args.hostname, strlen(args.hostname),
 		     UTS_NAME_MAX);
-	args.rootfs = check_rootfs(rootfs, rootfs_path);
+	args.rootfs = rootfs_find(rootfs, rootfs_path);
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
 	args.tty = isatty(STDIN_FILENO);
 	for (int i = 0; i < 6; i++)
 		if (!ns_id_of(0, six[i], &args.host[i]))
 			err(EXIT_FAILURE, "/proc/self/ns/%s", six[i]);
 	ensure_proc_is_ours();
-	make_cgroup(&cg, &lim, parent);
+	/* The limits, as root (cgroup.h; lesson 09 teaches them): a process
+	 * count always, so that a fork bomb inside ends in EAGAIN, not in a
+	 * host that cannot fork. The cgroup goes when we do, however. */
+	cg_start(&cg, parent, &lim, DEFAULT_PIDS);
+	if (cg.ndirs)
+		say("cgroup %s: %s", cg_relative(&cg), cg_describe_limits(&cg, text, sizeof(text)));
 
 	/* What the child inherits: a detached copy of the rootfs mount (as
 	 * root; the launcher gives it its id mapping in step 2), a pidfd of
 	 * the launcher, to learn of its death, and a socket for the
 	 * terminal. */
 	if (!args.rootless)
-		args.tree = open_rootfs(args.rootfs);
+		args.tree = rootfs_clone(args.rootfs);
 	args.launcher = pidfd_open(getpid(), 0);
 	if (args.launcher == -1)
 		err(EXIT_FAILURE, "pidfd_open");
@@ -794,9 +615,10 @@ int main(int argc, char *argv[])
 	    args.hostname);
 	ns_release(&child);
 
-	pty.master = args.tty ? pass_fd(sock[0], -1) : -1;
-	pty.slave = -1;
-	code = pty.master != -1 ? pty_relay(&pty, child.pid) : wait_child(child.pid);
+	if (args.tty && pty_receive_master(sock[0], &pty) == 0)
+		code = pty_relay(&pty, child.pid);
+	else
+		code = wait_child(child.pid);
 	/* The veth goes with the container's network namespace, but the
 	 * kernel frees that in the background: remove it now. */
 	remove_veth();

@@ -39,7 +39,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/if_link.h>
@@ -189,7 +188,7 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	//       if (mount_setattr(a->tree, "", ____, &attr, sizeof(attr)) == -1) ...
 	// WRONG root_is_root: "uid = rootfs_subid(" -> "uid = 0 * rootfs_subid(" : /etc/subuid
 	// WRONG no_idmap: "attr.attr_set = MOUNT_ATTR_IDMAP;" -> "attr.attr_set = 0;" : MOUNT_ATTR_IDMAP
-	// STUB: (void)path; (void)attr; (void)userns; (void)root_subid;
+	// STUB: (void)path; (void)attr; (void)userns; (void)rootfs_subid;
 	// STUB: (void)rootfs_idmap_failed;
 	// STUB: todo({n}, "map the child's ids, and the rootfs like them");
 	// tag::map_ids[]
