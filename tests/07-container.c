@@ -632,8 +632,8 @@ Test(container, s2_maps_root_to_a_range_without_0)
 			    "/bin/nslab-probe"));
 	if (strstr(r.err, "TODO(1)") || strstr(r.err, "TODO(2)"))
 		cr_assert_fail("step 2 is not done: %s", why(&r));
-	map = strstr(r.err, "uid_map \"");
-	cr_assert(map && sscanf(map, "uid_map \"%lu %lu %lu\"", &inside, &outside,
+	map = strstr(r.err, "uid_map <- \"");
+	cr_assert(map && sscanf(map, "uid_map <- \"%lu %lu %lu\"", &inside, &outside,
 				&count) == 3, "the account should show the uid_map "
 		  "written; %s", why(&r));
 	cr_assert(outside != 0, "root inside is the host's root (uid_map \"%lu %lu "

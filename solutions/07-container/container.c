@@ -157,9 +157,9 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 		snprintf(uid_map, sizeof(uid_map), "0 %u %u", uid, a->rootless ? 1 : ID_COUNT);
 		snprintf(gid_map, sizeof(gid_map), "0 %u %u", gid, a->rootless ? 1 : ID_COUNT);
 		idmap_set(pid, uid_map, gid_map);
-		say(a->rootless ? "uid_map \"%s\": root inside is you here, no other "
-		    "id is mapped" : "uid_map \"%s\": a privileged container: root "
-		    "inside is the host's root", uid_map);
+		say(a->rootless ? "root inside is you (uid %u) here, no other id is "
+		    "mapped" : "a privileged container: root inside is the host's "
+		    "root (uid %u)", uid);
 		return;
 	}
 	// BEGIN SOLUTION 2
@@ -208,8 +208,7 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	close(userns);
 	// end::map_ids[]
 	// END SOLUTION
-	say("uid_map \"%s\", gid_map \"%s\": root inside is uid %u here", uid_map,
-	    gid_map, uid);
+	say("root inside is uid %u here", uid);
 	say("rootfs %s, idmapped: its files are root's inside", a->rootfs);
 }
 
