@@ -636,7 +636,7 @@ int main(int argc, char *argv[])
 	struct child_args args = {.tree = -1, .sock = -1};
 	const char *rootfs = NULL, *net = NULL, *ip = NULL, *parent = CG_DEFAULT_PARENT;
 	char hostname[UTS_NAME_MAX + 1], label[96], host_label[32];
-	char rootfs_path[PATH_MAX], veth[IF_NAMESIZE] = "", text[PATH_MAX + 200];
+	char rootfs_path[PATH_MAX], veth[IF_NAMESIZE], text[PATH_MAX + 200];
 	struct cg_limits lim = {0};
 	bool identity = false;
 	unsigned char rnd[3];
@@ -770,6 +770,7 @@ int main(int argc, char *argv[])
 	if (cg.ndirs)
 		cg_enter(&cg, child.pid);
 	map_ids(child.pid, &args, identity);
+	veth[0] = '\0';
 	if (args.veth)
 		setup_veth(child.pid, &args, veth);
 	else
