@@ -152,11 +152,15 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	int userns;
 
 	if (a->rootless || identity) {
+		/* Rootless: only you, as root inside; --identity-map: the host's
+		 * own ids. Either way no idmapping is needed. */
+		unsigned count = a->rootless ? 1 : ID_COUNT;
+		char own[2][32];
+
 		uid = a->rootless ? geteuid() : 0;
-		gid = a->rootless ? getegid() : 0;
-		snprintf(uid_map, sizeof(uid_map), "0 %u %u", uid, a->rootless ? 1 : ID_COUNT);
-		snprintf(gid_map, sizeof(gid_map), "0 %u %u", gid, a->rootless ? 1 : ID_COUNT);
-		idmap_set(pid, uid_map, gid_map);
+		snprintf(own[0], sizeof(own[0]), "0 %u %u", uid, count);
+		snprintf(own[1], sizeof(own[1]), "0 %u %u", a->rootless ? getegid() : 0, count);
+		idmap_set(pid, own[0], own[1]);
 		say(a->rootless ? "root inside is you (uid %u) here, no other id is "
 		    "mapped" : "a privileged container: root inside is the host's "
 		    "root (uid %u)", uid);
@@ -174,6 +178,7 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	 *          and mount_setattr(2), "Idmapped mounts".
 	 */
 	(void)path; (void)attr; (void)userns; (void)rootfs_subid;
+	(void)uid_map; (void)gid_map; (void)gid;
 	(void)rootfs_idmap_failed;
 	todo(2, "map the child's ids, and the rootfs like them");
 	say("root inside is uid %u here", uid);
