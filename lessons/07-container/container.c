@@ -114,29 +114,25 @@ static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 		"Usage: %s [OPTIONS] [--] [COMMAND [ARG...]]\n"
-		"Run COMMAND in a mini-container: six new namespaces, a throwaway\n"
-		"layer over the root file system DIR, Docker's /proc, capabilities\n"
-		"and masks, a veth to this side, a cgroup's limits. Without COMMAND:\n"
-		"a shell when stdin is a terminal, otherwise a short demonstration.\n\n"
-		"  --rootfs DIR      the root, never written (default: BUILD/rootfs\n"
-		"                    beside this program's build tree; make rootfs)\n"
-		"  --hostname NAME   hostname inside (default nslab-XXXXXX; <= %d bytes)\n"
-		"  --net veth|none   a veth to this side (default as root), or only lo\n"
-		"  --ip ADDR/PREFIX  the container's address (default " DEFAULT_IP ")\n"
-		"  --rootless        map only root inside, to you (default for users)\n"
-		"  --identity-map    as root: ids inside are the host's own, root is\n"
-		"                    the host's root: a privileged container (default:\n"
-		"                    root's /etc/subuid range, or %u-%u)\n"
-		"  --pids-limit N    at most N processes (default %d, as root)\n"
-		"  --memory SIZE     at most SIZE of memory, K, M or G\n"
-		"  --cpus N.N        at most N.N CPUs' worth of time\n"
-		"  --cgroup-parent P make the cgroup under P (default \"%s\")\n"
-		"  -q                no account of what happens on stderr\n"
-		"  -h                show this help\n\n"
+		"Run COMMAND (default: a shell on a terminal of its own when stdin is\n"
+		"one, else a demonstration) in six new namespaces, on a throwaway layer\n"
+		"over the rootfs, with Docker's /proc, capabilities and masks, a veth\n"
+		"to this side and a cgroup's limits.\n\n"
+		"  --rootfs DIR       the root, never written (default BUILD/rootfs)\n"
+		"  --hostname NAME    hostname inside (default nslab-XXXXXX; <= %d bytes)\n"
+		"  --net veth|none    a veth to this side (default as root), or only lo\n"
+		"  --ip ADDR/PREFIX   the container's address (default " DEFAULT_IP ")\n"
+		"  --rootless         map only root inside, to you (default for users)\n"
+		"  --identity-map     as root, ids inside are the host's: a privileged\n"
+		"                     container (default: root's /etc/subuid range, or %u)\n"
+		"  --pids-limit N     at most N processes (default %d; as root)\n"
+		"  --memory SIZE      at most SIZE of memory, K, M or G\n"
+		"  --cpus N.N         at most N.N CPUs' worth of time\n"
+		"  --cgroup-parent P  make the cgroup under P (default \"%s\")\n"
+		"  -q                 no account on stderr;  -h  this help\n\n"
 		"As root: sudo make lesson07. Exit status: COMMAND's, or 128+N if a\n"
 		"signal N killed it (137: the OOM killer, at --memory).\n",
-		prog, UTS_NAME_MAX, DEFAULT_SUBID, DEFAULT_SUBID + ID_COUNT - 1,
-		DEFAULT_PIDS, CG_DEFAULT_PARENT);
+		prog, UTS_NAME_MAX, DEFAULT_SUBID, DEFAULT_PIDS, CG_DEFAULT_PARENT);
 }
 
 /* ==== the launcher, while the child waits ============================ */
@@ -439,32 +435,6 @@ static int child_main(void *arg)
 
 /* ==== the launcher ==================================================== */
 
-/* Parse ADDR/PREFIX into the container's address and the parent's: the
- * first host address of the subnet, or the second if ADDR is the first. */
-static bool parse_ip(const char *text, struct child_args *a)
-{
-	char buf[INET_ADDRSTRLEN + 4], *slash, *end;
-	uint32_t ip, mask, net;
-	long prefix;
-
-	if (strlen(text) >= sizeof(buf) || !(slash = strchr(strcpy(buf, text), '/')))
-		return false;
-	*slash = '\0';
-	errno = 0;
-	prefix = strtol(slash + 1, &end, 10);
-	if (errno || end == slash + 1 || *end || prefix < 1 || prefix > 30 ||
-	    inet_pton(AF_INET, buf, &a->addr) != 1)
-		return false;
-	ip = ntohl(a->addr.s_addr);
-	mask = ~0u << (32 - prefix);
-	net = ip & mask;
-	if (ip == net || (ip | mask) == ~0u) /* the subnet's or broadcast */
-		return false;
-	a->gw.s_addr = htonl(ip == (net | 1) ? net | 2 : net | 1);
-	a->prefix = (int)prefix;
-	return true;
-}
-
 int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
@@ -541,7 +511,7 @@ int main(int argc, char *argv[])
 		     "links; use --net none (or sudo make lesson07)");
 	if (ip && !args.veth)
 		errx(EXIT_USAGE, "--ip %s needs --net veth", ip);
-	if (!parse_ip(ip ? ip : DEFAULT_IP, &args))
+	if (!parse_ipv4_host(ip ? ip : DEFAULT_IP, &args.addr, &args.prefix, &args.gw))
 		errx(EXIT_USAGE, "--ip %s: not an IPv4 address/prefix with prefix "
 		     "1-30 and a host address, e.g. " DEFAULT_IP, ip);
 	if (args.veth)
