@@ -6,7 +6,8 @@
  * Steps (solutions/07-container/container.c): 1 six new namespaces, 2 root
  * inside is not root outside (maps, idmapped rootfs), 3 a throwaway root,
  * 4 /proc masked and read-only, 5 pivot_root, 6 the lock-down before the
- * command. A test named sN_ checks step N. Nothing runs inside before
+ * command; then the cgroup's limits and the terminal, from lessons/lib.
+ * A test named sN_ checks step N. Nothing runs inside before
  * pivot_root (step 5): the tests that look inside at steps 3 and 4 need
  * it too, and step 2's inside view is checked by s5_ tests. */
 #define _GNU_SOURCE
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,12 +34,16 @@ static const char *const six[] = {"user", "mnt", "pid", "net", "uts", "ipc"};
 
 static const char *rootfs(void);
 static const struct lesson *container_lesson(void);
+/* This test's parent cgroup: every run is given it (--cgroup-parent),
+ * so the harness sees a cgroup left behind. */
+static char parent[40];
 
 static void setup(void)
 {
 	char probe[512];
 
 	harness_setup();
+	snprintf(parent, sizeof(parent), "%s", harness_cgroup_parent());
 	snprintf(probe, sizeof(probe), "%s/bin/nslab-probe", rootfs());
 	cr_assert_eq(access(probe, X_OK), 0, "no rootfs with the probe at %s (%s): "
 		     "build it with make rootfs, or set NSLAB_ROOTFS", rootfs(),
@@ -57,7 +63,7 @@ TestSuite(container, .init = setup, .fini = harness_teardown,
  * root). It needs no root: as an ordinary user it runs rootless. */
 static const struct lesson *container_lesson(void)
 {
-	static const char *opts[3] = {"--rootfs"};
+	static const char *opts[5] = {"--rootfs", NULL, "--cgroup-parent"};
 	static struct lesson l = {
 		MANIFEST_07,
 		.opts = opts,
@@ -66,6 +72,7 @@ static const struct lesson *container_lesson(void)
 	};
 
 	opts[1] = rootfs();
+	opts[3] = parent;
 	return &l;
 }
 
@@ -191,7 +198,7 @@ Test(container, s5_six_differ_seen_from_inside)
 	struct probe p;
 
 	random_name(host, sizeof(host), "box-", 12);
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--hostname", host, "--",
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--hostname", host, "--",
 			    "/bin/sh", "-c",
 			    "ls -lai /proc/self/ns; exec /bin/nslab-probe"));
 	cr_assert_eq(r.code, 0, "container -- nslab-probe exited with %d; %s",
@@ -216,7 +223,7 @@ Test(container, s5_pid_1_is_the_containers_and_ps_sees_only_it)
 	struct run r;
 	struct probe p;
 
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/sh", "-c",
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--", "/bin/sh", "-c",
 			    "ps -o pid,comm; exec /bin/nslab-probe"));
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
 	p = probe_parse(r.out, &r);
@@ -256,7 +263,7 @@ Test(container, s5_only_the_rootfs_is_visible)
 	snprintf(script, sizeof(script),
 		 "test -e %s && echo PLANTED-VISIBLE; cat /proc/self/mountinfo",
 		 planted);
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/sh", "-c",
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--", "/bin/sh", "-c",
 			    script));
 	unlink(planted);
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
@@ -291,7 +298,7 @@ Test(container, s5_proc_dev_and_sys_are_there)
 	const char *self;
 	struct run r;
 
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/sh", "-c",
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--", "/bin/sh", "-c",
 			    "echo zero=$(head -c 3 /dev/zero | wc -c) "
 			    "null=$(cat /dev/null | wc -c) "
 			    "pts=$(test -c /dev/pts/ptmx && echo y) "
@@ -328,7 +335,7 @@ Test(container, s5_hostname_is_the_one_asked)
 	struct probe p;
 
 	random_name(host, sizeof(host), "h", random_between(1, HOST_NAME_MAX));
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--hostname", host, "--",
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--hostname", host, "--",
 			    "/bin/nslab-probe"));
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
 	p = probe_parse(r.out, &r);
@@ -339,7 +346,7 @@ Test(container, s5_hostname_is_the_one_asked)
 	/* Without --hostname: a generated one, not ours, new each time. */
 	gethostname(mine, sizeof(mine));
 	for (int i = 0; i < 2; i++) {
-		run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--",
+		run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--",
 				    "/bin/nslab-probe"));
 		cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
 		p = probe_parse(r.out, &r);
@@ -369,7 +376,7 @@ Test(container, s5_packets_cross_the_veth_both_ways)
 	snprintf(script, sizeof(script),
 		 "ping -c 1 -W 3 %s >/dev/null && echo PING-OUT-OK; "
 		 "cat /proc/net/dev; exec /bin/nslab-probe --hold", gw);
-	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--ip", cidr, "--",
+	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--ip", cidr, "--",
 			   "/bin/sh", "-c", script), NULL);
 	cr_assert(strstr(r.out, "PING-OUT-OK"), "ping from the container (%s) to "
 		  "this side (%s) failed: the veth, its addresses, both ends up, "
@@ -393,7 +400,7 @@ Test(container, s5_net_none_has_only_lo)
 	struct run r;
 
 	my_links(before, sizeof(before));
-	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none", "--",
 			   "/bin/sh", "-c", "cat /proc/net/dev; exec /bin/nslab-probe --hold"),
 		  &o);
 	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
@@ -419,7 +426,7 @@ Test(container, s5_signal_to_the_launcher_reaches_the_command)
 	struct run r;
 
 	/* sleep, not the probe: closing its stdin must not end it first. */
-	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/sh", "-c",
+	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--", "/bin/sh", "-c",
 			   "echo ready; exec sleep 30"), &o);
 	cr_assert(run_wait_output(&r, "ready", RUN_TIMEOUT),
 		  "the command never started; %s", why(&r));
@@ -451,7 +458,7 @@ Test(container, s5_rootless_as_an_ordinary_user)
 	snprintf(script, sizeof(script), "cat /proc/self/uid_map; echo x >/tmp/%s; "
 		 "exec /bin/nslab-probe --hold", name);
 	snprintf(path, sizeof(path), "%s/tmp/%s", rootfs(), name);
-	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--", "/bin/sh", "-c", script),
+	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--", "/bin/sh", "-c", script),
 		  &o);
 	if (!run_wait_output(&r, "ready", RUN_TIMEOUT)) {
 		unlink(path);
@@ -487,7 +494,7 @@ Test(container, s5_rootless_veth_is_refused_clearly)
 	struct run r;
 
 	require_rootless();
-	run_lesson_as(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "veth", "--",
+	run_lesson_as(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "veth", "--",
 			       "/bin/nslab-probe"), NOBODY, NOBODY);
 	cr_assert(r.code != 0 && r.code < 126, "as an ordinary user --net veth "
 		  "cannot work; it should fail clearly, got status %d", r.code);
@@ -505,7 +512,7 @@ Test(container, s5_without_a_command_it_demonstrates)
 	struct run r;
 
 	random_name(host, sizeof(host), "demo-", 12);
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--hostname", host));
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--hostname", host));
 	cr_assert_eq(r.code, 0, "without a command (stdin not a terminal) the "
 		     "demonstration should succeed, got %d; %s", r.code, why(&r));
 	cr_assert(strstr(r.out, host), "the demonstration should show the "
@@ -574,7 +581,7 @@ Test(container, s1_six_new_namespaces_in_the_account)
 	char needle[80];
 	struct run r;
 
-	run_lesson(&r, ARGS("--rootfs", rootfs(), "--net", "none", "--",
+	run_lesson(&r, ARGS("--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none", "--",
 			    "/bin/nslab-probe"));
 	if (strstr(r.err, "TODO(1)"))
 		cr_assert_fail("step 1 is not done: %s", why(&r));
@@ -621,12 +628,12 @@ Test(container, s2_maps_root_to_a_range_without_0)
 	const char *map;
 	struct run r;
 
-	run_lesson(&r, ARGS("--rootfs", rootfs(), "--net", "none", "--",
+	run_lesson(&r, ARGS("--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none", "--",
 			    "/bin/nslab-probe"));
 	if (strstr(r.err, "TODO(1)") || strstr(r.err, "TODO(2)"))
 		cr_assert_fail("step 2 is not done: %s", why(&r));
-	map = strstr(r.err, "uid_map \"");
-	cr_assert(map && sscanf(map, "uid_map \"%lu %lu %lu\"", &inside, &outside,
+	map = strstr(r.err, "uid_map <- \"");
+	cr_assert(map && sscanf(map, "uid_map <- \"%lu %lu %lu\"", &inside, &outside,
 				&count) == 3, "the account should show the uid_map "
 		  "written; %s", why(&r));
 	cr_assert(outside != 0, "root inside is the host's root (uid_map \"%lu %lu "
@@ -645,7 +652,7 @@ Test(container, s5_root_inside_owns_the_rootfs_and_is_not_root_outside)
 	struct probe p;
 	pid_t child;
 
-	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none", "--",
 			   "/bin/sh", "-c", "echo owner=$(stat -c %u:%g /bin/busybox); "
 			   "exec /bin/nslab-probe --hold"), NULL);
 	child = find_descendant(r.pid, "nslab-probe", 2.0);
@@ -674,7 +681,7 @@ Test(container, s5_the_host_ids_only_when_asked)
 	struct run r;
 	pid_t child;
 
-	run_hold(&r, ARGS("--rootfs", rootfs(), "--net", "none", "--identity-map",
+	run_hold(&r, ARGS("--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none", "--identity-map",
 			   "--", "/bin/nslab-probe", "--hold"), NULL);
 	child = find_descendant(r.pid, "nslab-probe", 2.0);
 	cr_assert_gt(child, 0);
@@ -742,7 +749,7 @@ Test(container, s4_proc_knobs_are_read_only)
 	struct run r;
 
 	/* core_pattern gets the value it has (no harm if it goes through). */
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none", "--",
 			    "/bin/sh", "-c",
 			    "p=$(cat /proc/sys/kernel/core_pattern); "
 			    "echo \"$p\" >/proc/sys/kernel/core_pattern && echo CORE-WRITTEN; "
@@ -768,7 +775,7 @@ Test(container, s4_proc_secrets_are_masked)
 {
 	struct run r;
 
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none", "--",
 			    "/bin/sh", "-c",
 			    "head -c 1 /proc/kcore >/dev/null 2>&1 && echo KCORE-READ; "
 			    "for f in kcore keys timer_list sched_debug latency_stats "
@@ -800,7 +807,7 @@ Test(container, s6_a_leaked_descriptor_does_not_cross)
 	cr_assert_neq(o.leak_fd, -1);
 	snprintf(script, sizeof(script), "[ -e /proc/self/fd/9 ] && echo FD9-OPEN; "
 		 "ls /proc/self/fd/9/ 2>/dev/null; echo done");
-	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+	run_start(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none", "--",
 			   "/bin/sh", "-c", script), &o);
 	run_finish(&r);
 	close(o.leak_fd);
@@ -819,7 +826,7 @@ Test(container, s6_pid_1_is_out_of_reach)
 {
 	struct run r;
 
-	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none", "--",
 			    "/bin/sh", "-c",
 			    "readlink /proc/1/exe && echo EXE-REACHED; "
 			    "head -c 1 /proc/1/maps >/dev/null 2>&1 && echo MAPS-REACHED; "
@@ -850,7 +857,7 @@ Test(container, s6_docker_capabilities_and_no_new_privs)
 	struct run r;
 	pid_t child;
 
-	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--net", "none", "--",
+	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none", "--",
 			   "/bin/nslab-probe", "--hold"), NULL);
 	child = find_descendant(r.pid, "nslab-probe", 2.0);
 	cr_assert_gt(child, 0, "cannot find the command among the container's "
@@ -926,4 +933,83 @@ Test(container, s5_identity_map_runs_where_idmapping_cannot)
 	cr_assert_eq(r.code, 0, "with --identity-map no idmapping is needed, so a "
 		     "ramfs rootfs should work; %s", why(&r));
 	run_free(&r);
+}
+
+/* ---- the cgroup's limits (lessons/lib/cgroup.h, as lesson 09) -------- */
+
+static void require_cgroups(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("limits need a cgroup, and making one needs root");
+}
+
+/* The pids.max of the cgroup of the launcher `pid` (v1: the pids tree). */
+static long pids_max_of(pid_t pid)
+{
+	char path[256];
+	struct statfs s;
+	long max = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/%s/container-%d/pids.max",
+		 statfs("/sys/fs/cgroup", &s) == 0 && s.f_type == 0x63677270 ? "" :
+		 "/pids", parent, (int)pid);
+	f = fopen(path, "re");
+	if (f && fscanf(f, "%ld", &max) != 1)
+		max = -1;
+	if (f)
+		fclose(f);
+	return max;
+}
+
+Test(container, s5_a_fork_bomb_ends_in_eagain_and_the_host_forks_on)
+{
+	int n = random_between(8, 16);
+	char limit[16];
+
+	require_cgroups();
+	snprintf(limit, sizeof(limit), "%d", n);
+	check_fork_bomb(ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			     "--net", "none", "--pids-limit", limit, "--",
+			     "/bin/nslab-probe", "--forks", "--hold"), n, 2,
+			"PID 1, the probe");
+}
+
+Test(container, s5_a_memory_hog_meets_the_oom_killer_inside_only)
+{
+	require_cgroups();
+	check_memory_hog(ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			      "--net", "none", "--memory", "32M", "--",
+			      "/bin/nslab-probe", "--hog"));
+}
+
+/* 1024 processes unless told, and the cgroup goes with a SIGKILL of the
+ * launcher (the harness fails the test if it is left behind). */
+Test(container, s5_a_default_pids_limit_and_sigkill_leaves_no_cgroup)
+{
+	struct run r;
+
+	require_cgroups();
+	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			  "--memory", "64M", "--cpus", "0.5", "--",
+			  "/bin/nslab-probe", "--hold"), NULL);
+	cr_assert_eq(pids_max_of(r.pid), 1024, "without --pids-limit the container's "
+		     "cgroup should allow 1024 processes (pids.max), not %ld: a fork "
+		     "bomb inside must not take the host down", pids_max_of(r.pid));
+	run_kill(&r, SIGKILL);
+	cr_assert_eq(pids_max_of(r.pid), -1, "the cgroup outlived the launcher");
+	run_free(&r);
+}
+
+/* ---- the terminal (lessons/lib/pty.h), through a real pseudo-terminal -- */
+
+/* Without a command, on a terminal: a shell, with a terminal of the
+ * container's own devpts; PID 1 makes the shell's group its foreground. */
+Test(container, s5_an_interactive_shell_gets_a_terminal_of_its_own, .timeout = 40)
+{
+	struct tty_run t;
+
+	check_terminal_session(&t, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent",
+					parent, "--net", "none"));
+	tty_close(&t);
 }

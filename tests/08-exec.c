@@ -22,19 +22,16 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <regex.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 /* The probe as the command sees it, in the target's root. */
@@ -593,170 +590,18 @@ Test(exec, s4_exit_status_and_signals_pass_through_from_roots_container)
 
 /* ---- step 4: a terminal of its own, through a real pseudo-terminal ---- */
 
-struct tty_run {
-	int master;     /* the test's end of the terminal exec runs on */
-	int slave;      /* kept, to see its modes after the run */
-	pid_t pid;
-	char out[16384];
-	size_t len;
-};
-
-/* Start exec with a terminal as stdin, stdout and stderr, as a user at a
- * shell would: its own session, the terminal its controlling one. */
-static void tty_start(struct tty_run *t, const char *const args[])
-{
-	struct winsize ws = {.ws_row = 37, .ws_col = 111};
-	const char *argv[16] = {lesson_bin()};
-	pid_t parent = getpid();
-	size_t n = 1;
-
-	memset(t, 0, sizeof(*t));
-	t->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	cr_assert(t->master != -1 && grantpt(t->master) == 0 && unlockpt(t->master) == 0,
-		  "posix_openpt: %s", strerror(errno));
-	t->slave = open(ptsname(t->master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-	cr_assert_neq(t->slave, -1, "open(%s): %s", ptsname(t->master), strerror(errno));
-	ioctl(t->master, TIOCSWINSZ, &ws);
-	for (; args[n - 1] && n < 15; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	t->pid = fork();
-	cr_assert_neq(t->pid, -1, "fork: %s", strerror(errno));
-	if (t->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent || setsid() == -1 ||
-		    ioctl(t->slave, TIOCSCTTY, 0) == -1)
-			_exit(125);
-		dup2(t->slave, 0);
-		dup2(t->slave, 1);
-		dup2(t->slave, 2);
-		close_range(3, ~0U, 0);
-		execv(argv[0], (char *const *)argv);
-		_exit(125);
-	}
-}
-
-/* Read what the terminal shows until `re` matches (true), or the time
- * is up or exec ended (false). */
-static bool tty_wait(struct tty_run *t, const char *re, double timeout)
-{
-	double end = now() + timeout;
-	regex_t rx;
-	bool found = false;
-
-	cr_assert_eq(regcomp(&rx, re, REG_EXTENDED | REG_NOSUB), 0, "bad regex %s", re);
-	while (!(found = regexec(&rx, t->out, 0, NULL, 0) == 0) && now() < end) {
-		struct pollfd p = {.fd = t->master, .events = POLLIN};
-		ssize_t n;
-
-		siginfo_t si = {0};
-
-		if (poll(&p, 1, 50) != 1) {
-			/* exec ended, and everything it wrote is read */
-			if (waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-			    si.si_pid == t->pid)
-				break;
-			continue;
-		}
-		n = read(t->master, t->out + t->len, sizeof(t->out) - 1 - t->len);
-		if (n <= 0)
-			break;
-		t->len += (size_t)n;
-		t->out[t->len] = '\0';
-		if (t->len > sizeof(t->out) - 256) {
-			/* keep the last part only */
-			memmove(t->out, t->out + t->len - 1024, 1024);
-			t->len = 1024;
-			t->out[t->len] = '\0';
-		}
-	}
-	regfree(&rx);
-	return found;
-}
-
-static void tty_type(struct tty_run *t, const char *keys)
-{
-	cr_assert_eq(write(t->master, keys, strlen(keys)), (ssize_t)strlen(keys),
-		     "write to the terminal: %s", strerror(errno));
-}
-
-/* Wait for exec to end (killing it after RUN_TIMEOUT); its exit code. */
-static int tty_finish(struct tty_run *t)
-{
-	int status = 0;
-
-	for (double end = now() + RUN_TIMEOUT; now() < end;) {
-		if (waitpid(t->pid, &status, WNOHANG) == t->pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		tty_wait(t, "a^", 0.05); /* matches nothing: reads */
-	}
-	kill(t->pid, SIGKILL);
-	waitpid(t->pid, &status, 0);
-	return -1;
-}
-
-static const char *shown(const struct tty_run *t)
-{
-	return t->out;
-}
-
 Test(exec, s4_a_shell_gets_a_terminal_of_its_own, .timeout = 40)
 {
-	struct winsize ws = {.ws_row = 40, .ws_col = 120};
-	struct termios before, after;
 	struct tty_run t;
-	bool resized = false;
-	int code;
 
 	need_root_target();
 	if (open_busybox() == -1)
 		cr_skip_test("busybox is missing: the container's shell is busybox "
 			     "(make deps installs busybox-static)");
-	tty_start(&t, ARGS("-q", root_target.pidstr));
-	tcgetattr(t.slave, &before);
-
-	/* Echo shows what is typed; only the shell's answer matches. */
-	tty_type(&t, "echo T$(tty)T\n");
-	cr_assert(tty_wait(&t, "T/dev/pts/[0-9]+T", RUN_TIMEOUT), "`tty` inside should "
-		  "name a terminal of the container's /dev/pts (pty_open, pty_attach "
-		  "in the child); the terminal showed: %s", shown(&t));
-	tty_type(&t, "echo W$(stty size)W\n");
-	cr_assert(tty_wait(&t, "W37 111W", RUN_TIMEOUT), "`stty size` inside should "
-		  "be the size of exec's terminal (37 111); the terminal showed: %s",
-		  shown(&t));
-	/* A new size reaches exec as SIGWINCH, and the shell through it. */
-	ioctl(t.master, TIOCSWINSZ, &ws);
-	for (int i = 0; i < 20 && !resized; i++) {
-		tty_type(&t, "echo W$(stty size)W\n");
-		resized = tty_wait(&t, "W40 120W", 0.5);
-	}
-	cr_assert(resized, "after the window grew to 40x120, `stty size` inside "
-		  "still says otherwise: the size must follow (SIGWINCH, TIOCSWINSZ); "
-		  "the terminal showed: %s", shown(&t));
-
-	/* ^C reaches the foreground job in the container, not exec. */
-	tty_type(&t, "sleep 30\n");
-	cr_assert_gt(find_descendant(t.pid, "sleep", RUN_TIMEOUT), 0,
-		     "the shell never started sleep; the terminal showed: %s", shown(&t));
-	tty_type(&t, "\003");
-	tty_type(&t, "echo C$?C\n");
-	cr_assert(tty_wait(&t, "C130C", RUN_TIMEOUT), "^C should end the foreground "
-		  "sleep with SIGINT (status 130): the command's terminal is its "
-		  "controlling terminal, in a session of its own; the terminal showed: %s",
-		  shown(&t));
-
-	tty_type(&t, "exit 3\n");
-	code = tty_finish(&t);
-	cr_assert_eq(code, 3, "`exit 3` in the shell should make exec exit with 3, "
-		     "not %d; the terminal showed: %s", code, shown(&t));
-	tcgetattr(t.slave, &after);
-	cr_assert(before.c_lflag == after.c_lflag && before.c_iflag == after.c_iflag &&
-		  before.c_oflag == after.c_oflag, "exec left the terminal in raw mode: "
-		  "put its termios back when it ends");
+	check_terminal_session(&t, ARGS("-q", root_target.pidstr));
 	cr_assert_eq(others_in_target(&root_target), 0, "the shell ended, yet something "
 		     "exec started still runs in the container");
-	close(t.master);
-	close(t.slave);
+	tty_close(&t);
 }
 
 Test(exec, s4_minus_T_keeps_the_callers_terminal)
@@ -771,12 +616,11 @@ Test(exec, s4_minus_T_keeps_the_callers_terminal)
 			   "tty; exit 5"));
 	code = tty_finish(&t);
 	cr_assert_eq(code, 5, "exec -T exited with %d, the command with 5; %s", code,
-		     shown(&t));
+		     t.out);
 	cr_assert(strstr(t.out, "not a tty"), "with -T the command keeps exec's own "
 		  "terminal, which does not exist in the container: `tty` says \"not a "
-		  "tty\"; the terminal showed: %s", shown(&t));
-	close(t.master);
-	close(t.slave);
+		  "tty\"; the terminal showed: %s", t.out);
+	tty_close(&t);
 }
 
 Test(exec, s4_bad_input_gets_a_clear_error)

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -162,53 +161,17 @@ Test(cgroup, s4_inside_its_cgroup_is_the_root)
 
 Test(cgroup, s4_a_pids_limit_stops_the_next_fork_with_eagain)
 {
-	int n = random_between(4, 12), got = -1;
-	char limit[16], *line;
-	struct run r;
-	pid_t kids[24];
+	int n = random_between(4, 12);
+	char limit[16];
 
 	snprintf(limit, sizeof(limit), "%d", n);
-	run_hold(&r, CG_ARGS("-q", "--pids-limit", limit, "--", probe_bin(), "--forks",
-			     "--hold"), NULL);
-	line = strstr(r.out, "forked ");
-	cr_assert(line, "the probe did not report its forks; %s", why(&r));
-	sscanf(line, "forked %d", &got);
-	cr_assert(strstr(line, "then EAGAIN"), "fork() inside should fail with "
-		  "EAGAIN at the limit: \"%.60s\"", line);
-	cr_assert_eq(got + 1, n, "--pids-limit %d: the probe and %d children fit, "
-		     "the next fork fails; it forked %d (pids.max)", n, n - 1, got);
-	/* Meanwhile the host forks freely: more than the limit, at once. */
-	for (int i = 0; i < n + 4; i++) {
-		kids[i] = fork();
-		cr_assert_neq(kids[i], -1, "the test itself cannot fork (%s): the "
-			      "limit reached outside its cgroup", strerror(errno));
-		if (kids[i] == 0)
-			_exit(0);
-	}
-	for (int i = 0; i < n + 4; i++)
-		waitpid(kids[i], NULL, 0);
-	run_finish(&r);
-	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
-	run_free(&r);
+	check_fork_bomb(CG_ARGS("-q", "--pids-limit", limit, "--", probe_bin(), "--forks",
+				"--hold"), n, 1, "the probe");
 }
 
 Test(cgroup, s4_a_memory_hog_meets_the_oom_killer_inside_only)
 {
-	size_t size = 96 << 20;
-	struct run r;
-	char *mem;
-
-	run_lesson(&r, CG_ARGS("-q", "--memory", "32M", "--", probe_bin(), "--hog"));
-	cr_assert(!strstr(r.out, "hog survived"), "the hog allocated 4 GiB inside "
-		  "--memory 32M: memory.limit_in_bytes (v2: memory.max) was not set");
-	cr_assert_eq(r.code, 128 + SIGKILL, "the hog should be killed by the OOM "
-		     "killer, exit status 137, not %d; %s", r.code, why(&r));
-	/* Outside, the same allocation is nothing special. */
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	cr_assert(mem != MAP_FAILED, "the test cannot map 96 MiB itself");
-	memset(mem, 1, size);
-	munmap(mem, size);
-	run_free(&r);
+	check_memory_hog(CG_ARGS("-q", "--memory", "32M", "--", probe_bin(), "--hog"));
 }
 
 Test(cgroup, s4_the_cpu_quota_holds)

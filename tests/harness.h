@@ -257,4 +257,41 @@ void check_bad_inputs(const struct lesson *l, const struct bad_input *rows, size
 	Test(suite, s##step##_killed_at_any_step_leaves_nothing, .timeout = 150) { basic_kill_points(L); } \
 	Test(suite, s##step##_runs_for_an_ordinary_user_as_make_does) { basic_rootless(L); }
 
+/* ---- a lesson on a real pseudo-terminal (tty.c) --------------------- */
+
+struct tty_run {
+	int master;     /* the test's end of the terminal the lesson runs on */
+	int slave;      /* kept, to see its modes after the run */
+	pid_t pid;
+	char out[16384]; /* what the terminal showed (the last part) */
+	size_t len;
+};
+/* Start the lesson with a terminal (37x111) as stdin, stdout and
+ * stderr, in a session of its own whose controlling terminal it is. */
+void tty_start(struct tty_run *t, const char *const args[]);
+/* Read what the terminal shows until `re` (extended) matches: true; or
+ * the time is up or the lesson ended: false. */
+bool tty_wait(struct tty_run *t, const char *re, double timeout);
+void tty_type(struct tty_run *t, const char *keys);
+/* Wait for the lesson to end (killing it after RUN_TIMEOUT); its exit
+ * status, or -1. */
+int tty_finish(struct tty_run *t);
+void tty_close(struct tty_run *t);
+/* A shell on a terminal of the container's own: `tty` names /dev/pts/N,
+ * the size follows the window, ^C ends the foreground job (130), `exit
+ * 3` ends the launcher with 3, and the terminal is back as it was. */
+void check_terminal_session(struct tty_run *t, const char *const args[]);
+
+/* ---- the escapes a cgroup's limits stop (limits.c) -------------------- */
+
+/* Run `args` (a --pids-limit `limit` and `probe --forks --hold`): the
+ * probe's forks end in EAGAIN after limit - others children (`others`:
+ * what else is in the cgroup, `who` in words: "the probe"), while the
+ * test forks more than the limit at once. */
+void check_fork_bomb(const char *const args[], int limit, int others,
+		     const char *who);
+/* Run `args` (--memory 32M and `probe --hog`): the OOM killer ends the
+ * hog (status 137), and the test maps and touches 96 MiB itself. */
+void check_memory_hog(const char *const args[]);
+
 #endif

@@ -550,3 +550,29 @@ long cg_parse_count(const char *option, const char *value)
 		     option, value);
 	return n;
 }
+
+void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
+	      long default_pids)
+{
+	bool asked = lim->pids || lim->memory || lim->cpus > 0;
+
+	cg_init(cg, parent, getpid());
+	if (!cg_may_create(cg)) {
+		if (asked)
+			errx(EXIT_FAILURE, "mkdir(%s): limits need a cgroup, and making "
+			     "one needs root: sudo %s", cg->dir[0], nslab_make_target());
+		say("no cgroup, no limits: only root may make one here");
+		cg->ndirs = 0;
+		return;
+	}
+	if (!lim->pids)
+		lim->pids = default_pids;
+	for (int c = 0; c < CG_NCTL; c++)
+		if (((c == CG_PIDS && lim->pids) || (c == CG_MEMORY && lim->memory) ||
+		     (c == CG_CPU && lim->cpus > 0)) && !cg_available(cg, c))
+			errx(EXIT_FAILURE, "the %s tree offers no %s controller "
+			     "(%s/cgroup.controllers): no limit on it here", cg->root,
+			     cg_controller[c], cg->root);
+	cg_reaper_start(cg);
+	cg_setup(cg, lim);
+}

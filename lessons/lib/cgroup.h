@@ -109,6 +109,16 @@ bool cg_remove(const struct cgroup *cg);
 void cg_setup(const struct cgroup *cg, const struct cg_limits *lim);
 void cg_enter(const struct cgroup *cg, pid_t pid);
 
+/* All of it, for a lesson that only uses limits (07's container): name
+ * the cgroup PARENT/PROG-PID; unless this process may make cgroups, exit
+ * 1 if limits were asked, else say so and leave cg->ndirs 0 (no cgroup);
+ * otherwise a process limit of `default_pids` unless lim->pids is set,
+ * check that the trees offer the controllers, start the reaper, and
+ * cg_setup(). Then cg_enter() the child, and cg_reaper_finish() at the
+ * end (both do nothing when cg->ndirs is 0). */
+void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
+	      long default_pids);
+
 /* After a memory limit: no swap beyond it (memory.swap.max 0 on v2,
  * memory.memsw.limit_in_bytes = the limit on v1, where they exist), so
  * that a process over the limit meets the OOM killer at once. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -247,4 +248,39 @@ int pty_relay(struct pty *p, pid_t pid)
 	close(p->master);
 	p->master = -1;
 	return exit_status(status);
+}
+
+/* ---- handing the master over (SCM_RIGHTS) ---------------------------- */
+
+void pty_send_master(int sock, const struct pty *p)
+{
+	char room[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = (void *)&p->number, .iov_len = sizeof(int)};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+			   .msg_control = room, .msg_controllen = sizeof(room)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &p->master, sizeof(int));
+	if (sendmsg(sock, &m, 0) != (ssize_t)sizeof(int))
+		err(EXIT_FAILURE, "sendmsg(the terminal's master, SCM_RIGHTS)");
+}
+
+int pty_receive_master(int sock, struct pty *p)
+{
+	char room[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = &p->number, .iov_len = sizeof(int)};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+			   .msg_control = room, .msg_controllen = sizeof(room)};
+	struct cmsghdr *c;
+
+	p->master = p->slave = -1;
+	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != (ssize_t)sizeof(int) ||
+	    !(c = CMSG_FIRSTHDR(&m)) || c->cmsg_level != SOL_SOCKET ||
+	    c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&p->master, CMSG_DATA(c), sizeof(int));
+	return 0;
 }

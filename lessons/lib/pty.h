@@ -27,8 +27,10 @@
  *   }
  *   code = pty_relay(&pty, pid);     // the launcher, until the command ends
  *
- * Lesson 08 (exec) uses it; lesson 07 (container) can use it the same way
- * for its interactive mode, with the new root it built as root_fd.
+ * Lesson 08 (exec) uses it so. In lesson 07 (container) the launcher
+ * cannot reach the container's devpts (it is mounted in the container's
+ * mount namespace): PID 1 opens the pair and sends the master back, see
+ * pty_send_master() below.
  *
  * Read: pty(7), pts(4), termios(3) (raw mode), tty_ioctl(4) (TIOCSCTTY,
  * TIOCSWINSZ, TIOCGPTPEER), setsid(2), credentials(7) (sessions),
@@ -68,5 +70,19 @@ int pty_relay(struct pty *p, pid_t pid);
 /* Put the terminal back now, if pty_relay() changed it (safe to call
  * more than once, and from a signal handler). */
 void pty_restore_terminal(void);
+
+/* When the pair must come from a devpts that only the child can reach
+ * (lesson 07: the container's own, mounted in its mount namespace), the
+ * child opens it and hands the master over: a descriptor crosses
+ * between processes only as SCM_RIGHTS on a unix socket (unix(7)), say
+ * one end of a socketpair(2) made before the fork.
+ *
+ *   pty_send_master(sock, &pty)     in the child, then pty_attach()
+ *   pty_receive_master(sock, &pty)  in the parent, then pty_relay()
+ *
+ * pty_send_master exits 1 on failure; pty_receive_master returns 0, or
+ * -1 when the child sent none (it ended first), leaving p->master -1. */
+void pty_send_master(int sock, const struct pty *p);
+int pty_receive_master(int sock, struct pty *p);
 
 #endif

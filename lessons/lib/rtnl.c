@@ -467,3 +467,28 @@ void check_link_prefix(const char *name, int max)
 		   "0123456789-_") != len)
 		errx(EXIT_USAGE, "-n \"%s\": use only letters, digits, - and _", name);
 }
+
+bool parse_ipv4_host(const char *text, struct in_addr *addr, int *prefix,
+		     struct in_addr *gateway)
+{
+	char buf[INET_ADDRSTRLEN + 4], *slash, *end;
+	uint32_t ip, mask, net;
+	long len;
+
+	if (strlen(text) >= sizeof(buf) || !(slash = strchr(strcpy(buf, text), '/')))
+		return false;
+	*slash = '\0';
+	errno = 0;
+	len = strtol(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || len < 1 || len > 30 ||
+	    inet_pton(AF_INET, buf, addr) != 1)
+		return false;
+	ip = ntohl(addr->s_addr);
+	mask = ~0u << (32 - len);
+	net = ip & mask;
+	if (ip == net || (ip | mask) == ~0u) /* the subnet's or broadcast */
+		return false;
+	gateway->s_addr = htonl(ip == (net | 1) ? net | 2 : net | 1);
+	*prefix = (int)len;
+	return true;
+}

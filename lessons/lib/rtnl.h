@@ -147,6 +147,12 @@ void parse_ipv4_prefix(char opt, const char *arg, struct in_addr *addr,
  * to that subnet. */
 void check_ipv4_pair(const char *a, const char *b, struct in_addr host,
 		     int host_prefix, struct in_addr inside, int inside_prefix);
+/* "10.7.0.2/24": an address with a prefix length from 1 to 30 that is a
+ * host of its subnet (not the first or the last), and the gateway a host
+ * behind a veth uses: the subnet's first host address, or the second if
+ * ADDR is the first. False if TEXT is not one. */
+bool parse_ipv4_host(const char *text, struct in_addr *addr, int *prefix,
+		     struct in_addr *gateway);
 /* Exit 2 unless NAME, the start of link names (-n), has 1 to `max`
  * letters, digits, - or _: the rest of the 15 bytes is for a pid. */
 void check_link_prefix(const char *name, int max);

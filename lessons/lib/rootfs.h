@@ -1,0 +1,50 @@
+/* rootfs.h - the container's root file system, for lesson 07: what it
+ * needs around its steps and does not teach.
+ *
+ * A root file system is a directory tree with what a distribution's
+ * programs expect (bin, etc, and the empty mount points proc, sys, dev);
+ * `make rootfs` builds one from busybox (tools/mkrootfs). The container
+ * never writes it: it shows it through a read-only, detached copy of its
+ * mount (open_tree(2)), idmapped when root inside is not the host's
+ * root (mount_setattr(2), "Idmapped mounts").
+ */
+#ifndef NSLAB_ROOTFS_H
+#define NSLAB_ROOTFS_H
+
+/* Ids 0-65535 inside: all a distribution's files and users need. Root's
+ * host ids when /etc/subuid gives root no range: the first range
+ * useradd(8) hands out, as Docker and Podman use it. */
+#define ID_COUNT 65536u
+#define DEFAULT_SUBID 100000u
+
+/* mount(2), or exit 1 naming what failed. */
+void do_mount(const char *src, const char *dst, const char *type,
+	      unsigned long flags, const char *data);
+
+/* The rootfs as an absolute path in `path` (PATH_MAX bytes), checked:
+ * `rootfs`, or NULL for BUILD/rootfs beside this program's build tree.
+ * Exits 1 with the way out (make rootfs) unless it is a directory with
+ * proc, sys and dev in it. */
+const char *rootfs_find(const char *rootfs, char *path);
+
+/* A detached, read-only, private copy of the rootfs mount (like mount
+ * --bind, attached nowhere yet): only the descriptor reaches it. */
+int rootfs_clone(const char *rootfs);
+
+/* Root's first subordinate id in FILE (/etc/subuid or /etc/subgid,
+ * "root:100000:65536", by name or by uid) if its range holds ID_COUNT
+ * ids, else DEFAULT_SUBID (subuid(5)). */
+unsigned rootfs_subid(const char *file);
+
+/* mount_setattr(MOUNT_ATTR_IDMAP) on the rootfs failed: say why, and
+ * the ways out, and exit 1. */
+__attribute__((noreturn)) void rootfs_idmap_failed(const char *rootfs);
+
+/* A minimal /dev under the current directory (the new root): the
+ * devices programs expect, bound from the host's onto empty files (a
+ * user namespace may not mknod devices), nothing of its disks; a devpts
+ * instance of its own (Documentation/filesystems/devpts.rst), /dev/shm,
+ * and the usual links. */
+void rootfs_make_dev(void);
+
+#endif
