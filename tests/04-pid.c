@@ -600,6 +600,31 @@ Test(pid, s4_processes_left_behind_end_with_the_namespace)
 	}
 }
 
+/* Has pid a handler for sig, or does it block it (to take it with
+ * sigwaitinfo or a signalfd)? SigCgt and SigBlk of /proc/PID/status
+ * (proc(5)); waits up to `timeout` seconds. */
+static bool wait_signal_taken(pid_t pid, int sig, double timeout)
+{
+	char path[64], line[128];
+	unsigned long long cgt, blk, bit = 1ULL << (sig - 1);
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	for (double end = now() + timeout; now() < end; nap(0.01)) {
+		FILE *f = fopen(path, "r");
+
+		cgt = blk = 0;
+		while (f && fgets(line, sizeof(line), f)) {
+			sscanf(line, "SigCgt: %llx", &cgt);
+			sscanf(line, "SigBlk: %llx", &blk);
+		}
+		if (f)
+			fclose(f);
+		if ((cgt | blk) & bit)
+			return true;
+	}
+	return false;
+}
+
 /* The launcher, PID 1 and the command (a shell) each in a process group
  * of its own. */
 static void check_own_groups(pid_t launcher, bool init)
@@ -642,6 +667,11 @@ static void check_sigint_once(bool init)
 	 * pending when the next arrives is counted once): look at the
 	 * process groups too. */
 	check_own_groups(r.pid, init);
+	/* The launcher passes SIGINT on once it has set that up; until then
+	 * a Ctrl-C ends it, as it would end any program still starting. */
+	cr_assert(wait_signal_taken(r.pid, SIGINT, RUN_TIMEOUT), "pid%s never "
+		  "caught or blocked SIGINT: it must pass signals on to the "
+		  "command (forward_signals); %s", init ? " -i" : "", why(&r));
 	/* The whole process group of the lesson, as kill -INT -PGID does. */
 	kill(-r.pid, SIGINT);
 	cr_assert(run_wait_output(&r, "got INT", RUN_TIMEOUT), "SIGINT sent to the "

@@ -2,7 +2,8 @@
  * shell would, and the interactive session that lessons 07 and 08 (a
  * terminal of the container's own, lessons/lib/pty.h) must both pass. */
 #define _GNU_SOURCE
-#include "harness.h"
+#include "harness_internal.h"
+#include <stdio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,8 +112,31 @@ void tty_close(struct tty_run *t)
 	close(t->slave);
 }
 
+/* Is pid's process group the foreground group of its controlling
+ * terminal? /proc/PID/stat: field 5 the group, field 8 the terminal's
+ * foreground group (proc(5)). Waits up to `timeout` seconds. */
+static bool wait_foreground(pid_t pid, double timeout)
+{
+	char path[64], *text, *p;
+	long pgrp, tpgid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (double end = now() + timeout; now() < end; nap(0.01)) {
+		text = slurp(path);
+		p = text ? strrchr(text, ')') : NULL;
+		if (p && sscanf(p + 2, "%*c %*d %ld %*d %*d %ld", &pgrp, &tpgid) == 2 &&
+		    pgrp == tpgid) {
+			free(text);
+			return true;
+		}
+		free(text);
+	}
+	return false;
+}
+
 void check_terminal_session(struct tty_run *t, const char *const args[])
 {
+	pid_t sleeper;
 	struct winsize ws = {.ws_row = 40, .ws_col = 120};
 	struct termios before, after;
 	bool resized = false;
@@ -143,8 +167,15 @@ void check_terminal_session(struct tty_run *t, const char *const args[])
 
 	/* Job control: ^C reaches the foreground job inside, once. */
 	tty_type(t, "sleep 30\n");
-	cr_assert_gt(find_descendant(t->pid, "sleep", RUN_TIMEOUT), 0,
-		     "the shell never started sleep; the terminal showed: %s", t->out);
+	sleeper = find_descendant(t->pid, "sleep", RUN_TIMEOUT);
+	cr_assert_gt(sleeper, 0, "the shell never started sleep; the terminal "
+		     "showed: %s", t->out);
+	/* ^C goes to the terminal's foreground group: wait until the shell
+	 * has made sleep's group that (its own tcsetpgrp, after the fork). */
+	cr_assert(wait_foreground(sleeper, RUN_TIMEOUT), "sleep never became the "
+		  "foreground job of its terminal: the command's terminal must be "
+		  "its controlling terminal (pty_attach); the terminal showed: %s",
+		  t->out);
 	tty_type(t, "\003");
 	tty_type(t, "echo C$?C\n");
 	cr_assert(tty_wait(t, "C130C", RUN_TIMEOUT), "^C should end the foreground "
