@@ -115,6 +115,27 @@ static bool tests_were_isolated(void)
 
 /* Exit codes: 0 all passed, 1 a test failed, 2 the suite could not run,
  * 3 the real host changed, 4 a test was skipped under NSLAB_NO_SKIP=1. */
+/* A lesson must meet the signals a terminal gives a program: none
+ * ignored, none blocked. A suite started from a background job of a
+ * script inherits SIGINT and SIGQUIT ignored (a non-interactive shell
+ * does that to what it puts in the background), and a shell run as the
+ * lesson's command cannot trap a signal ignored on entry (POSIX, trap):
+ * put every disposition back before any test runs. */
+static void default_signals(void)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+
+		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_IGN)
+			signal(sig, SIG_DFL);
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int main(int argc, char *argv[])
 {
 	struct criterion_test_set *tests;
@@ -123,6 +144,7 @@ int main(int argc, char *argv[])
 	bool listing = false;
 	int rc = 0;
 
+	default_signals();
 	for (int i = 1; i < argc; i++)
 		listing |= !strcmp(argv[i], "-l") || !strcmp(argv[i], "--list");
 	if (!listing && access(lesson_bin(), X_OK) == -1) {
