@@ -248,6 +248,39 @@ void harness_rebase(void)
 	state_before = host_state(isolated);
 }
 
+/* Remove a cgroup and the ones below it, ending what is still in them
+ * (SIGKILL to each pid of cgroup.procs, then rmdir, retried while the
+ * kernel lets the last processes go, up to a second). */
+static void remove_cgroup_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char sub[PATH_MAX], *procs;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+			remove_cgroup_tree(sub);
+		}
+	closedir(d);
+	snprintf(sub, sizeof(sub), "%s/cgroup.procs", path);
+	for (double end = now() + 1.0; rmdir(path) == -1 && errno == EBUSY &&
+	     now() < end; nap(0.02)) {
+		procs = slurp(sub);
+		for (char *p = procs; p && *p;) {
+			long pid = strtol(p, &p, 10);
+
+			if (pid > 0)
+				kill((pid_t)pid, SIGKILL);
+			while (*p == '\n')
+				p++;
+		}
+		free(procs);
+	}
+}
+
 void harness_teardown(void)
 {
 	DIR *trees;
@@ -258,7 +291,11 @@ void harness_teardown(void)
 			kill(kept[i], SIGKILL);
 	free(state_before);
 	state_before = NULL;
-	/* The parent cgroups a lesson made for this test, once empty. */
+	/* The parent cgroups a lesson made for this test. A cgroup a
+	 * lesson left in it has already failed the run that left it (the
+	 * host state above); the test machine is cleaned all the same: a
+	 * skeleton that stops early, or a cleanup process the harness
+	 * killed as a leftover, must not leave cgroups on the host. */
 	if ((trees = opendir("/sys/fs/cgroup"))) {
 		while ((t = readdir(trees))) {
 			char path[PATH_MAX];
@@ -266,7 +303,7 @@ void harness_teardown(void)
 			snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/%s",
 				 strcmp(t->d_name, "..") ? t->d_name : ".",
 				 harness_cgroup_parent());
-			rmdir(path);
+			remove_cgroup_tree(path);
 		}
 		closedir(trees);
 	}
