@@ -234,7 +234,7 @@ int main(int argc, char *argv[])
 	 *          in lesson 01, now in lessons/lib) in a user namespace of its
 	 *          own; keep its pid in `pid`. Afterwards the account line below
 	 *          says "a new user namespace" next to an inode that differs from
-	 *          the parent's, without sudo. Read clone(2), CLONE_NEWUSER, and
+	 *          the parent's, without sudo. Read clone(2), "The flags mask", and
 	 *          lessons/lib/nslab.h, ns_spawn().
 	 */
 	(void)child_main;

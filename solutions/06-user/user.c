@@ -287,7 +287,7 @@ int main(int argc, char *argv[])
 	//       in lesson 01, now in lessons/lib) in a user namespace of its
 	//       own; keep its pid in `pid`. Afterwards the account line below
 	//       says "a new user namespace" next to an inode that differs from
-	//       the parent's, without sudo. Read clone(2), CLONE_NEWUSER, and
+	//       the parent's, without sudo. Read clone(2), "The flags mask", and
 	//       lessons/lib/nslab.h, ns_spawn().
 	// HINT: ns_spawn() is lesson 01's clone, stack and sync pipe in one
 	//       call; you choose the namespaces the child gets new. It waits
