@@ -6,16 +6,14 @@
 #include <errno.h>
 #include <fcntl.h>
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "cgroup_reaper.h"
 #include "nslab.h"
 
 #ifndef CGROUP_SUPER_MAGIC
@@ -98,7 +96,7 @@ const char *cg_dir(const struct cgroup *cg, int controller)
 	return cg->dir[cg->v2 ? 0 : controller];
 }
 
-static char *slurp_file(const char *dir, const char *file)
+char *cg_read(const char *dir, const char *file)
 {
 	char path[PATH_MAX + 64], *text = NULL;
 	size_t len = 0;
@@ -134,7 +132,7 @@ bool cg_available(const struct cgroup *cg, int controller)
 
 	if (!cg->v2)
 		return true;
-	list = slurp_file(cg->root, "cgroup.controllers");
+	list = cg_read(cg->root, "cgroup.controllers");
 	ok = has_word(list, cg_controller[controller]);
 	free(list);
 	return ok;
@@ -231,7 +229,7 @@ static void hand_down(const char *level, unsigned need)
 
 		if (!(need & (1u << c)))
 			continue;
-		now = slurp_file(level, "cgroup.subtree_control");
+		now = cg_read(level, "cgroup.subtree_control");
 		if (!has_word(now, cg_controller[c])) {
 			snprintf(plus, sizeof(plus), "+%s", cg_controller[c]);
 			cg_write(level, "cgroup.subtree_control", plus);
@@ -267,161 +265,15 @@ void cg_make_parents(const struct cgroup *cg, unsigned need)
 	}
 }
 
-/* ---- removal ------------------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* SIGKILL to every process cgroup.procs lists; how many there were. */
-static int kill_listed(const char *dir)
-{
-	char *list = slurp_file(dir, "cgroup.procs");
-	int n = 0;
-
-	if (!list)
-		return 0;
-	for (char *p = list, *end; *p; p = end) {
-		long pid = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (pid > 0 && kill((pid_t)pid, SIGKILL) == 0)
-			n++;
-		end += strspn(end, "\n");
-	}
-	free(list);
-	return n;
-}
-
-bool cg_remove(const struct cgroup *cg)
-{
-	double deadline = now_s() + 5.0;
-	bool ok = true;
-
-	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
-		const char *dir = cg->dir[i];
-
-		/* v2 (Linux 5.14 and later): one write ends them all, and
-		 * processes forked meanwhile too. v1 has nothing like it:
-		 * kill each process listed, again, until none is left. */
-		// tag::remove[]
-		if (cg->v2 && cg_has(dir, "cgroup.kill"))
-			cg_try_write(dir, "cgroup.kill", "1");
-		while (rmdir(dir) == -1) {
-			struct timespec pause = {0, 5000000};
-
-			if (errno == ENOENT)
-				break;
-			if (errno != EBUSY || now_s() > deadline) {
-				warn("cannot remove the cgroup %s", dir);
-				ok = false;
-				break;
-			}
-			kill_listed(dir);
-			nanosleep(&pause, NULL);
-		}
-		// end::remove[]
-		/* The parent too, unless another run is in it (EBUSY). */
-		rmdir(cg->parent[i]);
-	}
-	return ok;
-}
-
-void cg_reaper_start(struct cgroup *cg)
-{
-	int fds[2];
-	char c;
-
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		err(EXIT_FAILURE, "pipe2");
-	cg->reaper = fork();
-	if (cg->reaper == -1)
-		err(EXIT_FAILURE, "fork(cgroup reaper)");
-	if (cg->reaper == 0) {
-		/* The reaper: a session of its own, so neither ^C nor a kill
-		 * of the launcher's process group ends it before its work. */
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		close(fds[1]);
-		setsid();
-		signal(SIGINT, SIG_IGN);
-		signal(SIGHUP, SIG_IGN);
-		signal(SIGTERM, SIG_IGN);
-		signal(SIGQUIT, SIG_IGN);
-		if (null != -1) {
-			dup2(null, 0);
-			dup2(null, 1);
-		}
-		/* Hold nothing of the launcher's but stderr and this pipe: a
-		 * pipe end kept here would keep someone else waiting for EOF. */
-		close_range(3, fds[0] - 1, 0);
-		close_range(fds[0] + 1, ~0U, 0);
-		// tag::reaper[]
-		/* Every copy of the write end is the launcher's (O_CLOEXEC:
-		 * its command gets none): EOF means the launcher has ended. */
-		while (read(fds[0], &c, 1) == -1 && errno == EINTR)
-			;
-		_exit(cg_remove(cg) ? EXIT_SUCCESS : EXIT_FAILURE);
-		// end::reaper[]
-	}
-	close(fds[0]);
-	cg->reaper_fd = fds[1];
-}
-
-bool cg_reaper_finish(struct cgroup *cg)
-{
-	int status;
-
-	if (cg->reaper <= 0)
-		return true;
-	close(cg->reaper_fd);
-	cg->reaper_fd = -1;
-	while (waitpid(cg->reaper, &status, 0) == -1)
-		if (errno != EINTR)
-			return false;
-	cg->reaper = -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-/* ---- lesson 09's steps, for lessons that only use them ------------------- */
+/* ---- what lessons 07 and 09 do with it ------------------------------------ */
 
 void cg_setup(const struct cgroup *cg, const struct cg_limits *lim)
 {
-	char value[64];
-
 	cg_make_parents(cg, (lim->pids ? 1u << CG_PIDS : 0) |
-				    (lim->memory ? 1u << CG_MEMORY : 0) |
-				    (lim->cpus > 0 ? 1u << CG_CPU : 0));
-	for (int i = 0; i < cg->ndirs; i++)
-		make_dir(cg->dir[i]);
-	if (lim->pids) {
-		snprintf(value, sizeof(value), "%ld", lim->pids);
-		cg_write(cg_dir(cg, CG_PIDS), "pids.max", value);
-	}
-	if (lim->memory) {
-		snprintf(value, sizeof(value), "%lld", lim->memory);
-		cg_write(cg_dir(cg, CG_MEMORY),
-			 cg->v2 ? "memory.max" : "memory.limit_in_bytes", value);
-		cg_limit_swap(cg, lim->memory);
-	}
-	if (lim->cpus > 0) {
-		long quota = (long)(lim->cpus * CG_CPU_PERIOD + 0.5);
-
-		if (cg->v2) {
-			snprintf(value, sizeof(value), "%ld %d", quota, CG_CPU_PERIOD);
-			cg_write(cg_dir(cg, CG_CPU), "cpu.max", value);
-		} else {
-			snprintf(value, sizeof(value), "%d", CG_CPU_PERIOD);
-			cg_write(cg_dir(cg, CG_CPU), "cpu.cfs_period_us", value);
-			snprintf(value, sizeof(value), "%ld", quota);
-			cg_write(cg_dir(cg, CG_CPU), "cpu.cfs_quota_us", value);
-		}
-	}
+			    (lim->memory ? 1u << CG_MEMORY : 0) |
+			    (lim->cpus > 0 ? 1u << CG_CPU : 0));
+	cg_make(cg);
+	cg_set_limits(cg, lim);
 }
 
 void cg_limit_swap(const struct cgroup *cg, long long memory)
@@ -450,7 +302,7 @@ const char *cg_describe_limits(const struct cgroup *cg, char *buf, size_t size)
 	for (size_t i = 0; i < n && len < size; i++) {
 		int c = strcmp(files[i][0], "pids") == 0 ? CG_PIDS
 			: strcmp(files[i][0], "memory") == 0 ? CG_MEMORY : CG_CPU;
-		char *value = slurp_file(cg_dir(cg, c), files[i][1]);
+		char *value = cg_read(cg_dir(cg, c), files[i][1]);
 
 		if (value)
 			value[strcspn(value, "\n")] = '\0';
@@ -474,7 +326,7 @@ const char *cg_path_of(const struct cgroup *cg, pid_t pid, char *buf, size_t siz
 
 	snprintf(buf, size, "?");
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	if (!(text = slurp_file(path, "cgroup")))
+	if (!(text = cg_read(path, "cgroup")))
 		return buf;
 	/* Lines are ID:CONTROLLERS:PATH; v2's is 0::PATH. */
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -491,64 +343,6 @@ const char *cg_path_of(const struct cgroup *cg, pid_t pid, char *buf, size_t siz
 	}
 	free(text);
 	return buf;
-}
-
-void cg_enter(const struct cgroup *cg, pid_t pid)
-{
-	char value[24];
-
-	snprintf(value, sizeof(value), "%d", (int)pid);
-	for (int i = 0; i < cg->ndirs; i++)
-		cg_write(cg->dir[i], "cgroup.procs", value);
-}
-
-/* ---- option values ------------------------------------------------------- */
-
-long long cg_parse_size(const char *option, const char *value)
-{
-	char *end;
-	long long n;
-	int shift = 0;
-
-	errno = 0;
-	n = strtoll(value, &end, 10);
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 'b': case 'B': end++; break;
-	}
-	if (errno || end == value || *end || n <= 0 || n > (LLONG_MAX >> shift))
-		errx(EXIT_USAGE, "%s \"%s\": give a size in bytes, or with a K, M "
-		     "or G suffix (64M)", option, value);
-	return n << shift;
-}
-
-double cg_parse_cpus(const char *option, const char *value)
-{
-	char *end;
-	double n;
-
-	errno = 0;
-	n = strtod(value, &end);
-	/* The kernel's smallest quota is 1 ms per period: 0.01 CPU. */
-	if (errno || end == value || *end || !(n >= 0.01 && n <= 1024))
-		errx(EXIT_USAGE, "%s \"%s\": give a number of CPUs from 0.01 to "
-		     "1024, such as 0.5 or 1.5", option, value);
-	return n;
-}
-
-long cg_parse_count(const char *option, const char *value)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(value, &end, 10);
-	if (errno || end == value || *end || n < 1 || n > 4194304)
-		errx(EXIT_USAGE, "%s \"%s\": give a number of processes, 1 or more",
-		     option, value);
-	return n;
 }
 
 void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
@@ -573,6 +367,7 @@ void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
 			errx(EXIT_FAILURE, "the %s tree offers no %s controller "
 			     "(%s/cgroup.controllers): no limit on it here", cg->root,
 			     cg_controller[c], cg->root);
-	cg_reaper_start(cg);
+	if (cg_reaper_start(cg) == -1)
+		err(EXIT_FAILURE, "the cgroup's reaper (pipe2, fork)");
 	cg_setup(cg, lim);
 }

@@ -60,8 +60,10 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cgroup_reaper.h"
 #include "idmap.h"
 #include "init.h"
+#include "limit_options.h"
 #include "nslab.h"
 #include "pty.h"
 #include "rootfs.h"
