@@ -113,6 +113,37 @@ static int child_main(void *arg)
 	exec_command(a->argv);
 }
 
+/* Step 3: how the child ended, as a shell would report it. Every later
+ * lesson waits for its child with these two (nslab.h): the build takes
+ * them, between the EXPORT lines, from this lesson's solution. */
+// EXPORT BEGIN wait_child
+int exit_status(int status)
+{
+	/*
+	 * TODO(3): Make the exit status of this program what a shell would
+	 *          report for the child: `status` is what waitpid() filled in;
+	 *          return the child's exit status, or 128+N when signal N killed
+	 *          it. Afterwards `echo $?` after `uts -- sh -c 'exit 7'` prints
+	 *          7, and after `uts -- sh -c 'kill -TERM $$'` prints 143. Read
+	 *          waitpid(2), the macros under "wstatus".
+	 */
+	(void)status;
+	todo(3, "turn how the child ended into an exit status");
+}
+
+int wait_child(pid_t pid)
+{
+	/*
+	 * TODO(3): Part 2, here: wait for the child `pid` to end, and return
+	 *          exit_status() of how it ended.
+	 */
+	/* A stand-in: lets the child finish first. */
+	if (waitpid(pid, NULL, 0) == -1)
+		err(EXIT_FAILURE, "waitpid");
+	todo(3, "wait for the child and pass on its exit status");
+}
+// EXPORT END
+
 int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
@@ -195,18 +226,7 @@ int main(int argc, char *argv[])
 	close(args.sync_pipe[0]);
 	close(args.sync_pipe[1]);
 
-	/*
-	 * TODO(3): Wait for the child to end and make `code` what a shell would
-	 *          report for it: its exit status, or 128+N when signal N killed
-	 *          it. Afterwards `echo $?` after `uts -- sh -c 'exit 7'` prints
-	 *          7, and after `uts -- sh -c 'kill -TERM $$'` prints 143. Read
-	 *          waitpid(2), the macros under "wstatus". Write it here:
-	 *          lessons/lib's wait_child() does it for the later lessons.
-	 */
-	/* A stand-in: lets the child finish first. */
-	if (waitpid(pid, NULL, 0) == -1)
-		err(EXIT_FAILURE, "waitpid");
-	todo(3, "wait for the child and pass on its exit status");
+	code = wait_child(pid);
 
 	gethostname(after, sizeof(after));
 	say("command exited with status %d; the host is still \"%s\"", code, after);

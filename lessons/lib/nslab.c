@@ -17,7 +17,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -204,23 +203,6 @@ void ensure_proc_is_ours(void)
 }
 
 /* ---- starting, waiting, exit statuses ---------------------------------- */
-
-int exit_status(int wstatus)
-{
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return WEXITSTATUS(wstatus);
-}
-
-int wait_child(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			err(EXIT_FAILURE, "waitpid(%d)", (int)pid);
-	return exit_status(status);
-}
 
 void exec_command(char *const argv[])
 {

@@ -83,10 +83,12 @@ void ensure_proc_is_ours(void);
 
 /* ---- starting, waiting, exit statuses -------------------------------- */
 
-/* The command's exit status, or 128+N if signal N killed it. */
-int exit_status(int wstatus);
-
-/* waitpid(pid), retried on EINTR; the child's exit_status(). */
+/* Lesson 01's step 3, defined by its program and, for the others,
+ * generated from its solution (the EXPORT region wait_child, tools/mkskel):
+ * the exit status a shell reports for a child that ended with this
+ * waitpid() status, 128+N for signal N; and the wait for child `pid`,
+ * which returns that. */
+int exit_status(int status);
 int wait_child(pid_t pid);
 
 /* execvp(argv); on failure the shell's convention: exit 127 when the

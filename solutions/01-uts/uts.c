@@ -131,6 +131,61 @@ static int child_main(void *arg)
 	exec_command(a->argv);
 }
 
+/* Step 3: how the child ended, as a shell would report it. Every later
+ * lesson waits for its child with these two (nslab.h): the build takes
+ * them, between the EXPORT lines, from this lesson's solution. */
+// EXPORT BEGIN wait_child
+int exit_status(int status)
+{
+	// BEGIN SOLUTION 3
+	// STEP: the exit status is the command's
+	// TODO: Make the exit status of this program what a shell would
+	//       report for the child: `status` is what waitpid() filled in;
+	//       return the child's exit status, or 128+N when signal N killed
+	//       it. Afterwards `echo $?` after `uts -- sh -c 'exit 7'` prints
+	//       7, and after `uts -- sh -c 'kill -TERM $$'` prints 143. Read
+	//       waitpid(2), the macros under "wstatus".
+	// HINT: The parent learns how its child ended from waitpid(2), which
+	//       fills an int with either an exit status or the number of the
+	//       signal that killed it; the macros tell which.
+	// HINT: waitpid(2) with the child's pid and a status to fill in,
+	//       tried again when a signal interrupts it (EINTR); then the
+	//       macros of "wstatus": WIFSIGNALED and WTERMSIG for a signal,
+	//       WEXITSTATUS for an exit. The shell adds 128 to a signal.
+	// HINT: here: return WIFSIGNALED(status) ? ____ : ____;
+	//       in wait_child(): while (waitpid(____, &status, 0) == -1)
+	//               if (errno != ____) err(EXIT_FAILURE, "waitpid");
+	//       return exit_status(status);
+	// WRONG no_signal_status: "? 128 + WTERMSIG(status)" -> "? WTERMSIG(status)" : with 128+
+	// STUB: (void)status;
+	// STUB: todo({n}, "turn how the child ended into an exit status");
+	// tag::status[]
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	// end::status[]
+	// END SOLUTION
+}
+
+int wait_child(pid_t pid)
+{
+	// BEGIN SOLUTION 3
+	// TODO: Part 2, here: wait for the child `pid` to end, and return
+	//       exit_status() of how it ended.
+	// STUB: /* A stand-in: lets the child finish first. */
+	// STUB: if (waitpid(pid, NULL, 0) == -1)
+	// STUB: 	err(EXIT_FAILURE, "waitpid");
+	// STUB: todo({n}, "wait for the child and pass on its exit status");
+	// tag::wait[]
+	int status;
+
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			err(EXIT_FAILURE, "waitpid(%d)", (int)pid);
+	return exit_status(status);
+	// end::wait[]
+	// END SOLUTION
+}
+// EXPORT END
+
 int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
@@ -230,39 +285,7 @@ int main(int argc, char *argv[])
 	close(args.sync_pipe[0]);
 	close(args.sync_pipe[1]);
 
-	// BEGIN SOLUTION 3
-	// STEP: the exit status is the command's
-	// TODO: Wait for the child to end and make `code` what a shell would
-	//       report for it: its exit status, or 128+N when signal N killed
-	//       it. Afterwards `echo $?` after `uts -- sh -c 'exit 7'` prints
-	//       7, and after `uts -- sh -c 'kill -TERM $$'` prints 143. Read
-	//       waitpid(2), the macros under "wstatus". Write it here:
-	//       lessons/lib's wait_child() does it for the later lessons.
-	// HINT: The parent learns how its child ended from waitpid(2), which
-	//       fills an int with either an exit status or the number of the
-	//       signal that killed it; the macros tell which.
-	// HINT: waitpid(2) with the child's pid and a status to fill in,
-	//       tried again when a signal interrupts it (EINTR); then the
-	//       macros of "wstatus": WIFSIGNALED and WTERMSIG for a signal,
-	//       WEXITSTATUS for an exit. The shell adds 128 to a signal.
-	// HINT: int status;
-	//       while (waitpid(____, &status, 0) == -1)
-	//               if (errno != ____) err(EXIT_FAILURE, "waitpid");
-	//       code = WIFSIGNALED(status) ? ____ : ____;
-	// WRONG no_signal_status: "? 128 + WTERMSIG(status)" -> "? WTERMSIG(status)" : with 128+
-	// STUB: /* A stand-in: lets the child finish first. */
-	// STUB: if (waitpid(pid, NULL, 0) == -1)
-	// STUB: 	err(EXIT_FAILURE, "waitpid");
-	// STUB: todo({n}, "wait for the child and pass on its exit status");
-	// tag::wait[]
-	int status;
-
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			err(EXIT_FAILURE, "waitpid(%d)", (int)pid);
-	code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-	// end::wait[]
-	// END SOLUTION
+	code = wait_child(pid);
 
 	gethostname(after, sizeof(after));
 	say("command exited with status %d; the host is still \"%s\"", code, after);
