@@ -18,8 +18,9 @@
  * maps and the idmapped rootfs; child 3 a throwaway root, 4 /proc and
  * /sys, 5 pivot_root, 6 the lock-down; then PID 1 (lessons/lib/init.h)
  * runs the command, on a terminal of its own when stdin is one (pty.h).
- * What lessons 05, 06 and 09 taught is in lessons/lib: rtnl.h, idmap.h,
- * cgroup.h.
+ * What lessons 05, 06 and 09 taught is used through lessons/lib: rtnl.h,
+ * idmap.h, cgroup.h; the parts the student writes in 04, 06 and 09 are
+ * linked as generated from their solutions (GNUmakefile, EXPORTS).
  *
  * Sample session (as root; the numbers will differ):
  *   $ sudo ./container --hostname box -- sh -c 'hostname; id -u'
@@ -284,7 +285,7 @@ static void become_root(const struct child_args *a)
 {
 	struct pollfd launcher = {.fd = a->launcher, .events = POLLIN};
 
-	idmap_drop_groups();
+	idmap_drop_groups(strcmp(idmap_setgroups(0), "allow") == 0);
 	if (setresgid(0, 0, 0) == -1 || setresuid(0, 0, 0) == -1)
 		err(EXIT_FAILURE, "setresuid(0) inside");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
