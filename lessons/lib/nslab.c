@@ -2,12 +2,9 @@
 #define _GNU_SOURCE
 #include "nslab.h"
 
-#include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -348,43 +345,4 @@ void ns_release(struct ns_child *c)
 		err(EXIT_FAILURE, "write(sync pipe)");
 	close(c->go);
 	c->go = -1;
-}
-
-/* ---- networks ------------------------------------------------------------ */
-
-void check_subnet_free(struct in_addr addr, int prefix, const char *what)
-{
-	struct ifaddrs *ifs, *i;
-	uint32_t ours = ntohl(addr.s_addr);
-
-	if (getifaddrs(&ifs) == -1)
-		err(EXIT_FAILURE, "getifaddrs");
-	for (i = ifs; i; i = i->ifa_next) {
-		struct in_addr a;
-		uint32_t theirs, mask;
-		int p, plen;
-
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
-		    !i->ifa_netmask)
-			continue;
-		a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-		theirs = ntohl(a.s_addr);
-		plen = __builtin_popcount(
-			ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr));
-		/* Two subnets overlap when they agree on the bits of the
-		 * shorter prefix. */
-		p = plen < prefix ? plen : prefix;
-		mask = p ? ~0U << (32 - p) : 0;
-		if ((ours & mask) == (theirs & mask)) {
-			char text[INET_ADDRSTRLEN], name[IF_NAMESIZE];
-
-			inet_ntop(AF_INET, &a, text, sizeof(text));
-			snprintf(name, sizeof(name), "%s", i->ifa_name);
-			freeifaddrs(ifs);
-			errx(EXIT_FAILURE, "%s: that subnet overlaps %s's network "
-			     "(%s/%d); choose a subnet this host does not use",
-			     what, name, text, plen);
-		}
-	}
-	freeifaddrs(ifs);
 }

@@ -18,7 +18,6 @@
 #error "#define _GNU_SOURCE before any #include: the lessons use Linux calls"
 #endif
 
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -119,12 +118,5 @@ struct ns_child {
 };
 pid_t ns_spawn(struct ns_child *c, int flags, int (*fn)(void *), void *arg);
 void ns_release(struct ns_child *c);
-
-/* ---- networks ---------------------------------------------------------- */
-
-/* Refuse (exit 1) a subnet this network namespace already uses: an
- * address there would take over the host's own routes. `what` names the
- * option in the message. */
-void check_subnet_free(struct in_addr addr, int prefix, const char *what);
 
 #endif
