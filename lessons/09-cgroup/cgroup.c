@@ -128,8 +128,9 @@ void cg_set_limits(const struct cgroup *cg, const struct cg_limits *lim)
 	todo(2, "write the limits into the cgroup");
 	/* No swap beyond the memory limit (lessons/lib): a hog meets the
 	 * OOM killer instead of crawling through swap. */
-	if (lim->memory)
-		cg_limit_swap(cg, lim->memory);
+	if (lim->memory && !cg_limit_swap(cg, lim->memory))
+		err(EXIT_FAILURE, "no swap beyond the memory limit (%s)",
+		    cg_dir(cg, CG_MEMORY));
 }
 
 /* Step 3: the child, held on its pipe, joins the cgroup before it runs
@@ -192,7 +193,7 @@ int main(int argc, char *argv[])
 	};
 	struct cg_limits lim = {0};
 	struct child_args args = {0};
-	const char *parent = CG_DEFAULT_PARENT;
+	const char *parent = CG_DEFAULT_PARENT, *missing;
 	char label[96], text[PATH_MAX + 200];
 	struct ns_child child;
 	struct cgroup cg;
@@ -229,7 +230,8 @@ int main(int argc, char *argv[])
 	args.parent = getpid();
 	args.cg = &cg;
 
-	cg_init(&cg, parent, getpid());
+	if ((code = cg_init(&cg, parent, getpid())) != 0)
+		errx(code, "%s", cg.why);
 	say("found %s", cg.layout);
 	say("parent pid %d in %s, in cgroup %s", (int)getpid(),
 	    ns_label(0, "cgroup", label, sizeof(label)),
@@ -244,21 +246,17 @@ int main(int argc, char *argv[])
 		    "gets a new cgroup namespace, without limits");
 		cg.ndirs = 0;
 	}
-	for (int c = 0; c < CG_NCTL; c++)
-		if (((c == CG_PIDS && lim.pids) || (c == CG_MEMORY && lim.memory) ||
-		     (c == CG_CPU && lim.cpus > 0)) && !cg_available(&cg, c))
-			errx(EXIT_FAILURE, "the %s tree offers no %s controller "
-			     "(%s/cgroup.controllers): no --%s here", cg.root,
-			     cg_controller[c], cg.root, c == CG_PIDS ? "pids-limit"
-			     : c == CG_MEMORY ? "memory" : "cpus");
+	if ((missing = cg_missing(&cg, &lim)))
+		errx(EXIT_FAILURE, "the %s tree offers no %s controller "
+		     "(%s/cgroup.controllers): no limit on it here", cg.root,
+		     missing, cg.root);
 
 	if (cg.ndirs) {
 		/* First the reaper: from here on the cgroup goes when we do. */
 		if (cg_reaper_start(&cg) == -1)
 			err(EXIT_FAILURE, "the cgroup's reaper (pipe2, fork)");
-		cg_make_parents(&cg, (lim.pids ? 1u << CG_PIDS : 0) |
-					     (lim.memory ? 1u << CG_MEMORY : 0) |
-					     (lim.cpus > 0 ? 1u << CG_CPU : 0));
+		if (!cg_make_parents(&cg, cg_needs(&lim)))
+			errx(EXIT_FAILURE, "%s", cg.why);
 		cg_make(&cg);
 		for (int i = 0; i < cg.ndirs; i++)
 			if (!cg_has(cg.dir[i], "cgroup.procs"))

@@ -36,22 +36,25 @@ static bool is_fs(const char *path, long magic)
 
 /* ---- the layout ---------------------------------------------------------- */
 
-void cg_init(struct cgroup *cg, const char *parent, pid_t pid)
+int cg_init(struct cgroup *cg, const char *parent, pid_t pid)
 {
 	const char *force = getenv("NSLAB_CGROUP_LAYOUT");
 	bool want_v2 = force && strcmp(force, "v2") == 0;
 	bool want_v1 = force && strcmp(force, "v1") == 0;
 	bool unified = is_fs(CG_BASE "/unified", CGROUP2_SUPER_MAGIC);
 
-	while (*parent == '/')
-		parent++;
-	if (!*parent || strstr(parent, "..") || strstr(parent, "//") ||
-	    parent[strlen(parent) - 1] == '/' || strlen(parent) > 200)
-		errx(EXIT_USAGE, "--cgroup-parent \"%s\": give a path of cgroup "
-		     "names below the root, such as nslab or nslab/tests", parent);
 	memset(cg, 0, sizeof(*cg));
 	cg->reaper = -1;
 	cg->reaper_fd = -1;
+	while (*parent == '/')
+		parent++;
+	if (!*parent || strstr(parent, "..") || strstr(parent, "//") ||
+	    parent[strlen(parent) - 1] == '/' || strlen(parent) > 200) {
+		snprintf(cg->why, sizeof(cg->why), "--cgroup-parent \"%.200s\": give "
+			 "a path of cgroup names below the root, such as nslab or "
+			 "nslab/tests", parent);
+		return EXIT_USAGE;
+	}
 	if (is_fs(CG_BASE, CGROUP2_SUPER_MAGIC) && !want_v1) {
 		cg->v2 = true;
 		snprintf(cg->root, sizeof(cg->root), "%s", CG_BASE);
@@ -66,11 +69,14 @@ void cg_init(struct cgroup *cg, const char *parent, pid_t pid)
 			char path[64];
 
 			snprintf(path, sizeof(path), CG_BASE "/%s", cg_controller[c]);
-			if (!is_fs(path, CGROUP_SUPER_MAGIC))
-				errx(EXIT_FAILURE, "no cgroup v2 tree at " CG_BASE " and no "
-				     "v1 tree of the %s controller at %s: this host "
-				     "mounts no cgroup file system this lesson can "
-				     "use (cgroups(7); make doctor)", cg_controller[c], path);
+			if (!is_fs(path, CGROUP_SUPER_MAGIC)) {
+				snprintf(cg->why, sizeof(cg->why), "no cgroup v2 tree at "
+					 CG_BASE " and no v1 tree of the %s controller "
+					 "at %s: this host mounts no cgroup file system "
+					 "this lesson can use (cgroups(7); make doctor)",
+					 cg_controller[c], path);
+				return EXIT_FAILURE;
+			}
 		}
 		cg->layout = unified ? "cgroup v1 (a hybrid host: pids, memory and "
 				       "cpu on v1 trees; the v2 tree at " CG_BASE
@@ -89,6 +95,7 @@ void cg_init(struct cgroup *cg, const char *parent, pid_t pid)
 		snprintf(cg->dir[i], sizeof(cg->dir[i]), "%.3000s/%s-%d", cg->parent[i],
 			 nslab_prog(), (int)pid);
 	}
+	return 0;
 }
 
 const char *cg_dir(const struct cgroup *cg, int controller)
@@ -168,13 +175,12 @@ bool cg_try_write(const char *dir, const char *file, const char *value)
 	return n >= 0 && (size_t)n == len;
 }
 
-void cg_write(const char *dir, const char *file, const char *value)
+/* What a failed write to a cgroup file means, for errno `e`. */
+static const char *write_hint(int e)
 {
 	const char *why = "";
 
-	if (cg_try_write(dir, file, value))
-		return;
-	switch (errno) {
+	switch (e) {
 	case ENOENT:
 		why = ": no such file here; is the controller enabled for this "
 		      "cgroup, and is this the file name of this cgroup version?";
@@ -193,16 +199,14 @@ void cg_write(const char *dir, const char *file, const char *value)
 		why = ": changing cgroups needs root (or a delegated subtree)";
 		break;
 	}
-	errx(EXIT_FAILURE, "write(%s/%s, \"%.40s\"): %s%s", dir, file, value,
-	     strerror(errno), why);
+	return why;
 }
 
-static void make_dir(const char *path)
+void cg_write(const char *dir, const char *file, const char *value)
 {
-	if (mkdir(path, 0755) == -1 && errno != EEXIST)
-		err(EXIT_FAILURE, "mkdir(%s)%s", path,
-		    errno == EACCES || errno == EPERM || errno == EROFS
-			    ? ": creating a cgroup needs root (sudo make lesson09)" : "");
+	if (!cg_try_write(dir, file, value))
+		errx(EXIT_FAILURE, "write(%s/%s, \"%.40s\"): %s%s", dir, file, value,
+		     strerror(errno), write_hint(errno));
 }
 
 bool cg_may_create(const struct cgroup *cg)
@@ -222,23 +226,31 @@ bool cg_may_create(const struct cgroup *cg)
 
 /* On v2, a child can only use the controllers its parent's
  * cgroup.subtree_control lists: hand the ones needed down one level. */
-static void hand_down(const char *level, unsigned need)
+static bool hand_down(struct cgroup *cg, const char *level, unsigned need)
 {
 	for (int c = 0; c < CG_NCTL; c++) {
 		char plus[16], *now;
+		bool ok = true;
 
 		if (!(need & (1u << c)))
 			continue;
 		now = cg_read(level, "cgroup.subtree_control");
 		if (!has_word(now, cg_controller[c])) {
 			snprintf(plus, sizeof(plus), "+%s", cg_controller[c]);
-			cg_write(level, "cgroup.subtree_control", plus);
+			ok = cg_try_write(level, "cgroup.subtree_control", plus);
+			if (!ok)
+				snprintf(cg->why, sizeof(cg->why), "write(%.3000s/cgroup."
+					 "subtree_control, \"%s\"): %s%s", level, plus,
+					 strerror(errno), write_hint(errno));
 		}
 		free(now);
+		if (!ok)
+			return false;
 	}
+	return true;
 }
 
-void cg_make_parents(const struct cgroup *cg, unsigned need)
+bool cg_make_parents(struct cgroup *cg, unsigned need)
 {
 	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
 		char level[PATH_MAX];
@@ -252,40 +264,62 @@ void cg_make_parents(const struct cgroup *cg, unsigned need)
 		for (;;) {
 			const char *next;
 
-			if (cg->v2)
-				hand_down(level, need);
+			if (cg->v2 && !hand_down(cg, level, need))
+				return false;
 			if (strlen(level) >= strlen(cg->parent[i]))
 				break;
 			next = strchr(cg->parent[i] + strlen(level) + 1, '/');
 			snprintf(level, sizeof(level), "%.*s",
 				 next ? (int)(next - cg->parent[i]) : (int)strlen(cg->parent[i]),
 				 cg->parent[i]);
-			make_dir(level);
+			if (mkdir(level, 0755) == -1 && errno != EEXIST) {
+				snprintf(cg->why, sizeof(cg->why), "mkdir(%.3000s): %s%s",
+					 level, strerror(errno), errno == EACCES ||
+					 errno == EPERM || errno == EROFS ? ": creating a "
+					 "cgroup needs root" : "");
+				return false;
+			}
 		}
 	}
+	return true;
 }
 
 /* ---- what lessons 07 and 09 do with it ------------------------------------ */
 
-void cg_setup(const struct cgroup *cg, const struct cg_limits *lim)
+unsigned cg_needs(const struct cg_limits *lim)
 {
-	cg_make_parents(cg, (lim->pids ? 1u << CG_PIDS : 0) |
-			    (lim->memory ? 1u << CG_MEMORY : 0) |
-			    (lim->cpus > 0 ? 1u << CG_CPU : 0));
+	return (lim->pids ? 1u << CG_PIDS : 0) | (lim->memory ? 1u << CG_MEMORY : 0) |
+	       (lim->cpus > 0 ? 1u << CG_CPU : 0);
+}
+
+const char *cg_missing(const struct cgroup *cg, const struct cg_limits *lim)
+{
+	for (int c = 0; c < CG_NCTL; c++)
+		if ((cg_needs(lim) & (1u << c)) && !cg_available(cg, c))
+			return cg_controller[c];
+	return NULL;
+}
+
+/* cg_make_parents(), then 09's cg_make() and cg_set_limits(). */
+static void cg_setup(struct cgroup *cg, const struct cg_limits *lim)
+{
+	if (!cg_make_parents(cg, cg_needs(lim)))
+		errx(EXIT_FAILURE, "%s", cg->why);
 	cg_make(cg);
 	cg_set_limits(cg, lim);
 }
 
-void cg_limit_swap(const struct cgroup *cg, long long memory)
+bool cg_limit_swap(const struct cgroup *cg, long long memory)
 {
 	const char *dir = cg_dir(cg, CG_MEMORY);
 	char value[32];
 
 	snprintf(value, sizeof(value), "%lld", memory);
 	if (cg->v2 && cg_has(dir, "memory.swap.max"))
-		cg_write(dir, "memory.swap.max", "0");
-	else if (!cg->v2 && cg_has(dir, "memory.memsw.limit_in_bytes"))
-		cg_write(dir, "memory.memsw.limit_in_bytes", value);
+		return cg_try_write(dir, "memory.swap.max", "0");
+	if (!cg->v2 && cg_has(dir, "memory.memsw.limit_in_bytes"))
+		return cg_try_write(dir, "memory.memsw.limit_in_bytes", value);
+	return true;
 }
 
 const char *cg_describe_limits(const struct cgroup *cg, char *buf, size_t size)
@@ -349,8 +383,11 @@ void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
 	      long default_pids)
 {
 	bool asked = lim->pids || lim->memory || lim->cpus > 0;
+	const char *missing;
+	int code;
 
-	cg_init(cg, parent, getpid());
+	if ((code = cg_init(cg, parent, getpid())) != 0)
+		errx(code, "%s", cg->why);
 	if (!cg_may_create(cg)) {
 		if (asked)
 			errx(EXIT_FAILURE, "mkdir(%s): limits need a cgroup, and making "
@@ -361,12 +398,10 @@ void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
 	}
 	if (!lim->pids)
 		lim->pids = default_pids;
-	for (int c = 0; c < CG_NCTL; c++)
-		if (((c == CG_PIDS && lim->pids) || (c == CG_MEMORY && lim->memory) ||
-		     (c == CG_CPU && lim->cpus > 0)) && !cg_available(cg, c))
-			errx(EXIT_FAILURE, "the %s tree offers no %s controller "
-			     "(%s/cgroup.controllers): no limit on it here", cg->root,
-			     cg_controller[c], cg->root);
+	if ((missing = cg_missing(cg, lim)))
+		errx(EXIT_FAILURE, "the %s tree offers no %s controller "
+		     "(%s/cgroup.controllers): no limit on it here", cg->root,
+		     missing, cg->root);
 	if (cg_reaper_start(cg) == -1)
 		err(EXIT_FAILURE, "the cgroup's reaper (pipe2, fork)");
 	cg_setup(cg, lim);

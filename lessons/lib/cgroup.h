@@ -59,12 +59,15 @@ struct cgroup {
 	int ndirs;
 	pid_t reaper;            /* the process that removes it (cg_reaper_start) */
 	int reaper_fd;           /* the launcher's end of the reaper's pipe */
+	char why[PATH_MAX + 256]; /* what the last call that failed says */
 };
 
 /* Find the layout and name the cgroup PARENT/PROG-PID (pid: the launcher)
- * in every tree it needs. Exits 1 with a clear message when no cgroup
- * file system is usable. Creates nothing. */
-void cg_init(struct cgroup *cg, const char *parent, pid_t pid);
+ * in every tree it needs. Creates nothing. 0, or the exit status the
+ * lesson should die with, and cg->why: EXIT_USAGE for a PARENT that is
+ * not a path below the root, EXIT_FAILURE when no cgroup file system is
+ * usable. */
+int cg_init(struct cgroup *cg, const char *parent, pid_t pid);
 
 /* The directory that holds `controller`'s files (CG_PIDS...). */
 const char *cg_dir(const struct cgroup *cg, int controller);
@@ -89,10 +92,15 @@ char *cg_read(const char *dir, const char *file);
  * delegated to it.) */
 bool cg_may_create(const struct cgroup *cg);
 
+/* The controllers the limits need, a bit per CG_* controller; the name
+ * of one of them the tree does not offer (cg_available()), or NULL. */
+unsigned cg_needs(const struct cg_limits *lim);
+const char *cg_missing(const struct cgroup *cg, const struct cg_limits *lim);
+
 /* Create the parent cgroups (mkdir -p) and, on v2, hand the controllers
- * in `need` (a bit per CG_* controller) down to the new cgroup through
- * every cgroup.subtree_control above it. */
-void cg_make_parents(const struct cgroup *cg, unsigned need);
+ * in `need` (cg_needs()) down to the new cgroup through every
+ * cgroup.subtree_control above it. False, with cg->why, if it could not. */
+bool cg_make_parents(struct cgroup *cg, unsigned need);
 
 /* Lesson 09's steps 1 to 3: make the cgroup's directories (cg->dir[i],
  * the parents made), write the limits asked into its files, move `pid`
@@ -102,23 +110,23 @@ void cg_make(const struct cgroup *cg);
 void cg_set_limits(const struct cgroup *cg, const struct cg_limits *lim);
 void cg_enter(const struct cgroup *cg, pid_t pid);
 
-/* cg_make_parents(), then 09's cg_make() and cg_set_limits(). */
-void cg_setup(const struct cgroup *cg, const struct cg_limits *lim);
-
-/* All of it, for a lesson that only uses limits (07's container): name
- * the cgroup PARENT/PROG-PID; unless this process may make cgroups, exit
- * 1 if limits were asked, else say so and leave cg->ndirs 0 (no cgroup);
- * otherwise a process limit of `default_pids` unless lim->pids is set,
- * check that the trees offer the controllers, start the reaper, and
- * cg_setup(). Then cg_enter() the child, and cg_reaper_finish() at the
- * end (both do nothing when cg->ndirs is 0). */
+/* All of it, for a lesson that only uses limits (07's container), and
+ * that lesson's die-on-error wrapper: it exits with a clear message where
+ * the calls above return one. Name the cgroup PARENT/PROG-PID; unless
+ * this process may make cgroups, exit 1 if limits were asked, else say so
+ * and leave cg->ndirs 0 (no cgroup); otherwise a process limit of
+ * `default_pids` unless lim->pids is set, check that the trees offer the
+ * controllers, start the reaper, make the parents, then cg_make() and
+ * cg_set_limits(). Then cg_enter() the child, and cg_reaper_finish() at
+ * the end (both do nothing when cg->ndirs is 0). */
 void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
 	      long default_pids);
 
 /* After a memory limit: no swap beyond it (memory.swap.max 0 on v2,
  * memory.memsw.limit_in_bytes = the limit on v1, where they exist), so
- * that a process over the limit meets the OOM killer at once. */
-void cg_limit_swap(const struct cgroup *cg, long long memory);
+ * that a process over the limit meets the OOM killer at once. False,
+ * errno set, if the kernel refused. */
+bool cg_limit_swap(const struct cgroup *cg, long long memory);
 
 /* "pids.max 5, memory.limit_in_bytes 67108864, ...": the limit files of
  * the cgroup as the kernel reads them back. */
