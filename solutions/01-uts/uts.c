@@ -155,7 +155,7 @@ int exit_status(int status)
 	// HINT: here: return WIFSIGNALED(status) ? ____ : ____;
 	//       in wait_child(): while (waitpid(____, &status, 0) == -1)
 	//               if (errno != ____) err(EXIT_FAILURE, "waitpid");
-	//       return exit_status(status);
+	//       then return ____(status).
 	// WRONG no_signal_status: "? 128 + WTERMSIG(status)" -> "? WTERMSIG(status)" : with 128+
 	// STUB: (void)status;
 	// STUB: todo({n}, "turn how the child ended into an exit status");
