@@ -113,6 +113,32 @@ static int child_main(void *arg)
 	exec_command(a->argv);
 }
 
+/* Step 1: start fn(arg) in a child with the namespaces of `flags` new,
+ * on `stack` (`size` bytes), a child its parent waits for as for a
+ * forked one. From lesson 02 on, ns_spawn() (nslab.h) starts its child
+ * with this function: the build takes it, between the EXPORT lines, from
+ * this lesson's solution. */
+// EXPORT BEGIN ns_clone
+pid_t ns_clone(int (*fn)(void *), char *stack, size_t size, int flags,
+	       void *arg)
+{
+	/*
+	 * TODO(1): Start fn(arg) as a child process that has the namespaces of
+	 *          `flags` new, and return its pid (-1 if clone fails). The
+	 *          child must run on `stack`, and the parent must be able to
+	 *          wait for it like for a forked child. Read clone(2):
+	 *          DESCRIPTION (the stack, the termination signal) and "The
+	 *          flags mask".
+	 */
+	(void)fn;
+	(void)stack;
+	(void)size;
+	(void)flags;
+	(void)arg;
+	todo(1, "start the child in a new UTS namespace");
+}
+// EXPORT END
+
 /* Step 3: how the child ended, as a shell would report it. Every later
  * lesson waits for its child with these two (nslab.h): the build takes
  * them, between the EXPORT lines, from this lesson's solution. */
@@ -205,13 +231,10 @@ int main(int argc, char *argv[])
 	    ns_label(0, "uts", label, sizeof(label)), before);
 
 	/*
-	 * TODO(1): Start child_main(&args) as a child process in a UTS namespace
-	 *          of its own, and keep its pid in `pid`. Afterwards the account
-	 *          line below says "a new UTS namespace" next to an inode that
-	 *          differs from the parent's. The child must run on `stack`, and
-	 *          the parent must be able to wait for it like for a forked
-	 *          child. Read clone(2): DESCRIPTION (the stack, the
-	 *          termination signal) and "The flags mask".
+	 * TODO(1): Part 2, here: start child_main(&args) with ns_clone() in a
+	 *          UTS namespace of its own, on `stack`, and keep its pid in
+	 *          `pid`. Afterwards the account line below says "a new UTS
+	 *          namespace" next to an inode that differs from the parent's.
 	 */
 	(void)child_main;
 	todo(1, "start the child in a new UTS namespace");

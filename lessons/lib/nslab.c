@@ -317,13 +317,13 @@ pid_t ns_spawn(struct ns_child *c, int flags, int (*fn)(void *), void *arg)
 	/* O_CLOEXEC: the command never inherits the pipe. */
 	if (pipe2(spawn.sync, O_CLOEXEC) == -1)
 		err(EXIT_FAILURE, "pipe2");
-	/* The stack grows down: clone() is given its top. Without CLONE_VM
-	 * the child runs on its own copy, so the parent can unmap it. */
+	/* Without CLONE_VM the child runs on its own copy of the stack, so
+	 * the parent can unmap it. */
 	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		err(EXIT_FAILURE, "mmap(stack)");
-	c->pid = clone(spawn_trampoline, stack + STACK_SIZE, flags | SIGCHLD, NULL);
+	c->pid = ns_clone(spawn_trampoline, stack, STACK_SIZE, flags, NULL);
 	saved = errno;
 	munmap(stack, STACK_SIZE);
 	close(spawn.sync[0]);

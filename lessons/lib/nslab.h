@@ -117,6 +117,12 @@ struct ns_child {
 	int go; /* the parent's end of the sync pipe, -1 once released */
 };
 pid_t ns_spawn(struct ns_child *c, int flags, int (*fn)(void *), void *arg);
+/* Lesson 01's step 1, defined by its program and, for the others,
+ * generated from its solution (the EXPORT region ns_clone): fn(arg) in a
+ * child with the namespaces of `flags` new, on `stack` (`size` bytes),
+ * that its parent waits for as for a forked one; its pid, or -1. */
+pid_t ns_clone(int (*fn)(void *), char *stack, size_t size, int flags,
+	       void *arg);
 void ns_release(struct ns_child *c);
 
 #endif

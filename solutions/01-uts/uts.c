@@ -131,6 +131,49 @@ static int child_main(void *arg)
 	exec_command(a->argv);
 }
 
+/* Step 1: start fn(arg) in a child with the namespaces of `flags` new,
+ * on `stack` (`size` bytes), a child its parent waits for as for a
+ * forked one. From lesson 02 on, ns_spawn() (nslab.h) starts its child
+ * with this function: the build takes it, between the EXPORT lines, from
+ * this lesson's solution. */
+// EXPORT BEGIN ns_clone
+pid_t ns_clone(int (*fn)(void *), char *stack, size_t size, int flags,
+	       void *arg)
+{
+	// BEGIN SOLUTION 1
+	// STEP: the child runs in a new UTS namespace
+	// TODO: Start fn(arg) as a child process that has the namespaces of
+	//       `flags` new, and return its pid (-1 if clone fails). The
+	//       child must run on `stack`, and the parent must be able to
+	//       wait for it like for a forked child. Read clone(2):
+	//       DESCRIPTION (the stack, the termination signal) and "The
+	//       flags mask".
+	// HINT: clone(2) is fork(2) with choices: which namespaces the child
+	//       gets new (one CLONE_NEW* flag each), which function it runs,
+	//       on which stack. A stack grows down on every architecture
+	//       Linux runs on: which end of the mapping does it start from?
+	// HINT: The glibc wrapper: clone(fn, stack_top, flags, arg). The
+	//       flags are CLONE_NEWUTS and, in the low byte, the signal sent
+	//       to the parent when the child ends: waitpid() without __WALL
+	//       only sees children that end with SIGCHLD (clone(2), "The
+	//       child termination signal").
+	// HINT: return clone(fn, stack + ____, flags | ____, arg);
+	//       and in main: pid = ns_clone(child_main, stack, STACK_SIZE, ____, &args);
+	// WRONG stack_bottom: "stack + size," -> "stack," : top of the stack
+	// WRONG no_sigchld: "flags | SIGCHLD" -> "flags" : SIGCHLD
+	// STUB: (void)fn;
+	// STUB: (void)stack;
+	// STUB: (void)size;
+	// STUB: (void)flags;
+	// STUB: (void)arg;
+	// STUB: todo({n}, "start the child in a new UTS namespace");
+	// tag::clone[]
+	return clone(fn, stack + size, flags | SIGCHLD, arg);
+	// end::clone[]
+	// END SOLUTION
+}
+// EXPORT END
+
 /* Step 3: how the child ended, as a shell would report it. Every later
  * lesson waits for its child with these two (nslab.h): the build takes
  * them, between the EXPORT lines, from this lesson's solution. */
@@ -247,31 +290,15 @@ int main(int argc, char *argv[])
 	    ns_label(0, "uts", label, sizeof(label)), before);
 
 	// BEGIN SOLUTION 1
-	// STEP: the child runs in a new UTS namespace
-	// TODO: Start child_main(&args) as a child process in a UTS namespace
-	//       of its own, and keep its pid in `pid`. Afterwards the account
-	//       line below says "a new UTS namespace" next to an inode that
-	//       differs from the parent's. The child must run on `stack`, and
-	//       the parent must be able to wait for it like for a forked
-	//       child. Read clone(2): DESCRIPTION (the stack, the
-	//       termination signal) and "The flags mask".
-	// HINT: clone(2) is fork(2) with choices: which namespaces the child
-	//       gets new (one CLONE_NEW* flag each), which function it runs,
-	//       on which stack. A stack grows down on every architecture
-	//       Linux runs on: which end of the mapping does it start from?
-	// HINT: The glibc wrapper: clone(fn, stack_top, flags, arg). The
-	//       flags are CLONE_NEWUTS and, in the low byte, the signal sent
-	//       to the parent when the child ends: waitpid() without __WALL
-	//       only sees children that end with SIGCHLD (clone(2), "The
-	//       child termination signal").
-	// HINT: pid = clone(child_main, stack + ____, CLONE_NEWUTS | ____, &args);
-	// WRONG stack_bottom: "stack + STACK_SIZE," -> "stack," : top of the stack
-	// WRONG no_sigchld: "CLONE_NEWUTS | SIGCHLD" -> "CLONE_NEWUTS" : SIGCHLD
-	// WRONG no_newuts: "CLONE_NEWUTS | SIGCHLD" -> "SIGCHLD" : CLONE_NEWUTS
+	// TODO: Part 2, here: start child_main(&args) with ns_clone() in a
+	//       UTS namespace of its own, on `stack`, and keep its pid in
+	//       `pid`. Afterwards the account line below says "a new UTS
+	//       namespace" next to an inode that differs from the parent's.
+	// WRONG no_newuts: "STACK_SIZE, CLONE_NEWUTS," -> "STACK_SIZE, 0," : CLONE_NEWUTS
 	// STUB: (void)child_main;
 	// STUB: todo({n}, "start the child in a new UTS namespace");
 	// tag::clone[]
-	pid = clone(child_main, stack + STACK_SIZE, CLONE_NEWUTS | SIGCHLD, &args);
+	pid = ns_clone(child_main, stack, STACK_SIZE, CLONE_NEWUTS, &args);
 	// end::clone[]
 	// END SOLUTION
 	if (pid == -1)
