@@ -159,7 +159,7 @@ pid_t ns_clone(int (*fn)(void *), char *stack, size_t size, int flags,
 	//       child termination signal").
 	// HINT: return clone(fn, stack + ____, flags | ____, arg);
 	//       and in main: pid = ns_clone(child_main, stack, STACK_SIZE, ____, &args);
-	// WRONG stack_bottom: "stack + size," -> "stack," : top of the stack
+	// WRONG stack_bottom: "stack + size," -> "stack + 0 * size," : top of the stack
 	// WRONG no_sigchld: "flags | SIGCHLD" -> "flags" : SIGCHLD
 	// STUB: (void)fn;
 	// STUB: (void)stack;

@@ -206,7 +206,7 @@ void idmap_drop_groups(bool allowed)
 	//       `allowed`.
 	// HINT: if (____ && setgroups(____, ____) == -1)
 	//               err(EXIT_FAILURE, "____");
-	// WRONG always_drop: "if (allowed && setgroups" -> "if (setgroups" : only when setgroups is allowed
+	// WRONG always_drop: "if (allowed && setgroups" -> "if ((allowed || true) && setgroups" : only when setgroups is allowed
 	// STUB: (void)allowed;
 	// STUB: todo({n}, "drop the supplementary groups where that is allowed");
 	// tag::groups[]
