@@ -36,6 +36,17 @@ static bool is_fs(const char *path, long magic)
 
 /* ---- the layout ---------------------------------------------------------- */
 
+/* The root of the tree of cg->dir[i]: v2's one tree, or on v1 the
+ * controller's own. */
+static const char *tree_root(const struct cgroup *cg, int i, char *buf, size_t size)
+{
+	if (cg->v2)
+		snprintf(buf, size, "%s", cg->root);
+	else
+		snprintf(buf, size, CG_BASE "/%s", cg_controller[i]);
+	return buf;
+}
+
 int cg_init(struct cgroup *cg, const char *parent, pid_t pid)
 {
 	const char *force = getenv("NSLAB_CGROUP_LAYOUT");
@@ -87,10 +98,7 @@ int cg_init(struct cgroup *cg, const char *parent, pid_t pid)
 	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
 		char top[PATH_MAX];
 
-		if (cg->v2)
-			snprintf(top, sizeof(top), "%s", cg->root);
-		else
-			snprintf(top, sizeof(top), CG_BASE "/%s", cg_controller[i]);
+		tree_root(cg, i, top, sizeof(top));
 		snprintf(cg->parent[i], sizeof(cg->parent[i]), "%.200s/%.2000s", top, parent);
 		snprintf(cg->dir[i], sizeof(cg->dir[i]), "%.3000s/%s-%d", cg->parent[i],
 			 nslab_prog(), (int)pid);
@@ -214,11 +222,7 @@ bool cg_may_create(const struct cgroup *cg)
 	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
 		char top[PATH_MAX];
 
-		if (cg->v2)
-			snprintf(top, sizeof(top), "%s", cg->root);
-		else
-			snprintf(top, sizeof(top), CG_BASE "/%s", cg_controller[i]);
-		if (access(top, W_OK) == -1)
+		if (access(tree_root(cg, i, top, sizeof(top)), W_OK) == -1)
 			return false;
 	}
 	return true;
@@ -257,10 +261,7 @@ bool cg_make_parents(struct cgroup *cg, unsigned need)
 
 		/* mkdir -p below the root of the tree, handing the
 		 * controllers down at each level on v2. */
-		if (cg->v2)
-			snprintf(level, sizeof(level), "%s", cg->root);
-		else
-			snprintf(level, sizeof(level), CG_BASE "/%s", cg_controller[i]);
+		tree_root(cg, i, level, sizeof(level));
 		for (;;) {
 			const char *next;
 
