@@ -113,6 +113,63 @@ static int child_main(void *arg)
 	exec_command(a->argv);
 }
 
+/* Step 1: start fn(arg) in a child with the namespaces of `flags` new,
+ * on `stack` (`size` bytes), a child its parent waits for as for a
+ * forked one. From lesson 02 on, ns_spawn() (nslab.h) starts its child
+ * with this function: the build takes it, between the EXPORT lines, from
+ * this lesson's solution. */
+// EXPORT BEGIN ns_clone
+pid_t ns_clone(int (*fn)(void *), char *stack, size_t size, int flags,
+	       void *arg)
+{
+	/*
+	 * TODO(1): Start fn(arg) as a child process that has the namespaces of
+	 *          `flags` new, and return its pid (-1 if clone fails). The
+	 *          child must run on `stack`, and the parent must be able to
+	 *          wait for it like for a forked child. Read clone(2):
+	 *          DESCRIPTION (the stack, the termination signal) and "The
+	 *          flags mask".
+	 */
+	(void)fn;
+	(void)stack;
+	(void)size;
+	(void)flags;
+	(void)arg;
+	todo(1, "start the child in a new UTS namespace");
+}
+// EXPORT END
+
+/* Step 3: how the child ended, as a shell would report it. Every later
+ * lesson waits for its child with these two (nslab.h): the build takes
+ * them, between the EXPORT lines, from this lesson's solution. */
+// EXPORT BEGIN wait_child
+int exit_status(int status)
+{
+	/*
+	 * TODO(3): Make the exit status of this program what a shell would
+	 *          report for the child: `status` is what waitpid() filled in;
+	 *          return the child's exit status, or 128+N when signal N killed
+	 *          it. Afterwards `echo $?` after `uts -- sh -c 'exit 7'` prints
+	 *          7, and after `uts -- sh -c 'kill -TERM $$'` prints 143. Read
+	 *          waitpid(2), the macros under "wstatus".
+	 */
+	(void)status;
+	todo(3, "turn how the child ended into an exit status");
+}
+
+int wait_child(pid_t pid)
+{
+	/*
+	 * TODO(3): Part 2, here: wait for the child `pid` to end, and return
+	 *          exit_status() of how it ended.
+	 */
+	/* A stand-in: lets the child finish first. */
+	if (waitpid(pid, NULL, 0) == -1)
+		err(EXIT_FAILURE, "waitpid");
+	todo(3, "wait for the child and pass on its exit status");
+}
+// EXPORT END
+
 int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
@@ -174,13 +231,10 @@ int main(int argc, char *argv[])
 	    ns_label(0, "uts", label, sizeof(label)), before);
 
 	/*
-	 * TODO(1): Start child_main(&args) as a child process in a UTS namespace
-	 *          of its own, and keep its pid in `pid`. Afterwards the account
-	 *          line below says "a new UTS namespace" next to an inode that
-	 *          differs from the parent's. The child must run on `stack`, and
-	 *          the parent must be able to wait for it like for a forked
-	 *          child. Read clone(2): DESCRIPTION (the stack, the
-	 *          termination signal) and "The flags mask".
+	 * TODO(1): Part 2, here: start child_main(&args) with ns_clone() in a
+	 *          UTS namespace of its own, on `stack`, and keep its pid in
+	 *          `pid`. Afterwards the account line below says "a new UTS
+	 *          namespace" next to an inode that differs from the parent's.
 	 */
 	(void)child_main;
 	todo(1, "start the child in a new UTS namespace");
@@ -195,18 +249,7 @@ int main(int argc, char *argv[])
 	close(args.sync_pipe[0]);
 	close(args.sync_pipe[1]);
 
-	/*
-	 * TODO(3): Wait for the child to end and make `code` what a shell would
-	 *          report for it: its exit status, or 128+N when signal N killed
-	 *          it. Afterwards `echo $?` after `uts -- sh -c 'exit 7'` prints
-	 *          7, and after `uts -- sh -c 'kill -TERM $$'` prints 143. Read
-	 *          waitpid(2), the macros under "wstatus". Write it here:
-	 *          lessons/lib's wait_child() does it for the later lessons.
-	 */
-	/* A stand-in: lets the child finish first. */
-	if (waitpid(pid, NULL, 0) == -1)
-		err(EXIT_FAILURE, "waitpid");
-	todo(3, "wait for the child and pass on its exit status");
+	code = wait_child(pid);
 
 	gethostname(after, sizeof(after));
 	say("command exited with status %d; the host is still \"%s\"", code, after);

@@ -77,20 +77,16 @@ static void usage(FILE *out, const char *prog)
 		prog, prog);
 }
 
-/* With -i: we are PID 1. Run the command as our child and do what the
- * kernel expects of PID 1 until no process is left in the namespace. */
-static int run_init(char **argv, bool terminal)
+/* PID 1's loop, event by event, until no child is left; the command's
+ * exit status. Lesson 07's container runs this loop too (init_run() in
+ * lessons/lib/init.h): the build takes it, between the EXPORT lines, from
+ * this lesson's solution, so 07 works before this lesson is done. */
+// EXPORT BEGIN init_loop
+int init_loop(const sigset_t *wait_for, pid_t cmd, int cmdfd)
 {
-	sigset_t wait_for, old;
-	int cmdfd, status, code = EXIT_FAILURE;
+	int status, code = EXIT_FAILURE;
 	siginfo_t si;
-	pid_t cmd, pid;
-
-	/* SIGCHLD and the signals to pass on stay blocked: the loop fetches
-	 * them, so none is lost or handled behind its back. */
-	init_block_signals(&wait_for, &old);
-	cmd = init_spawn(argv, &old, terminal, &cmdfd);
-	say("init: I am PID %d; the command is PID %d", (int)getpid(), (int)cmd);
+	pid_t pid;
 
 	/*
 	 * TODO(4): Be PID 1, event by event: a signal of `wait_for` for the
@@ -102,11 +98,31 @@ static int run_init(char **argv, bool terminal)
 	 *          command. Read pid_namespaces(7), "The namespace init process",
 	 *          sigwaitinfo(2) and waitpid(2).
 	 */
+	(void)wait_for;
+	(void)cmd;
 	(void)cmdfd;
 	(void)si;
 	(void)status;
 	(void)pid;
 	todo(4, "PID 1's loop: pass signals on, reap every child");
+	return code;
+}
+// EXPORT END
+
+/* With -i: we are PID 1. Run the command as our child and do what the
+ * kernel expects of PID 1 until no process is left in the namespace. */
+static int run_init(char **argv, bool terminal)
+{
+	sigset_t wait_for, old;
+	int cmdfd, code;
+	pid_t cmd;
+
+	/* SIGCHLD and the signals to pass on stay blocked: the loop fetches
+	 * them, so none is lost or handled behind its back. */
+	init_block_signals(&wait_for, &old);
+	cmd = init_spawn(argv, &old, terminal, &cmdfd);
+	say("init: I am PID %d; the command is PID %d", (int)getpid(), (int)cmd);
+	code = init_loop(&wait_for, cmd, cmdfd);
 	/* Returning ends PID 1, and with it the namespace. */
 	say("init: the command exited with status %d; no process is left", code);
 	return code;

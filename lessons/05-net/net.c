@@ -45,6 +45,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ipv4.h"
+#include "links.h"
 #include "nslab.h"
 #include "rtnl.h"
 
@@ -138,11 +140,11 @@ static void setup_veth(struct child_args *a, pid_t child)
 	if ((e = rtnl_open(&nl)) != 0)
 		errx(EXIT_FAILURE, "socket(AF_NETLINK): %s", strerror(-e));
 	create_veth(&nl, a->host_if, a->inside_if, child);
-	host_index = rtnl_link_index(a->host_if);
+	host_index = link_index(a->host_if);
 	if (host_index < 0)
 		errx(EXIT_FAILURE, "the kernel took the request, but %s is not here: "
 		     "the first IFLA_IFNAME names this end", a->host_if);
-	if (rtnl_link_index(a->inside_if) > 0)
+	if (link_index(a->inside_if) > 0)
 		errx(EXIT_FAILURE, "%s, the child's end, was created here, in the "
 		     "parent's namespace: the peer's own attributes say where it is "
 		     "born (linux/if_link.h, veth(4))", a->inside_if);
@@ -158,7 +160,7 @@ static void setup_veth(struct child_args *a, pid_t child)
 	 */
 	todo(3, "give the parent's end its address and bring it up");
 	rtnl_close(&nl);
-	say("here: %s", rtnl_describe_links(a->host_if, links, sizeof(links)));
+	say("here: %s", describe_links(a->host_if, links, sizeof(links)));
 }
 
 /* Everything here runs inside the new namespaces, as PID 1. */
@@ -174,9 +176,9 @@ static int child_main(void *arg)
 	/* Made here, this socket talks to our new namespace. */
 	if ((e = rtnl_open(&nl)) != 0)
 		errx(EXIT_FAILURE, "socket(AF_NETLINK): %s", strerror(-e));
-	say("inside at first: %s", rtnl_describe_links(NULL, links, sizeof(links)));
-	lo = rtnl_link_index("lo");
-	end = rtnl_link_index(a->inside_if);
+	say("inside at first: %s", describe_links(NULL, links, sizeof(links)));
+	lo = link_index("lo");
+	end = link_index(a->inside_if);
 	if (end < 0)
 		errx(EXIT_FAILURE, "%s is not in this namespace: the peer must be "
 		     "born here (step 2)", a->inside_if);
@@ -190,7 +192,7 @@ static int child_main(void *arg)
 	 */
 	(void)lo;
 	todo(4, "bring lo up inside");
-	say("inside: %s", rtnl_describe_links("lo", links, sizeof(links)));
+	say("inside: %s", describe_links("lo", links, sizeof(links)));
 
 	/*
 	 * TODO(5): Make our end (link `end`) the other side of the cable: the
@@ -204,10 +206,10 @@ static int child_main(void *arg)
 	(void)end;
 	todo(5, "give the child's end its address, up, and the default route");
 	rtnl_close(&nl);
-	rtnl_wait_running(a->inside_if, 1000);
+	wait_link_running(a->inside_if, 1000);
 	say("inside now: %s; default via %s",
-	    rtnl_describe_links(NULL, links, sizeof(links)),
-	    rtnl_default_gateway(gw, sizeof(gw)));
+	    describe_links(NULL, links, sizeof(links)),
+	    default_gateway(gw, sizeof(gw)));
 
 	/* PID 1 runs the command as its child: when PID 1 exits, the kernel
 	 * kills all the command left (pid_namespaces(7)). */
@@ -223,7 +225,7 @@ int main(int argc, char *argv[])
 	static char *shell[] = {"/bin/sh", NULL};
 	static char demo_cmd[256];
 	static char *demo[] = {"/bin/sh", "-c", demo_cmd, NULL};
-	const char *name = DEFAULT_NAME, *opt_a = NULL, *opt_b = NULL;
+	const char *name = DEFAULT_NAME, *opt_a = NULL, *opt_b = NULL, *why;
 	struct child_args args = {.prefix = 30};
 	char net_l[96], pid_l[96], gw[INET_ADDRSTRLEN];
 	struct ns_child child = {.pid = -1, .go = -1};
@@ -253,10 +255,13 @@ int main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	if (opt_a) {
-		parse_ipv4_prefix('a', opt_a, &args.host_addr, &args.prefix);
-		parse_ipv4_prefix('b', opt_b, &args.inside_addr, &prefix_b);
-		check_ipv4_pair(opt_a, opt_b, args.host_addr, args.prefix,
-				args.inside_addr, prefix_b);
+		if ((why = ipv4_parse(opt_a, &args.host_addr, &args.prefix)))
+			errx(EXIT_USAGE, "-a %s: %s", opt_a, why);
+		if ((why = ipv4_parse(opt_b, &args.inside_addr, &prefix_b)))
+			errx(EXIT_USAGE, "-b %s: %s", opt_b, why);
+		if ((why = ipv4_pair(args.host_addr, args.prefix, args.inside_addr,
+				     prefix_b)))
+			errx(EXIT_USAGE, "-a %s and -b %s: %s", opt_a, opt_b, why);
 	} else {
 		/* A /30 of 10.200.0.0/16 chosen by the pid: runs side by side
 		 * get different subnets, .1 here and .2 inside. */
@@ -302,7 +307,7 @@ int main(int argc, char *argv[])
 	/* The namespace goes with its last process, and with it, in the
 	 * background, its devices: a veth end cannot outlive its peer. */
 	// tag::vanish[]
-	if ((ms = rtnl_wait_gone(args.host_if, 3000)) >= 0) {
+	if ((ms = wait_link_gone(args.host_if, 3000)) >= 0) {
 		host_index = 0; /* nothing left for exit() to delete */
 		say("command exited with status %d; %s went with the namespace "
 		    "(%ld ms)", code, args.host_if, ms);

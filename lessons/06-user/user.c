@@ -112,8 +112,14 @@ static void add_map_line(struct id_map *map, int opt, const char *spec)
 	map->len += n;
 }
 
+/* Steps 2 and 3 are what lesson 07's container does with its ids
+ * (idmap.h): the build takes these three functions, between the EXPORT
+ * lines, from this lesson's solution, so 07 works before this one is done.
+ */
+// EXPORT BEGIN idmap
+
 /* Write `text` to /proc/PID/NAME, as the kernel wants it. */
-static void write_proc_file(pid_t pid, const char *name, const char *text)
+void idmap_write(pid_t pid, const char *name, const char *text)
 {
 	char path[64], shown[160];
 
@@ -132,6 +138,42 @@ static void write_proc_file(pid_t pid, const char *name, const char *text)
 	say("%s <- \"%s\"", path, idmap_show(text, shown, sizeof(shown)));
 }
 
+/* Step 2, part 2: the child's maps, in the order the kernel needs. True
+ * when setgroups stays allowed (this process may map any ids). */
+bool idmap_set(pid_t pid, const char *uid_map, const char *gid_map)
+{
+	bool privileged = idmap_privileged();
+
+	/*
+	 * TODO(2): Part 2, here: write the child's uid_map, setgroups and
+	 *          gid_map files, with idmap_write(), in the order the
+	 *          kernel needs, setgroups only where it must be "deny".
+	 */
+	(void)pid;
+	(void)uid_map;
+	(void)gid_map;
+	(void)privileged;
+	todo(2, "write the child's maps");
+	return privileged;
+}
+
+/* Step 3, in the child, before it execs: `allowed` when the parent left
+ * setgroups allowed (idmap_set() said so). */
+void idmap_drop_groups(bool allowed)
+{
+	/*
+	 * TODO(3): Keep none of the supplementary groups this process was born
+	 *          with (the launcher's; root's as root) where the parent left
+	 *          setgroups allowed (`allowed`); where it was denied they
+	 *          stay, and must. Afterwards, as root, the account says "before
+	 *          exec: supplementary groups 0". Read setgroups(2), and
+	 *          user_namespaces(7), "The /proc/[pid]/setgroups file".
+	 */
+	(void)allowed;
+	todo(3, "drop the supplementary groups where that is allowed");
+}
+// EXPORT END
+
 /* Everything here runs inside the new user namespace, once the maps are
  * written (ns_spawn held us until ns_release). */
 static int child_main(void *arg)
@@ -143,15 +185,7 @@ static int child_main(void *arg)
 	say("child  pid %d after the maps: uid %u gid %u, setgroups %s, "
 	    "supplementary groups %d", (int)getpid(), (unsigned)getuid(),
 	    (unsigned)getgid(), idmap_setgroups(0), getgroups(0, NULL));
-	/*
-	 * TODO(3): Keep none of the supplementary groups this process was born
-	 *          with (the launcher's; root's as root) where the parent left
-	 *          setgroups allowed (a->privileged); where it was denied they
-	 *          stay, and must. Afterwards, as root, the account says "before
-	 *          exec: supplementary groups 0". Read setgroups(2), and
-	 *          user_namespaces(7), "The /proc/[pid]/setgroups file".
-	 */
-	todo(3, "drop the supplementary groups where that is allowed");
+	idmap_drop_groups(a->privileged);
 	say("child  pid %d before exec: supplementary groups %d", (int)getpid(),
 	    getgroups(0, NULL));
 	/*
@@ -246,13 +280,7 @@ int main(int argc, char *argv[])
 
 	/* The maps, written from here (the parent user namespace) while the
 	 * child waits. If a write fails we exit, and the child with us. */
-	/*
-	 * TODO(2): Part 2, here: write the child's uid_map, setgroups and
-	 *          gid_map files, with write_proc_file(), in the order the
-	 *          kernel needs, setgroups only where it must be "deny".
-	 */
-	(void)write_proc_file;
-	todo(2, "write the child's maps");
+	idmap_set(pid, uid_map.text, gid_map.text);
 	ns_release(&child);
 
 	code = wait_child(pid);

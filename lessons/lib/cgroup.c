@@ -6,16 +6,14 @@
 #include <errno.h>
 #include <fcntl.h>
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "cgroup_reaper.h"
 #include "nslab.h"
 
 #ifndef CGROUP_SUPER_MAGIC
@@ -38,22 +36,36 @@ static bool is_fs(const char *path, long magic)
 
 /* ---- the layout ---------------------------------------------------------- */
 
-void cg_init(struct cgroup *cg, const char *parent, pid_t pid)
+/* The root of the tree of cg->dir[i]: v2's one tree, or on v1 the
+ * controller's own. */
+static const char *tree_root(const struct cgroup *cg, int i, char *buf, size_t size)
+{
+	if (cg->v2)
+		snprintf(buf, size, "%s", cg->root);
+	else
+		snprintf(buf, size, CG_BASE "/%s", cg_controller[i]);
+	return buf;
+}
+
+int cg_init(struct cgroup *cg, const char *parent, pid_t pid)
 {
 	const char *force = getenv("NSLAB_CGROUP_LAYOUT");
 	bool want_v2 = force && strcmp(force, "v2") == 0;
 	bool want_v1 = force && strcmp(force, "v1") == 0;
 	bool unified = is_fs(CG_BASE "/unified", CGROUP2_SUPER_MAGIC);
 
-	while (*parent == '/')
-		parent++;
-	if (!*parent || strstr(parent, "..") || strstr(parent, "//") ||
-	    parent[strlen(parent) - 1] == '/' || strlen(parent) > 200)
-		errx(EXIT_USAGE, "--cgroup-parent \"%s\": give a path of cgroup "
-		     "names below the root, such as nslab or nslab/tests", parent);
 	memset(cg, 0, sizeof(*cg));
 	cg->reaper = -1;
 	cg->reaper_fd = -1;
+	while (*parent == '/')
+		parent++;
+	if (!*parent || strstr(parent, "..") || strstr(parent, "//") ||
+	    parent[strlen(parent) - 1] == '/' || strlen(parent) > 200) {
+		snprintf(cg->why, sizeof(cg->why), "--cgroup-parent \"%.200s\": give "
+			 "a path of cgroup names below the root, such as nslab or "
+			 "nslab/tests", parent);
+		return EXIT_USAGE;
+	}
 	if (is_fs(CG_BASE, CGROUP2_SUPER_MAGIC) && !want_v1) {
 		cg->v2 = true;
 		snprintf(cg->root, sizeof(cg->root), "%s", CG_BASE);
@@ -68,11 +80,14 @@ void cg_init(struct cgroup *cg, const char *parent, pid_t pid)
 			char path[64];
 
 			snprintf(path, sizeof(path), CG_BASE "/%s", cg_controller[c]);
-			if (!is_fs(path, CGROUP_SUPER_MAGIC))
-				errx(EXIT_FAILURE, "no cgroup v2 tree at " CG_BASE " and no "
-				     "v1 tree of the %s controller at %s: this host "
-				     "mounts no cgroup file system this lesson can "
-				     "use (cgroups(7); make doctor)", cg_controller[c], path);
+			if (!is_fs(path, CGROUP_SUPER_MAGIC)) {
+				snprintf(cg->why, sizeof(cg->why), "no cgroup v2 tree at "
+					 CG_BASE " and no v1 tree of the %s controller "
+					 "at %s: this host mounts no cgroup file system "
+					 "this lesson can use (cgroups(7); make doctor)",
+					 cg_controller[c], path);
+				return EXIT_FAILURE;
+			}
 		}
 		cg->layout = unified ? "cgroup v1 (a hybrid host: pids, memory and "
 				       "cpu on v1 trees; the v2 tree at " CG_BASE
@@ -83,14 +98,12 @@ void cg_init(struct cgroup *cg, const char *parent, pid_t pid)
 	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
 		char top[PATH_MAX];
 
-		if (cg->v2)
-			snprintf(top, sizeof(top), "%s", cg->root);
-		else
-			snprintf(top, sizeof(top), CG_BASE "/%s", cg_controller[i]);
+		tree_root(cg, i, top, sizeof(top));
 		snprintf(cg->parent[i], sizeof(cg->parent[i]), "%.200s/%.2000s", top, parent);
 		snprintf(cg->dir[i], sizeof(cg->dir[i]), "%.3000s/%s-%d", cg->parent[i],
 			 nslab_prog(), (int)pid);
 	}
+	return 0;
 }
 
 const char *cg_dir(const struct cgroup *cg, int controller)
@@ -98,7 +111,7 @@ const char *cg_dir(const struct cgroup *cg, int controller)
 	return cg->dir[cg->v2 ? 0 : controller];
 }
 
-static char *slurp_file(const char *dir, const char *file)
+char *cg_read(const char *dir, const char *file)
 {
 	char path[PATH_MAX + 64], *text = NULL;
 	size_t len = 0;
@@ -134,7 +147,7 @@ bool cg_available(const struct cgroup *cg, int controller)
 
 	if (!cg->v2)
 		return true;
-	list = slurp_file(cg->root, "cgroup.controllers");
+	list = cg_read(cg->root, "cgroup.controllers");
 	ok = has_word(list, cg_controller[controller]);
 	free(list);
 	return ok;
@@ -170,13 +183,12 @@ bool cg_try_write(const char *dir, const char *file, const char *value)
 	return n >= 0 && (size_t)n == len;
 }
 
-void cg_write(const char *dir, const char *file, const char *value)
+/* What a failed write to a cgroup file means, for errno `e`. */
+static const char *write_hint(int e)
 {
 	const char *why = "";
 
-	if (cg_try_write(dir, file, value))
-		return;
-	switch (errno) {
+	switch (e) {
 	case ENOENT:
 		why = ": no such file here; is the controller enabled for this "
 		      "cgroup, and is this the file name of this cgroup version?";
@@ -195,16 +207,14 @@ void cg_write(const char *dir, const char *file, const char *value)
 		why = ": changing cgroups needs root (or a delegated subtree)";
 		break;
 	}
-	errx(EXIT_FAILURE, "write(%s/%s, \"%.40s\"): %s%s", dir, file, value,
-	     strerror(errno), why);
+	return why;
 }
 
-static void make_dir(const char *path)
+void cg_write(const char *dir, const char *file, const char *value)
 {
-	if (mkdir(path, 0755) == -1 && errno != EEXIST)
-		err(EXIT_FAILURE, "mkdir(%s)%s", path,
-		    errno == EACCES || errno == EPERM || errno == EROFS
-			    ? ": creating a cgroup needs root (sudo make lesson09)" : "");
+	if (!cg_try_write(dir, file, value))
+		errx(EXIT_FAILURE, "write(%s/%s, \"%.40s\"): %s%s", dir, file, value,
+		     strerror(errno), write_hint(errno));
 }
 
 bool cg_may_create(const struct cgroup *cg)
@@ -212,11 +222,7 @@ bool cg_may_create(const struct cgroup *cg)
 	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
 		char top[PATH_MAX];
 
-		if (cg->v2)
-			snprintf(top, sizeof(top), "%s", cg->root);
-		else
-			snprintf(top, sizeof(top), CG_BASE "/%s", cg_controller[i]);
-		if (access(top, W_OK) == -1)
+		if (access(tree_root(cg, i, top, sizeof(top)), W_OK) == -1)
 			return false;
 	}
 	return true;
@@ -224,216 +230,97 @@ bool cg_may_create(const struct cgroup *cg)
 
 /* On v2, a child can only use the controllers its parent's
  * cgroup.subtree_control lists: hand the ones needed down one level. */
-static void hand_down(const char *level, unsigned need)
+static bool hand_down(struct cgroup *cg, const char *level, unsigned need)
 {
 	for (int c = 0; c < CG_NCTL; c++) {
 		char plus[16], *now;
+		bool ok = true;
 
 		if (!(need & (1u << c)))
 			continue;
-		now = slurp_file(level, "cgroup.subtree_control");
+		now = cg_read(level, "cgroup.subtree_control");
 		if (!has_word(now, cg_controller[c])) {
 			snprintf(plus, sizeof(plus), "+%s", cg_controller[c]);
-			cg_write(level, "cgroup.subtree_control", plus);
+			ok = cg_try_write(level, "cgroup.subtree_control", plus);
+			if (!ok)
+				snprintf(cg->why, sizeof(cg->why), "write(%.3000s/cgroup."
+					 "subtree_control, \"%s\"): %s%s", level, plus,
+					 strerror(errno), write_hint(errno));
 		}
 		free(now);
+		if (!ok)
+			return false;
 	}
+	return true;
 }
 
-void cg_make_parents(const struct cgroup *cg, unsigned need)
+bool cg_make_parents(struct cgroup *cg, unsigned need)
 {
 	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
 		char level[PATH_MAX];
 
 		/* mkdir -p below the root of the tree, handing the
 		 * controllers down at each level on v2. */
-		if (cg->v2)
-			snprintf(level, sizeof(level), "%s", cg->root);
-		else
-			snprintf(level, sizeof(level), CG_BASE "/%s", cg_controller[i]);
+		tree_root(cg, i, level, sizeof(level));
 		for (;;) {
 			const char *next;
 
-			if (cg->v2)
-				hand_down(level, need);
+			if (cg->v2 && !hand_down(cg, level, need))
+				return false;
 			if (strlen(level) >= strlen(cg->parent[i]))
 				break;
 			next = strchr(cg->parent[i] + strlen(level) + 1, '/');
 			snprintf(level, sizeof(level), "%.*s",
 				 next ? (int)(next - cg->parent[i]) : (int)strlen(cg->parent[i]),
 				 cg->parent[i]);
-			make_dir(level);
-		}
-	}
-}
-
-/* ---- removal ------------------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* SIGKILL to every process cgroup.procs lists; how many there were. */
-static int kill_listed(const char *dir)
-{
-	char *list = slurp_file(dir, "cgroup.procs");
-	int n = 0;
-
-	if (!list)
-		return 0;
-	for (char *p = list, *end; *p; p = end) {
-		long pid = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (pid > 0 && kill((pid_t)pid, SIGKILL) == 0)
-			n++;
-		end += strspn(end, "\n");
-	}
-	free(list);
-	return n;
-}
-
-bool cg_remove(const struct cgroup *cg)
-{
-	double deadline = now_s() + 5.0;
-	bool ok = true;
-
-	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
-		const char *dir = cg->dir[i];
-
-		/* v2 (Linux 5.14 and later): one write ends them all, and
-		 * processes forked meanwhile too. v1 has nothing like it:
-		 * kill each process listed, again, until none is left. */
-		// tag::remove[]
-		if (cg->v2 && cg_has(dir, "cgroup.kill"))
-			cg_try_write(dir, "cgroup.kill", "1");
-		while (rmdir(dir) == -1) {
-			struct timespec pause = {0, 5000000};
-
-			if (errno == ENOENT)
-				break;
-			if (errno != EBUSY || now_s() > deadline) {
-				warn("cannot remove the cgroup %s", dir);
-				ok = false;
-				break;
+			if (mkdir(level, 0755) == -1 && errno != EEXIST) {
+				snprintf(cg->why, sizeof(cg->why), "mkdir(%.3000s): %s%s",
+					 level, strerror(errno), errno == EACCES ||
+					 errno == EPERM || errno == EROFS ? ": creating a "
+					 "cgroup needs root" : "");
+				return false;
 			}
-			kill_listed(dir);
-			nanosleep(&pause, NULL);
-		}
-		// end::remove[]
-		/* The parent too, unless another run is in it (EBUSY). */
-		rmdir(cg->parent[i]);
-	}
-	return ok;
-}
-
-void cg_reaper_start(struct cgroup *cg)
-{
-	int fds[2];
-	char c;
-
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		err(EXIT_FAILURE, "pipe2");
-	cg->reaper = fork();
-	if (cg->reaper == -1)
-		err(EXIT_FAILURE, "fork(cgroup reaper)");
-	if (cg->reaper == 0) {
-		/* The reaper: a session of its own, so neither ^C nor a kill
-		 * of the launcher's process group ends it before its work. */
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		close(fds[1]);
-		setsid();
-		signal(SIGINT, SIG_IGN);
-		signal(SIGHUP, SIG_IGN);
-		signal(SIGTERM, SIG_IGN);
-		signal(SIGQUIT, SIG_IGN);
-		if (null != -1) {
-			dup2(null, 0);
-			dup2(null, 1);
-		}
-		/* Hold nothing of the launcher's but stderr and this pipe: a
-		 * pipe end kept here would keep someone else waiting for EOF. */
-		close_range(3, fds[0] - 1, 0);
-		close_range(fds[0] + 1, ~0U, 0);
-		// tag::reaper[]
-		/* Every copy of the write end is the launcher's (O_CLOEXEC:
-		 * its command gets none): EOF means the launcher has ended. */
-		while (read(fds[0], &c, 1) == -1 && errno == EINTR)
-			;
-		_exit(cg_remove(cg) ? EXIT_SUCCESS : EXIT_FAILURE);
-		// end::reaper[]
-	}
-	close(fds[0]);
-	cg->reaper_fd = fds[1];
-}
-
-bool cg_reaper_finish(struct cgroup *cg)
-{
-	int status;
-
-	if (cg->reaper <= 0)
-		return true;
-	close(cg->reaper_fd);
-	cg->reaper_fd = -1;
-	while (waitpid(cg->reaper, &status, 0) == -1)
-		if (errno != EINTR)
-			return false;
-	cg->reaper = -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-/* ---- lesson 09's steps, for lessons that only use them ------------------- */
-
-void cg_setup(const struct cgroup *cg, const struct cg_limits *lim)
-{
-	char value[64];
-
-	cg_make_parents(cg, (lim->pids ? 1u << CG_PIDS : 0) |
-				    (lim->memory ? 1u << CG_MEMORY : 0) |
-				    (lim->cpus > 0 ? 1u << CG_CPU : 0));
-	for (int i = 0; i < cg->ndirs; i++)
-		make_dir(cg->dir[i]);
-	if (lim->pids) {
-		snprintf(value, sizeof(value), "%ld", lim->pids);
-		cg_write(cg_dir(cg, CG_PIDS), "pids.max", value);
-	}
-	if (lim->memory) {
-		snprintf(value, sizeof(value), "%lld", lim->memory);
-		cg_write(cg_dir(cg, CG_MEMORY),
-			 cg->v2 ? "memory.max" : "memory.limit_in_bytes", value);
-		cg_limit_swap(cg, lim->memory);
-	}
-	if (lim->cpus > 0) {
-		long quota = (long)(lim->cpus * CG_CPU_PERIOD + 0.5);
-
-		if (cg->v2) {
-			snprintf(value, sizeof(value), "%ld %d", quota, CG_CPU_PERIOD);
-			cg_write(cg_dir(cg, CG_CPU), "cpu.max", value);
-		} else {
-			snprintf(value, sizeof(value), "%d", CG_CPU_PERIOD);
-			cg_write(cg_dir(cg, CG_CPU), "cpu.cfs_period_us", value);
-			snprintf(value, sizeof(value), "%ld", quota);
-			cg_write(cg_dir(cg, CG_CPU), "cpu.cfs_quota_us", value);
 		}
 	}
+	return true;
 }
 
-void cg_limit_swap(const struct cgroup *cg, long long memory)
+/* ---- what lessons 07 and 09 do with it ------------------------------------ */
+
+unsigned cg_needs(const struct cg_limits *lim)
+{
+	return (lim->pids ? 1u << CG_PIDS : 0) | (lim->memory ? 1u << CG_MEMORY : 0) |
+	       (lim->cpus > 0 ? 1u << CG_CPU : 0);
+}
+
+const char *cg_missing(const struct cgroup *cg, const struct cg_limits *lim)
+{
+	for (int c = 0; c < CG_NCTL; c++)
+		if ((cg_needs(lim) & (1u << c)) && !cg_available(cg, c))
+			return cg_controller[c];
+	return NULL;
+}
+
+/* cg_make_parents(), then 09's cg_make() and cg_set_limits(). */
+static void cg_setup(struct cgroup *cg, const struct cg_limits *lim)
+{
+	if (!cg_make_parents(cg, cg_needs(lim)))
+		errx(EXIT_FAILURE, "%s", cg->why);
+	cg_make(cg);
+	cg_set_limits(cg, lim);
+}
+
+bool cg_limit_swap(const struct cgroup *cg, long long memory)
 {
 	const char *dir = cg_dir(cg, CG_MEMORY);
 	char value[32];
 
 	snprintf(value, sizeof(value), "%lld", memory);
 	if (cg->v2 && cg_has(dir, "memory.swap.max"))
-		cg_write(dir, "memory.swap.max", "0");
-	else if (!cg->v2 && cg_has(dir, "memory.memsw.limit_in_bytes"))
-		cg_write(dir, "memory.memsw.limit_in_bytes", value);
+		return cg_try_write(dir, "memory.swap.max", "0");
+	if (!cg->v2 && cg_has(dir, "memory.memsw.limit_in_bytes"))
+		return cg_try_write(dir, "memory.memsw.limit_in_bytes", value);
+	return true;
 }
 
 const char *cg_describe_limits(const struct cgroup *cg, char *buf, size_t size)
@@ -450,7 +337,7 @@ const char *cg_describe_limits(const struct cgroup *cg, char *buf, size_t size)
 	for (size_t i = 0; i < n && len < size; i++) {
 		int c = strcmp(files[i][0], "pids") == 0 ? CG_PIDS
 			: strcmp(files[i][0], "memory") == 0 ? CG_MEMORY : CG_CPU;
-		char *value = slurp_file(cg_dir(cg, c), files[i][1]);
+		char *value = cg_read(cg_dir(cg, c), files[i][1]);
 
 		if (value)
 			value[strcspn(value, "\n")] = '\0';
@@ -474,7 +361,7 @@ const char *cg_path_of(const struct cgroup *cg, pid_t pid, char *buf, size_t siz
 
 	snprintf(buf, size, "?");
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	if (!(text = slurp_file(path, "cgroup")))
+	if (!(text = cg_read(path, "cgroup")))
 		return buf;
 	/* Lines are ID:CONTROLLERS:PATH; v2's is 0::PATH. */
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -493,70 +380,15 @@ const char *cg_path_of(const struct cgroup *cg, pid_t pid, char *buf, size_t siz
 	return buf;
 }
 
-void cg_enter(const struct cgroup *cg, pid_t pid)
-{
-	char value[24];
-
-	snprintf(value, sizeof(value), "%d", (int)pid);
-	for (int i = 0; i < cg->ndirs; i++)
-		cg_write(cg->dir[i], "cgroup.procs", value);
-}
-
-/* ---- option values ------------------------------------------------------- */
-
-long long cg_parse_size(const char *option, const char *value)
-{
-	char *end;
-	long long n;
-	int shift = 0;
-
-	errno = 0;
-	n = strtoll(value, &end, 10);
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 'b': case 'B': end++; break;
-	}
-	if (errno || end == value || *end || n <= 0 || n > (LLONG_MAX >> shift))
-		errx(EXIT_USAGE, "%s \"%s\": give a size in bytes, or with a K, M "
-		     "or G suffix (64M)", option, value);
-	return n << shift;
-}
-
-double cg_parse_cpus(const char *option, const char *value)
-{
-	char *end;
-	double n;
-
-	errno = 0;
-	n = strtod(value, &end);
-	/* The kernel's smallest quota is 1 ms per period: 0.01 CPU. */
-	if (errno || end == value || *end || !(n >= 0.01 && n <= 1024))
-		errx(EXIT_USAGE, "%s \"%s\": give a number of CPUs from 0.01 to "
-		     "1024, such as 0.5 or 1.5", option, value);
-	return n;
-}
-
-long cg_parse_count(const char *option, const char *value)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(value, &end, 10);
-	if (errno || end == value || *end || n < 1 || n > 4194304)
-		errx(EXIT_USAGE, "%s \"%s\": give a number of processes, 1 or more",
-		     option, value);
-	return n;
-}
-
 void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
 	      long default_pids)
 {
 	bool asked = lim->pids || lim->memory || lim->cpus > 0;
+	const char *missing;
+	int code;
 
-	cg_init(cg, parent, getpid());
+	if ((code = cg_init(cg, parent, getpid())) != 0)
+		errx(code, "%s", cg->why);
 	if (!cg_may_create(cg)) {
 		if (asked)
 			errx(EXIT_FAILURE, "mkdir(%s): limits need a cgroup, and making "
@@ -567,12 +399,11 @@ void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
 	}
 	if (!lim->pids)
 		lim->pids = default_pids;
-	for (int c = 0; c < CG_NCTL; c++)
-		if (((c == CG_PIDS && lim->pids) || (c == CG_MEMORY && lim->memory) ||
-		     (c == CG_CPU && lim->cpus > 0)) && !cg_available(cg, c))
-			errx(EXIT_FAILURE, "the %s tree offers no %s controller "
-			     "(%s/cgroup.controllers): no limit on it here", cg->root,
-			     cg_controller[c], cg->root);
-	cg_reaper_start(cg);
+	if ((missing = cg_missing(cg, lim)))
+		errx(EXIT_FAILURE, "the %s tree offers no %s controller "
+		     "(%s/cgroup.controllers): no limit on it here", cg->root,
+		     missing, cg->root);
+	if (cg_reaper_start(cg) == -1)
+		err(EXIT_FAILURE, "the cgroup's reaper (pipe2, fork)");
 	cg_setup(cg, lim);
 }

@@ -15,12 +15,11 @@
  *
  * This file finds the layout, names the cgroup of a run
  * (/sys/fs/cgroup[/CONTROLLER]/PARENT/PROG-PID, as Docker's cgroupfs
- * driver names /sys/fs/cgroup/docker/ID), and removes it again: a reaper
- * process, forked before anything is created, waits for the launcher to
- * end, however it ends (SIGKILL included), then kills whatever is left
- * in the cgroup and removes the directories. Lesson 09 teaches the
- * creation, the limits and the cgroup namespace; cg_setup() and
- * cg_enter() are the same steps for lessons that only use them.
+ * driver names /sys/fs/cgroup/docker/ID), and reads and writes its files.
+ * Its removal is cgroup_reaper.h's; Docker's option values are
+ * limit_options.h's. Lesson 09 teaches the creation, the limits and the
+ * cgroup namespace: those steps are not here (a student of 09 reads this
+ * file), but declared below, and generated from 09's solution for 07.
  *
  * NSLAB_CGROUP_LAYOUT=v2 in the environment makes a hybrid host use its
  * v2 tree (/sys/fs/cgroup/unified) even where it has none of the
@@ -60,12 +59,15 @@ struct cgroup {
 	int ndirs;
 	pid_t reaper;            /* the process that removes it (cg_reaper_start) */
 	int reaper_fd;           /* the launcher's end of the reaper's pipe */
+	char why[PATH_MAX + 256]; /* what the last call that failed says */
 };
 
 /* Find the layout and name the cgroup PARENT/PROG-PID (pid: the launcher)
- * in every tree it needs. Exits 1 with a clear message when no cgroup
- * file system is usable. Creates nothing. */
-void cg_init(struct cgroup *cg, const char *parent, pid_t pid);
+ * in every tree it needs. Creates nothing. 0, or the exit status the
+ * lesson should die with, and cg->why: EXIT_USAGE for a PARENT that is
+ * not a path below the root, EXIT_FAILURE when no cgroup file system is
+ * usable. */
+int cg_init(struct cgroup *cg, const char *parent, pid_t pid);
 
 /* The directory that holds `controller`'s files (CG_PIDS...). */
 const char *cg_dir(const struct cgroup *cg, int controller);
@@ -74,55 +76,57 @@ const char *cg_dir(const struct cgroup *cg, int controller);
  * the parent? (cgroup.controllers; always true on v1.) */
 bool cg_available(const struct cgroup *cg, int controller);
 
-/* Write `value` to DIR/FILE in a single write; exit 1 naming the file
- * and the errno in words (EBUSY, EINVAL, ENOENT) on failure. */
-void cg_write(const char *dir, const char *file, const char *value);
-/* The same, false with errno set instead of exiting. */
+/* Write `value` to DIR/FILE in a single write: true, or false with
+ * errno set. */
 bool cg_try_write(const char *dir, const char *file, const char *value);
+/* The lessons' wrapper of it: exit 1 naming the file and the errno in
+ * words (EBUSY, EINVAL, ENOENT) on failure. */
+void cg_write(const char *dir, const char *file, const char *value);
 /* Does DIR/FILE exist? */
 bool cg_has(const char *dir, const char *file);
+/* DIR/FILE's whole text (malloc'd, the caller frees it), or NULL. */
+char *cg_read(const char *dir, const char *file);
 
 /* May this process create cgroups in every tree? (Root may; an ordinary
  * user, even as root of a user namespace, may not, unless the tree was
  * delegated to it.) */
 bool cg_may_create(const struct cgroup *cg);
 
+/* The controllers the limits need, a bit per CG_* controller; the name
+ * of one of them the tree does not offer (cg_available()), or NULL. */
+unsigned cg_needs(const struct cg_limits *lim);
+const char *cg_missing(const struct cgroup *cg, const struct cg_limits *lim);
+
 /* Create the parent cgroups (mkdir -p) and, on v2, hand the controllers
- * in `need` (a bit per CG_* controller) down to the new cgroup through
- * every cgroup.subtree_control above it. */
-void cg_make_parents(const struct cgroup *cg, unsigned need);
+ * in `need` (cg_needs()) down to the new cgroup through every
+ * cgroup.subtree_control above it. False, with cg->why, if it could not. */
+bool cg_make_parents(struct cgroup *cg, unsigned need);
 
-/* Fork the reaper first: from then on, whatever happens to the launcher,
- * the cgroup is removed when it ends. cg_reaper_finish() is the normal
- * end: the launcher says it is done and waits until the cgroup is gone;
- * it returns false if the reaper could not remove it. */
-void cg_reaper_start(struct cgroup *cg);
-bool cg_reaper_finish(struct cgroup *cg);
-
-/* Kill every process in the cgroup (cgroup.kill on v2, SIGKILL to each
- * pid of cgroup.procs until none is left on v1), then rmdir it and, if
- * no other run uses it, its parent. False if it could not. */
-bool cg_remove(const struct cgroup *cg);
-
-/* What lesson 09 teaches, for lessons that only use it: create the
- * cgroup with these limits (cg_make_parents first) and move `pid` in. */
-void cg_setup(const struct cgroup *cg, const struct cg_limits *lim);
+/* Lesson 09's steps 1 to 3: make the cgroup's directories (cg->dir[i],
+ * the parents made), write the limits asked into its files, move `pid`
+ * into it. Defined by lesson 09's program, and for the others generated
+ * from its solution (the EXPORT region cg_steps, tools/mkskel). */
+void cg_make(const struct cgroup *cg);
+void cg_set_limits(const struct cgroup *cg, const struct cg_limits *lim);
 void cg_enter(const struct cgroup *cg, pid_t pid);
 
-/* All of it, for a lesson that only uses limits (07's container): name
- * the cgroup PARENT/PROG-PID; unless this process may make cgroups, exit
- * 1 if limits were asked, else say so and leave cg->ndirs 0 (no cgroup);
- * otherwise a process limit of `default_pids` unless lim->pids is set,
- * check that the trees offer the controllers, start the reaper, and
- * cg_setup(). Then cg_enter() the child, and cg_reaper_finish() at the
- * end (both do nothing when cg->ndirs is 0). */
+/* All of it, for a lesson that only uses limits (07's container), and
+ * that lesson's die-on-error wrapper: it exits with a clear message where
+ * the calls above return one. Name the cgroup PARENT/PROG-PID; unless
+ * this process may make cgroups, exit 1 if limits were asked, else say so
+ * and leave cg->ndirs 0 (no cgroup); otherwise a process limit of
+ * `default_pids` unless lim->pids is set, check that the trees offer the
+ * controllers, start the reaper, make the parents, then cg_make() and
+ * cg_set_limits(). Then cg_enter() the child, and cg_reaper_finish() at
+ * the end (both do nothing when cg->ndirs is 0). */
 void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
 	      long default_pids);
 
 /* After a memory limit: no swap beyond it (memory.swap.max 0 on v2,
  * memory.memsw.limit_in_bytes = the limit on v1, where they exist), so
- * that a process over the limit meets the OOM killer at once. */
-void cg_limit_swap(const struct cgroup *cg, long long memory);
+ * that a process over the limit meets the OOM killer at once. False,
+ * errno set, if the kernel refused. */
+bool cg_limit_swap(const struct cgroup *cg, long long memory);
 
 /* "pids.max 5, memory.limit_in_bytes 67108864, ...": the limit files of
  * the cgroup as the kernel reads them back. */
@@ -134,12 +138,5 @@ const char *cg_relative(const struct cgroup *cg);
 /* Where process `pid` is, as /proc/PID/cgroup says (the line of the
  * unified tree on v2, of the pids tree on v1), or "?". */
 const char *cg_path_of(const struct cgroup *cg, pid_t pid, char *buf, size_t size);
-
-/* Docker's option values: "64M" (K, M, G suffixes, powers of 1024; a
- * plain number is bytes), "1.5" CPUs, a process count. Exit 2 with a
- * message naming `option` when the value is not one. */
-long long cg_parse_size(const char *option, const char *value);
-double cg_parse_cpus(const char *option, const char *value);
-long cg_parse_count(const char *option, const char *value);
 
 #endif

@@ -6,7 +6,6 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,42 +117,4 @@ void idmap_failed(pid_t pid, const char *file, const char *text)
 	errx(EXIT_FAILURE, "write(/proc/%d/%s, \"%s\"): %s%s%s", (int)pid, file,
 	     idmap_show(text, shown, sizeof(shown)), strerror(e), *why ? "; " : "",
 	     why);
-}
-
-void idmap_write(pid_t pid, const char *file, const char *text)
-{
-	char path[64], shown[160];
-	ssize_t n = -1;
-	int fd, e = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) != -1) {
-		/* All of it at once: the kernel takes no second write. */
-		n = write(fd, text, strlen(text));
-		e = errno;
-		close(fd);
-	}
-	if (n != (ssize_t)strlen(text)) {
-		if (fd != -1)
-			errno = n == -1 ? e : EIO;
-		idmap_failed(pid, file, text);
-	}
-	say("%s <- \"%s\"", path, idmap_show(text, shown, sizeof(shown)));
-}
-
-bool idmap_set(pid_t pid, const char *uid_map, const char *gid_map)
-{
-	bool allow = idmap_privileged();
-
-	idmap_write(pid, "uid_map", uid_map);
-	if (!allow)
-		idmap_write(pid, "setgroups", "deny");
-	idmap_write(pid, "gid_map", gid_map);
-	return allow;
-}
-
-void idmap_drop_groups(void)
-{
-	if (!strcmp(idmap_setgroups(0), "allow") && setgroups(0, NULL) == -1)
-		err(EXIT_FAILURE, "setgroups(0, NULL)");
 }

@@ -1,19 +1,11 @@
 /* idmap.h - the uid and gid maps of a child's user namespace.
  *
- * Lesson 06 teaches this in full in its own file; from lesson 07 on it is
- * here. The rule (user_namespaces(7), "User and group ID mappings"):
- * a process in the parent user namespace writes /proc/PID/uid_map, then
- * /proc/PID/setgroups, then /proc/PID/gid_map, each in a single write(2),
- * while the child waits, before it execs.
- *
- * setgroups: a writer without CAP_SETGID here must write "deny" first, or
- * the kernel refuses its gid_map (since Linux 3.19, CVE-2014-8989: root
- * inside could otherwise drop a group that keeps it out of a file). The
- * deny is for good, for that namespace and every one nested in it. A
- * writer with CAP_SETGID leaves it "allow", and the child then drops the
- * supplementary groups it was born with, setgroups(0, NULL), before it
- * execs: otherwise the command keeps the launcher's groups (root's among
- * them), which read as 65534 inside but still open the host's files.
+ * Lesson 06 teaches how a parent writes a child's maps: its program holds
+ * idmap_write(), idmap_set() and idmap_drop_groups(), the student's
+ * answer, so they are not here. The later lessons link them generated
+ * from 06's solution (the EXPORT region idmap, tools/mkskel). Here are
+ * the helpers around them: who may map what, what the files read, and
+ * the errors explained.
  */
 #ifndef NSLAB_IDMAP_H
 #define NSLAB_IDMAP_H
@@ -41,20 +33,15 @@ const char *idmap_show(const char *text, char *buf, size_t size);
 __attribute__((noreturn)) void idmap_failed(pid_t pid, const char *file,
 					    const char *text);
 
-/* Write TEXT to /proc/PID/FILE in a single write(2); on failure
- * idmap_failed(). Says "/proc/PID/FILE <- ..." in the account. */
+/* Lesson 06's steps 2 and 3, defined by its program and, for the
+ * others, generated from its solution. idmap_write(): TEXT into
+ * /proc/PID/FILE, as the kernel takes it, or idmap_failed(); it says
+ * "/proc/PID/FILE <- ..." in the account. idmap_set(): the maps of child
+ * PID ("INSIDE OUTSIDE COUNT" lines), true when setgroups stays allowed.
+ * idmap_drop_groups(), in the child before it execs: `allowed` is
+ * whether setgroups is (idmap_setgroups(0), or idmap_set()'s answer). */
 void idmap_write(pid_t pid, const char *file, const char *text);
-
-/* The whole rule for child PID: uid_map, "deny" to setgroups unless
- * idmap_privileged(), gid_map. Maps are "INSIDE OUTSIDE COUNT" lines.
- * Returns true when setgroups stays allowed: the child must then call
- * idmap_drop_groups() (or setgroups(0, NULL)) before it execs. */
 bool idmap_set(pid_t pid, const char *uid_map, const char *gid_map);
-
-/* In the child, after the maps and before exec: drop every
- * supplementary group unless setgroups is denied (then they cannot be
- * dropped, and may not be: they may keep it out of files). Exits 1 on
- * failure. */
-void idmap_drop_groups(void);
+void idmap_drop_groups(bool allowed);
 
 #endif

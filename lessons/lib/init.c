@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -149,31 +148,10 @@ void init_end_the_rest(void)
 int init_run(char *const argv[], bool terminal)
 {
 	sigset_t wait_for, old;
-	siginfo_t si;
-	int fd, status, code = EXIT_FAILURE;
-	pid_t cmd, pid;
+	int fd;
+	pid_t cmd;
 
 	init_block_signals(&wait_for, &old);
 	cmd = init_spawn(argv, &old, terminal, &fd);
-	for (;;) {
-		if (sigwaitinfo(&wait_for, &si) == -1) {
-			if (errno == EINTR)
-				continue;
-			err(EXIT_FAILURE, "sigwaitinfo");
-		}
-		if (si.si_signo != SIGCHLD) {
-			init_forward(fd, &si);
-			continue;
-		}
-		/* One SIGCHLD may stand for several children. */
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			if (pid == cmd) {
-				code = exit_status(status);
-				init_end_the_rest();
-			}
-		if (pid == -1 && errno == ECHILD)
-			return code;
-		if (pid == -1)
-			err(EXIT_FAILURE, "waitpid(-1)");
-	}
+	return init_loop(&wait_for, cmd, fd);
 }

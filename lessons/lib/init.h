@@ -3,7 +3,10 @@
  *
  * Lesson 04 teaches PID 1's duties and has the student write its loop;
  * a later lesson (the container) needs the same init and is about other
- * things, so it calls init_run(). What both share lives here.
+ * things, so it calls init_run(). What both share lives here; the loop
+ * itself is lesson 04's answer, so it is not here: the build takes it
+ * from solutions/04-pid/pid.c (its EXPORT region, tools/mkskel) into
+ * the library the later lessons link.
  *
  * Signals reach the command once. A launcher, its PID 1 and the command
  * would all share the terminal's foreground process group, so Ctrl-C
@@ -68,11 +71,16 @@ void init_forward(int pidfd, const siginfo_t *si);
  * wait() soon says ECHILD. Does nothing unless this process is PID 1. */
 void init_end_the_rest(void);
 
+/* Lesson 04's step 4, PID 1's loop: pass each signal of `wait_for` on
+ * to the command (`cmd`, `cmdfd` its pidfd), reap every child, and once
+ * the command has ended, end the rest, until no child is left. Returns
+ * the command's exit status (128+N for a signal N). Defined by lesson
+ * 04's program, and for the others generated from its solution. */
+int init_loop(const sigset_t *wait_for, pid_t cmd, int cmdfd);
+
 /* All of an init, for a lesson whose idea is something else: block the
- * signals, spawn argv, then loop: forward each signal to the command,
- * reap every child, and after the command has ended, end the rest and
- * reap until ECHILD. Returns the command's exit status (128+N for a
- * signal N). Call as PID 1 of a new PID namespace. */
+ * signals, spawn argv, then init_loop(). Returns the command's exit
+ * status. Call as PID 1 of a new PID namespace. */
 int init_run(char *const argv[], bool terminal);
 
 #endif

@@ -2,12 +2,9 @@
 #define _GNU_SOURCE
 #include "nslab.h"
 
-#include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,7 +14,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -205,23 +201,6 @@ void ensure_proc_is_ours(void)
 
 /* ---- starting, waiting, exit statuses ---------------------------------- */
 
-int exit_status(int wstatus)
-{
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return WEXITSTATUS(wstatus);
-}
-
-int wait_child(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			err(EXIT_FAILURE, "waitpid(%d)", (int)pid);
-	return exit_status(status);
-}
-
 void exec_command(char *const argv[])
 {
 	execvp(argv[0], argv);
@@ -338,13 +317,13 @@ pid_t ns_spawn(struct ns_child *c, int flags, int (*fn)(void *), void *arg)
 	/* O_CLOEXEC: the command never inherits the pipe. */
 	if (pipe2(spawn.sync, O_CLOEXEC) == -1)
 		err(EXIT_FAILURE, "pipe2");
-	/* The stack grows down: clone() is given its top. Without CLONE_VM
-	 * the child runs on its own copy, so the parent can unmap it. */
+	/* Without CLONE_VM the child runs on its own copy of the stack, so
+	 * the parent can unmap it. */
 	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		err(EXIT_FAILURE, "mmap(stack)");
-	c->pid = clone(spawn_trampoline, stack + STACK_SIZE, flags | SIGCHLD, NULL);
+	c->pid = ns_clone(spawn_trampoline, stack, STACK_SIZE, flags, NULL);
 	saved = errno;
 	munmap(stack, STACK_SIZE);
 	close(spawn.sync[0]);
@@ -366,43 +345,4 @@ void ns_release(struct ns_child *c)
 		err(EXIT_FAILURE, "write(sync pipe)");
 	close(c->go);
 	c->go = -1;
-}
-
-/* ---- networks ------------------------------------------------------------ */
-
-void check_subnet_free(struct in_addr addr, int prefix, const char *what)
-{
-	struct ifaddrs *ifs, *i;
-	uint32_t ours = ntohl(addr.s_addr);
-
-	if (getifaddrs(&ifs) == -1)
-		err(EXIT_FAILURE, "getifaddrs");
-	for (i = ifs; i; i = i->ifa_next) {
-		struct in_addr a;
-		uint32_t theirs, mask;
-		int p, plen;
-
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
-		    !i->ifa_netmask)
-			continue;
-		a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-		theirs = ntohl(a.s_addr);
-		plen = __builtin_popcount(
-			ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr));
-		/* Two subnets overlap when they agree on the bits of the
-		 * shorter prefix. */
-		p = plen < prefix ? plen : prefix;
-		mask = p ? ~0U << (32 - p) : 0;
-		if ((ours & mask) == (theirs & mask)) {
-			char text[INET_ADDRSTRLEN], name[IF_NAMESIZE];
-
-			inet_ntop(AF_INET, &a, text, sizeof(text));
-			snprintf(name, sizeof(name), "%s", i->ifa_name);
-			freeifaddrs(ifs);
-			errx(EXIT_FAILURE, "%s: that subnet overlaps %s's network "
-			     "(%s/%d); choose a subnet this host does not use",
-			     what, name, text, plen);
-		}
-	}
-	freeifaddrs(ifs);
 }

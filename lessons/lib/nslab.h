@@ -18,7 +18,6 @@
 #error "#define _GNU_SOURCE before any #include: the lessons use Linux calls"
 #endif
 
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -83,10 +82,12 @@ void ensure_proc_is_ours(void);
 
 /* ---- starting, waiting, exit statuses -------------------------------- */
 
-/* The command's exit status, or 128+N if signal N killed it. */
-int exit_status(int wstatus);
-
-/* waitpid(pid), retried on EINTR; the child's exit_status(). */
+/* Lesson 01's step 3, defined by its program and, for the others,
+ * generated from its solution (the EXPORT region wait_child, tools/mkskel):
+ * the exit status a shell reports for a child that ended with this
+ * waitpid() status, 128+N for signal N; and the wait for child `pid`,
+ * which returns that. */
+int exit_status(int status);
 int wait_child(pid_t pid);
 
 /* execvp(argv); on failure the shell's convention: exit 127 when the
@@ -116,13 +117,12 @@ struct ns_child {
 	int go; /* the parent's end of the sync pipe, -1 once released */
 };
 pid_t ns_spawn(struct ns_child *c, int flags, int (*fn)(void *), void *arg);
+/* Lesson 01's step 1, defined by its program and, for the others,
+ * generated from its solution (the EXPORT region ns_clone): fn(arg) in a
+ * child with the namespaces of `flags` new, on `stack` (`size` bytes),
+ * that its parent waits for as for a forked one; its pid, or -1. */
+pid_t ns_clone(int (*fn)(void *), char *stack, size_t size, int flags,
+	       void *arg);
 void ns_release(struct ns_child *c);
-
-/* ---- networks ---------------------------------------------------------- */
-
-/* Refuse (exit 1) a subnet this network namespace already uses: an
- * address there would take over the host's own routes. `what` names the
- * option in the message. */
-void check_subnet_free(struct in_addr addr, int prefix, const char *what);
 
 #endif

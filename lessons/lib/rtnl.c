@@ -3,18 +3,14 @@
 #include "rtnl.h"
 #include "nslab.h"
 
-#include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 int rtnl_open(struct rtnl *nl)
@@ -234,13 +230,6 @@ void rtnl_check(const struct rtnl *nl, int error, const char *fmt, ...)
 
 /* ---- the requests every network setup needs --------------------------- */
 
-int rtnl_link_index(const char *name)
-{
-	unsigned int index = if_nametoindex(name);
-
-	return index ? (int)index : -errno;
-}
-
 int rtnl_link_up(struct rtnl *nl, int index)
 {
 	struct rtnl_req req;
@@ -296,199 +285,4 @@ int rtnl_route_add_default(struct rtnl *nl, int index, struct in_addr gateway)
 	if (index > 0)
 		rtnl_attr_u32(&req, RTA_OIF, (uint32_t)index);
 	return rtnl_talk(nl, &req);
-}
-
-/* ---- looking ------------------------------------------------------------ */
-
-const char *rtnl_describe_links(const char *only, char *buf, size_t size)
-{
-	struct if_nameindex *links = if_nameindex();
-	struct ifaddrs *ifs = NULL;
-	size_t len = 0;
-
-	buf[0] = '\0';
-	if (!links) {
-		snprintf(buf, size, "? (if_nameindex: %s)", strerror(errno));
-		return buf;
-	}
-	if (getifaddrs(&ifs) == -1)
-		ifs = NULL;
-	for (struct if_nameindex *l = links; l->if_index && len < size; l++) {
-		bool up = false;
-		char addrs[128] = "";
-
-		if (only && strcmp(only, l->if_name) != 0)
-			continue;
-		for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
-			char text[INET_ADDRSTRLEN];
-			uint32_t mask;
-
-			if (strcmp(i->ifa_name, l->if_name) != 0)
-				continue;
-			up = i->ifa_flags & IFF_UP; /* every entry has the flags */
-			if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
-			    !i->ifa_netmask)
-				continue;
-			mask = ((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr;
-			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
-				  text, sizeof(text));
-			snprintf(addrs + strlen(addrs), sizeof(addrs) - strlen(addrs),
-				 ", %s/%d", text, __builtin_popcount(mask));
-		}
-		len += snprintf(buf + len, size - len, "%s%s (%s%s)", len ? ", " : "",
-				l->if_name, up ? "up" : "down", addrs);
-	}
-	if (ifs)
-		freeifaddrs(ifs);
-	if_freenameindex(links);
-	return buf;
-}
-
-const char *rtnl_default_gateway(char *buf, size_t size)
-{
-	FILE *f = fopen("/proc/self/net/route", "re");
-	char line[256];
-
-	snprintf(buf, size, "none");
-	/* Iface Destination Gateway Flags ...: addresses as %08X, in
-	 * network byte order read as a host number. */
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned int dst, gw, mask;
-		char dev[IF_NAMESIZE + 1];
-
-		if (sscanf(line, "%16s %x %x %*x %*d %*d %*d %x", dev, &dst, &gw,
-			   &mask) == 4 && dst == 0 && mask == 0 && gw != 0) {
-			struct in_addr a = {.s_addr = gw};
-
-			inet_ntop(AF_INET, &a, buf, size);
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	return buf;
-}
-
-void rtnl_wait_running(const char *name, int ms)
-{
-	struct timespec nap = {0, 2 * 1000 * 1000};
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct ifreq ifr = {0};
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	for (int i = 0; s != -1 && i < ms / 2; i++) {
-		if (ioctl(s, SIOCGIFFLAGS, &ifr) == -1 || (ifr.ifr_flags & IFF_RUNNING))
-			break;
-		nanosleep(&nap, NULL);
-	}
-	if (s != -1)
-		close(s);
-}
-
-long rtnl_wait_gone(const char *name, int ms)
-{
-	struct timespec start, now, nap = {0, 2 * 1000 * 1000};
-	long spent = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (if_nametoindex(name) != 0) {
-		if (spent >= ms)
-			return -1;
-		nanosleep(&nap, NULL);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		spent = (now.tv_sec - start.tv_sec) * 1000 +
-			(now.tv_nsec - start.tv_nsec) / 1000000;
-	}
-	return spent;
-}
-
-/* ---- options ------------------------------------------------------------ */
-
-void parse_ipv4_prefix(char opt, const char *arg, struct in_addr *addr,
-		       int *prefix)
-{
-	const char *slash = strchr(arg, '/');
-	char host[INET_ADDRSTRLEN], *end;
-	unsigned int first;
-	long n;
-
-	if (!slash || (size_t)(slash - arg) >= sizeof(host))
-		errx(EXIT_USAGE, "-%c %s: expected an IPv4 address and a prefix "
-		     "length, like 10.200.0.1/30", opt, arg);
-	memcpy(host, arg, slash - arg);
-	host[slash - arg] = '\0';
-	if (inet_pton(AF_INET, host, addr) != 1)
-		errx(EXIT_USAGE, "-%c %s: \"%s\" is not an IPv4 address (four "
-		     "numbers from 0 to 255, with dots)", opt, arg, host);
-	n = strtol(slash + 1, &end, 10);
-	if (slash[1] < '0' || slash[1] > '9' || *end || n < 1 || n > 31)
-		errx(EXIT_USAGE, "-%c %s: the prefix length must be a number from "
-		     "1 to 31", opt, arg);
-	*prefix = (int)n;
-	first = ntohl(addr->s_addr) >> 24;
-	if (first == 0 || first == 127 || first >= 224)
-		errx(EXIT_USAGE, "-%c %s: not an address for an interface (0.x, "
-		     "127.x loopback, and 224.x and up are reserved)", opt, arg);
-}
-
-void check_ipv4_pair(const char *a, const char *b, struct in_addr host,
-		     int host_prefix, struct in_addr inside, int inside_prefix)
-{
-	uint32_t h = ntohl(host.s_addr), i = ntohl(inside.s_addr);
-	uint32_t mask = ~0U << (32 - host_prefix);
-
-	if (host_prefix != inside_prefix)
-		errx(EXIT_USAGE, "-a %s and -b %s: give both the same prefix "
-		     "length", a, b);
-	if (h == i)
-		errx(EXIT_USAGE, "-a %s and -b %s: the two ends need different "
-		     "addresses", a, b);
-	if ((h & mask) != (i & mask))
-		errx(EXIT_USAGE, "-a %s and -b %s: not in the same /%d subnet", a,
-		     b, host_prefix);
-	/* In a /31 both addresses are hosts (RFC 3021); otherwise the
-	 * first and the last are the subnet's and its broadcast. */
-	if (host_prefix <= 30 && ((h & ~mask) == 0 || (h & ~mask) == ~mask ||
-				  (i & ~mask) == 0 || (i & ~mask) == ~mask))
-		errx(EXIT_USAGE, "-a %s and -b %s: the first and last addresses "
-		     "of a /%d are its network and broadcast addresses", a, b,
-		     host_prefix);
-}
-
-void check_link_prefix(const char *name, int max)
-{
-	size_t len = strlen(name);
-
-	if (len == 0 || len > (size_t)max)
-		errx(EXIT_USAGE, "-n \"%s\": %zu characters; NAME may have 1 to %d, "
-		     "for NAME, the pid and \"a\" to fit in the 15 of a link name "
-		     "(IFNAMSIZ - 1)", name, len, max);
-	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		   "0123456789-_") != len)
-		errx(EXIT_USAGE, "-n \"%s\": use only letters, digits, - and _", name);
-}
-
-bool parse_ipv4_host(const char *text, struct in_addr *addr, int *prefix,
-		     struct in_addr *gateway)
-{
-	char buf[INET_ADDRSTRLEN + 4], *slash, *end;
-	uint32_t ip, mask, net;
-	long len;
-
-	if (strlen(text) >= sizeof(buf) || !(slash = strchr(strcpy(buf, text), '/')))
-		return false;
-	*slash = '\0';
-	errno = 0;
-	len = strtol(slash + 1, &end, 10);
-	if (errno || end == slash + 1 || *end || len < 1 || len > 30 ||
-	    inet_pton(AF_INET, buf, addr) != 1)
-		return false;
-	ip = ntohl(addr->s_addr);
-	mask = ~0u << (32 - len);
-	net = ip & mask;
-	if (ip == net || (ip | mask) == ~0u) /* the subnet's or broadcast */
-		return false;
-	gateway->s_addr = htonl(ip == (net | 1) ? net | 2 : net | 1);
-	*prefix = (int)len;
-	return true;
 }

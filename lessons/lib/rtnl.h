@@ -21,7 +21,8 @@
  * A netlink socket talks to the network namespace it was created in, for
  * as long as it lives: open one in each namespace you configure.
  *
- * Lesson 05 teaches this; lesson 07 uses it.
+ * Lesson 05 teaches this; lesson 07 uses it. What a namespace has is read
+ * without netlink: links.h.
  */
 #ifndef RTNL_H
 #define RTNL_H
@@ -95,13 +96,9 @@ void rtnl_check(const struct rtnl *nl, int error, const char *fmt, ...)
 /* ---- the requests every network setup needs ---------------------------
  *
  * Each returns 0 or -errno (nl->why says more), and changes nothing on
- * failure. A link is named by its index, the number the kernel gave it:
- * a name can be given to another link in the meantime, an index is not
- * reused while the link lives. */
+ * failure. A link is named by its index, the number the kernel gave it
+ * (link_index() in links.h). */
 
-/* The index of link `name` in the caller's network namespace, or -errno
- * (-ENODEV: no such link here). */
-int rtnl_link_index(const char *name);
 /* ip link set dev INDEX up: RTM_NEWLINK on an existing link, ifi_change
  * saying which flags to touch and ifi_flags their new values. */
 int rtnl_link_up(struct rtnl *nl, int index);
@@ -116,45 +113,5 @@ int rtnl_addr_add(struct rtnl *nl, int index, struct in_addr addr, int prefix);
  * gateway only if a route to it exists already, on a link that is up. */
 int rtnl_route_add_default(struct rtnl *nl, int index, struct in_addr gateway);
 /* end::requests[] */
-
-/* ---- looking ------------------------------------------------------------ */
-
-/* "lo (up, 127.0.0.1/8), veth4242b (down)": the links of the caller's
- * network namespace (only link `only` unless it is NULL), in index
- * order, up or down, with their IPv4 addresses. */
-const char *rtnl_describe_links(const char *only, char *buf, size_t size);
-/* The gateway of the default IPv4 route of the main table, as text, or
- * "none" (/proc/self/net/route). */
-const char *rtnl_default_gateway(char *buf, size_t size);
-/* Wait, at most `ms` milliseconds, until link `name` is RUNNING: up with
- * its carrier on, which for a veth means both ends are up. The kernel
- * sets that a moment after "up", in the background (operstate, in the
- * kernel's Documentation/networking/operstates.rst). */
-void rtnl_wait_running(const char *name, int ms);
-/* Wait, at most `ms` milliseconds, until link `name` is gone from the
- * caller's network namespace: how many it took, or -1 if it is still
- * there. */
-long rtnl_wait_gone(const char *name, int ms);
-
-/* ---- options ------------------------------------------------------------ */
-
-/* "10.200.0.1/30" (option -OPT) into an address and a prefix length from
- * 1 to 31; exit 2 with the reason if it is not one an interface can have. */
-void parse_ipv4_prefix(char opt, const char *arg, struct in_addr *addr,
-		       int *prefix);
-/* Exit 2 unless the two ends (texts a, b) are distinct hosts of one
- * subnet with the same prefix: each reaches the other through the route
- * to that subnet. */
-void check_ipv4_pair(const char *a, const char *b, struct in_addr host,
-		     int host_prefix, struct in_addr inside, int inside_prefix);
-/* "10.7.0.2/24": an address with a prefix length from 1 to 30 that is a
- * host of its subnet (not the first or the last), and the gateway a host
- * behind a veth uses: the subnet's first host address, or the second if
- * ADDR is the first. False if TEXT is not one. */
-bool parse_ipv4_host(const char *text, struct in_addr *addr, int *prefix,
-		     struct in_addr *gateway);
-/* Exit 2 unless NAME, the start of link names (-n), has 1 to `max`
- * letters, digits, - or _: the rest of the 15 bytes is for a pid. */
-void check_link_prefix(const char *name, int max);
 
 #endif

@@ -131,6 +131,104 @@ static int child_main(void *arg)
 	exec_command(a->argv);
 }
 
+/* Step 1: start fn(arg) in a child with the namespaces of `flags` new,
+ * on `stack` (`size` bytes), a child its parent waits for as for a
+ * forked one. From lesson 02 on, ns_spawn() (nslab.h) starts its child
+ * with this function: the build takes it, between the EXPORT lines, from
+ * this lesson's solution. */
+// EXPORT BEGIN ns_clone
+pid_t ns_clone(int (*fn)(void *), char *stack, size_t size, int flags,
+	       void *arg)
+{
+	// BEGIN SOLUTION 1
+	// STEP: the child runs in a new UTS namespace
+	// TODO: Start fn(arg) as a child process that has the namespaces of
+	//       `flags` new, and return its pid (-1 if clone fails). The
+	//       child must run on `stack`, and the parent must be able to
+	//       wait for it like for a forked child. Read clone(2):
+	//       DESCRIPTION (the stack, the termination signal) and "The
+	//       flags mask".
+	// HINT: clone(2) is fork(2) with choices: which namespaces the child
+	//       gets new (one CLONE_NEW* flag each), which function it runs,
+	//       on which stack. A stack grows down on every architecture
+	//       Linux runs on: which end of the mapping does it start from?
+	// HINT: The glibc wrapper: clone(fn, stack_top, flags, arg). The
+	//       flags are CLONE_NEWUTS and, in the low byte, the signal sent
+	//       to the parent when the child ends: waitpid() without __WALL
+	//       only sees children that end with SIGCHLD (clone(2), "The
+	//       child termination signal").
+	// HINT: return clone(fn, stack + ____, flags | ____, arg);
+	//       and in main: pid = ns_clone(child_main, stack, STACK_SIZE, ____, &args);
+	// WRONG stack_bottom: "stack + size," -> "stack + 0 * size," : top of the stack
+	// WRONG no_sigchld: "flags | SIGCHLD" -> "flags" : SIGCHLD
+	// STUB: (void)fn;
+	// STUB: (void)stack;
+	// STUB: (void)size;
+	// STUB: (void)flags;
+	// STUB: (void)arg;
+	// STUB: todo({n}, "start the child in a new UTS namespace");
+	// tag::clone[]
+	return clone(fn, stack + size, flags | SIGCHLD, arg);
+	// end::clone[]
+	// END SOLUTION
+}
+// EXPORT END
+
+/* Step 3: how the child ended, as a shell would report it. Every later
+ * lesson waits for its child with these two (nslab.h): the build takes
+ * them, between the EXPORT lines, from this lesson's solution. */
+// EXPORT BEGIN wait_child
+int exit_status(int status)
+{
+	// BEGIN SOLUTION 3
+	// STEP: the exit status is the command's
+	// TODO: Make the exit status of this program what a shell would
+	//       report for the child: `status` is what waitpid() filled in;
+	//       return the child's exit status, or 128+N when signal N killed
+	//       it. Afterwards `echo $?` after `uts -- sh -c 'exit 7'` prints
+	//       7, and after `uts -- sh -c 'kill -TERM $$'` prints 143. Read
+	//       waitpid(2), the macros under "wstatus".
+	// HINT: The parent learns how its child ended from waitpid(2), which
+	//       fills an int with either an exit status or the number of the
+	//       signal that killed it; the macros tell which.
+	// HINT: waitpid(2) with the child's pid and a status to fill in,
+	//       tried again when a signal interrupts it (EINTR); then the
+	//       macros of "wstatus": WIFSIGNALED and WTERMSIG for a signal,
+	//       WEXITSTATUS for an exit. The shell adds 128 to a signal.
+	// HINT: here: return WIFSIGNALED(status) ? ____ : ____;
+	//       in wait_child(): while (waitpid(____, &status, 0) == -1)
+	//               if (errno != ____) err(EXIT_FAILURE, "waitpid");
+	//       then return ____(status).
+	// WRONG no_signal_status: "? 128 + WTERMSIG(status)" -> "? WTERMSIG(status)" : with 128+
+	// STUB: (void)status;
+	// STUB: todo({n}, "turn how the child ended into an exit status");
+	// tag::status[]
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	// end::status[]
+	// END SOLUTION
+}
+
+int wait_child(pid_t pid)
+{
+	// BEGIN SOLUTION 3
+	// TODO: Part 2, here: wait for the child `pid` to end, and return
+	//       exit_status() of how it ended.
+	// STUB: /* A stand-in: lets the child finish first. */
+	// STUB: if (waitpid(pid, NULL, 0) == -1)
+	// STUB: 	err(EXIT_FAILURE, "waitpid");
+	// STUB: todo({n}, "wait for the child and pass on its exit status");
+	// tag::wait[]
+	int status;
+
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			err(EXIT_FAILURE, "waitpid(%d)", (int)pid);
+	return exit_status(status);
+	// end::wait[]
+	// END SOLUTION
+}
+// EXPORT END
+
 int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
@@ -192,31 +290,15 @@ int main(int argc, char *argv[])
 	    ns_label(0, "uts", label, sizeof(label)), before);
 
 	// BEGIN SOLUTION 1
-	// STEP: the child runs in a new UTS namespace
-	// TODO: Start child_main(&args) as a child process in a UTS namespace
-	//       of its own, and keep its pid in `pid`. Afterwards the account
-	//       line below says "a new UTS namespace" next to an inode that
-	//       differs from the parent's. The child must run on `stack`, and
-	//       the parent must be able to wait for it like for a forked
-	//       child. Read clone(2): DESCRIPTION (the stack, the
-	//       termination signal) and "The flags mask".
-	// HINT: clone(2) is fork(2) with choices: which namespaces the child
-	//       gets new (one CLONE_NEW* flag each), which function it runs,
-	//       on which stack. A stack grows down on every architecture
-	//       Linux runs on: which end of the mapping does it start from?
-	// HINT: The glibc wrapper: clone(fn, stack_top, flags, arg). The
-	//       flags are CLONE_NEWUTS and, in the low byte, the signal sent
-	//       to the parent when the child ends: waitpid() without __WALL
-	//       only sees children that end with SIGCHLD (clone(2), "The
-	//       child termination signal").
-	// HINT: pid = clone(child_main, stack + ____, CLONE_NEWUTS | ____, &args);
-	// WRONG stack_bottom: "stack + STACK_SIZE," -> "stack," : top of the stack
-	// WRONG no_sigchld: "CLONE_NEWUTS | SIGCHLD" -> "CLONE_NEWUTS" : SIGCHLD
-	// WRONG no_newuts: "CLONE_NEWUTS | SIGCHLD" -> "SIGCHLD" : CLONE_NEWUTS
+	// TODO: Part 2, here: start child_main(&args) with ns_clone() in a
+	//       UTS namespace of its own, on `stack`, and keep its pid in
+	//       `pid`. Afterwards the account line below says "a new UTS
+	//       namespace" next to an inode that differs from the parent's.
+	// WRONG no_newuts: "STACK_SIZE, CLONE_NEWUTS," -> "STACK_SIZE, 0," : CLONE_NEWUTS
 	// STUB: (void)child_main;
 	// STUB: todo({n}, "start the child in a new UTS namespace");
 	// tag::clone[]
-	pid = clone(child_main, stack + STACK_SIZE, CLONE_NEWUTS | SIGCHLD, &args);
+	pid = ns_clone(child_main, stack, STACK_SIZE, CLONE_NEWUTS, &args);
 	// end::clone[]
 	// END SOLUTION
 	if (pid == -1)
@@ -230,39 +312,7 @@ int main(int argc, char *argv[])
 	close(args.sync_pipe[0]);
 	close(args.sync_pipe[1]);
 
-	// BEGIN SOLUTION 3
-	// STEP: the exit status is the command's
-	// TODO: Wait for the child to end and make `code` what a shell would
-	//       report for it: its exit status, or 128+N when signal N killed
-	//       it. Afterwards `echo $?` after `uts -- sh -c 'exit 7'` prints
-	//       7, and after `uts -- sh -c 'kill -TERM $$'` prints 143. Read
-	//       waitpid(2), the macros under "wstatus". Write it here:
-	//       lessons/lib's wait_child() does it for the later lessons.
-	// HINT: The parent learns how its child ended from waitpid(2), which
-	//       fills an int with either an exit status or the number of the
-	//       signal that killed it; the macros tell which.
-	// HINT: waitpid(2) with the child's pid and a status to fill in,
-	//       tried again when a signal interrupts it (EINTR); then the
-	//       macros of "wstatus": WIFSIGNALED and WTERMSIG for a signal,
-	//       WEXITSTATUS for an exit. The shell adds 128 to a signal.
-	// HINT: int status;
-	//       while (waitpid(____, &status, 0) == -1)
-	//               if (errno != ____) err(EXIT_FAILURE, "waitpid");
-	//       code = WIFSIGNALED(status) ? ____ : ____;
-	// WRONG no_signal_status: "? 128 + WTERMSIG(status)" -> "? WTERMSIG(status)" : with 128+
-	// STUB: /* A stand-in: lets the child finish first. */
-	// STUB: if (waitpid(pid, NULL, 0) == -1)
-	// STUB: 	err(EXIT_FAILURE, "waitpid");
-	// STUB: todo({n}, "wait for the child and pass on its exit status");
-	// tag::wait[]
-	int status;
-
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			err(EXIT_FAILURE, "waitpid(%d)", (int)pid);
-	code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-	// end::wait[]
-	// END SOLUTION
+	code = wait_child(pid);
 
 	gethostname(after, sizeof(after));
 	say("command exited with status %d; the host is still \"%s\"", code, after);

@@ -112,8 +112,14 @@ static void add_map_line(struct id_map *map, int opt, const char *spec)
 	map->len += n;
 }
 
+/* Steps 2 and 3 are what lesson 07's container does with its ids
+ * (idmap.h): the build takes these three functions, between the EXPORT
+ * lines, from this lesson's solution, so 07 works before this one is done.
+ */
+// EXPORT BEGIN idmap
+
 /* Write `text` to /proc/PID/NAME, as the kernel wants it. */
-static void write_proc_file(pid_t pid, const char *name, const char *text)
+void idmap_write(pid_t pid, const char *name, const char *text)
 {
 	char path[64], shown[160];
 
@@ -129,16 +135,16 @@ static void write_proc_file(pid_t pid, const char *name, const char *text)
 	//       mappings: writing to uid_map and gid_map".
 	// HINT: The kernel checks a whole map at once (no overlaps), so it
 	//       takes one write(2) at offset 0: a map in pieces is refused
-	//       (EINVAL), and so is a later write (EPERM). In main: uid_map;
+	//       (EINVAL), and so is a later write (EPERM). In idmap_set(): uid_map;
 	//       "deny" to setgroups, needed before gid_map by a writer without
 	//       CAP_SETGID; gid_map. Root leaves setgroups allowed (step 3).
 	// HINT: open(2) O_WRONLY | O_CLOEXEC, one write(2) of strlen(text)
-	//       bytes (a short count fails too), close(2). In main,
-	//       write_proc_file() three times, or twice when args.privileged.
+	//       bytes (a short count fails too), close(2). In idmap_set(),
+	//       idmap_write() three times, or twice when `privileged`.
 	// HINT: int fd = open(____, O_WRONLY | O_CLOEXEC);
 	//       if (fd == -1 || write(fd, ____, ____) != (ssize_t)____)
 	//               idmap_failed(____);
-	//       and in main: uid_map, then (if ____) setgroups, then gid_map.
+	//       and in idmap_set(): uid_map, then (if ____) setgroups, then gid_map.
 	// WRONG two_writes: "write(fd, text, len) != (ssize_t)len" -> "write(fd, text, len - 1) != (ssize_t)len - 1 || write(fd, text + len - 1, 1) != 1" : single write
 	// STUB: (void)path;
 	// STUB: todo({n}, "write the child's maps");
@@ -154,6 +160,63 @@ static void write_proc_file(pid_t pid, const char *name, const char *text)
 	say("%s <- \"%s\"", path, idmap_show(text, shown, sizeof(shown)));
 }
 
+/* Step 2, part 2: the child's maps, in the order the kernel needs. True
+ * when setgroups stays allowed (this process may map any ids). */
+bool idmap_set(pid_t pid, const char *uid_map, const char *gid_map)
+{
+	bool privileged = idmap_privileged();
+
+	// BEGIN SOLUTION 2
+	// TODO: Part 2, here: write the child's uid_map, setgroups and
+	//       gid_map files, with idmap_write(), in the order the
+	//       kernel needs, setgroups only where it must be "deny".
+	// WRONG gid_map_first: "\"setgroups\", \"deny\"" -> "\"gid_map\", gid_map" : before gid_map
+	// STUB: (void)pid;
+	// STUB: (void)uid_map;
+	// STUB: (void)gid_map;
+	// STUB: (void)privileged;
+	// STUB: todo({n}, "write the child's maps");
+	// tag::maps[]
+	idmap_write(pid, "uid_map", uid_map);
+	if (!privileged)
+		idmap_write(pid, "setgroups", "deny");
+	idmap_write(pid, "gid_map", gid_map);
+	// end::maps[]
+	// END SOLUTION
+	return privileged;
+}
+
+/* Step 3, in the child, before it execs: `allowed` when the parent left
+ * setgroups allowed (idmap_set() said so). */
+void idmap_drop_groups(bool allowed)
+{
+	// BEGIN SOLUTION 3
+	// STEP: the command keeps none of the host's groups
+	// TODO: Keep none of the supplementary groups this process was born
+	//       with (the launcher's; root's as root) where the parent left
+	//       setgroups allowed (`allowed`); where it was denied they
+	//       stay, and must. Afterwards, as root, the account says "before
+	//       exec: supplementary groups 0". Read setgroups(2), and
+	//       user_namespaces(7), "The /proc/[pid]/setgroups file".
+	// HINT: Unmapped groups read as 65534 inside, yet on the host's files
+	//       they still count. Where setgroups is allowed, the child may
+	//       set its group list: to nothing.
+	// HINT: setgroups(2) with a size of 0 empties the list; where
+	//       setgroups is denied it fails with EPERM: call it only when
+	//       `allowed`.
+	// HINT: if (____ && setgroups(____, ____) == -1)
+	//               err(EXIT_FAILURE, "____");
+	// WRONG always_drop: "if (allowed && setgroups" -> "if ((allowed || true) && setgroups" : only when setgroups is allowed
+	// STUB: (void)allowed;
+	// STUB: todo({n}, "drop the supplementary groups where that is allowed");
+	// tag::groups[]
+	if (allowed && setgroups(0, NULL) == -1)
+		err(EXIT_FAILURE, "setgroups(0, NULL)");
+	// end::groups[]
+	// END SOLUTION
+}
+// EXPORT END
+
 /* Everything here runs inside the new user namespace, once the maps are
  * written (ns_spawn held us until ns_release). */
 static int child_main(void *arg)
@@ -165,29 +228,7 @@ static int child_main(void *arg)
 	say("child  pid %d after the maps: uid %u gid %u, setgroups %s, "
 	    "supplementary groups %d", (int)getpid(), (unsigned)getuid(),
 	    (unsigned)getgid(), idmap_setgroups(0), getgroups(0, NULL));
-	// BEGIN SOLUTION 3
-	// STEP: the command keeps none of the host's groups
-	// TODO: Keep none of the supplementary groups this process was born
-	//       with (the launcher's; root's as root) where the parent left
-	//       setgroups allowed (a->privileged); where it was denied they
-	//       stay, and must. Afterwards, as root, the account says "before
-	//       exec: supplementary groups 0". Read setgroups(2), and
-	//       user_namespaces(7), "The /proc/[pid]/setgroups file".
-	// HINT: Unmapped groups read as 65534 inside, yet on the host's files
-	//       they still count. Where setgroups is allowed, the child may
-	//       set its group list: to nothing.
-	// HINT: setgroups(2) with a size of 0 empties the list; where
-	//       setgroups is denied it fails with EPERM: call it only when
-	//       a->privileged.
-	// HINT: if (____ && setgroups(____, ____) == -1)
-	//               err(EXIT_FAILURE, "____");
-	// WRONG always_drop: "if (a->privileged && setgroups" -> "if (setgroups" : only when setgroups is allowed
-	// STUB: todo({n}, "drop the supplementary groups where that is allowed");
-	// tag::groups[]
-	if (a->privileged && setgroups(0, NULL) == -1)
-		err(EXIT_FAILURE, "setgroups(0, NULL)");
-	// end::groups[]
-	// END SOLUTION
+	idmap_drop_groups(a->privileged);
 	say("child  pid %d before exec: supplementary groups %d", (int)getpid(),
 	    getgroups(0, NULL));
 	// BEGIN SOLUTION 4
@@ -310,20 +351,7 @@ int main(int argc, char *argv[])
 
 	/* The maps, written from here (the parent user namespace) while the
 	 * child waits. If a write fails we exit, and the child with us. */
-	// BEGIN SOLUTION 2
-	// TODO: Part 2, here: write the child's uid_map, setgroups and
-	//       gid_map files, with write_proc_file(), in the order the
-	//       kernel needs, setgroups only where it must be "deny".
-	// WRONG gid_map_first: "\"setgroups\", \"deny\"" -> "\"gid_map\", gid_map.text" : before gid_map
-	// STUB: (void)write_proc_file;
-	// STUB: todo({n}, "write the child's maps");
-	// tag::maps[]
-	write_proc_file(pid, "uid_map", uid_map.text);
-	if (!args.privileged)
-		write_proc_file(pid, "setgroups", "deny");
-	write_proc_file(pid, "gid_map", gid_map.text);
-	// end::maps[]
-	// END SOLUTION
+	idmap_set(pid, uid_map.text, gid_map.text);
 	ns_release(&child);
 
 	code = wait_child(pid);

@@ -16,7 +16,7 @@
  * cgroup v2 (one tree, every controller) comes first; on hosts whose
  * controllers are still in v1 trees, one per controller, the same steps
  * use those. Removing the cgroup when the run ends, however it ends, is
- * the work of a reaper process from lessons/lib (cgroup.h).
+ * the work of a reaper process from lessons/lib (cgroup_reaper.h).
  *
  * Usage: cgroup [-q] [--pids-limit N] [--memory SIZE] [--cpus N.N]
  *               [--cgroup-parent PATH] [--] [COMMAND [ARG...]]
@@ -51,6 +51,8 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cgroup_reaper.h"
+#include "limit_options.h"
 #include "nslab.h"
 
 /* What the parent hands to the child through ns_spawn(). */
@@ -82,9 +84,15 @@ static void usage(FILE *out, const char *prog)
 		prog, CG_DEFAULT_PARENT);
 }
 
+/* Steps 1 to 3 are what lesson 07's container uses for its limits
+ * (cg_start() and cg_enter() in lessons/lib/cgroup.h): the build takes
+ * these three functions, between the EXPORT lines, from this lesson's
+ * solution, so 07 has its limits before this lesson is done. */
+// EXPORT BEGIN cg_steps
+
 /* Step 1: the cgroup itself, in every tree the controllers live in
  * (one on v2; pids, memory and cpu each have their own on v1). */
-static void make_cgroup(const struct cgroup *cg)
+void cg_make(const struct cgroup *cg)
 {
 	// BEGIN SOLUTION 1
 	// STEP: a cgroup of its own
@@ -117,7 +125,7 @@ static void make_cgroup(const struct cgroup *cg)
 }
 
 /* Step 2: Docker's options, as the files of this cgroup version. */
-static void set_limits(const struct cgroup *cg, const struct cg_limits *lim)
+void cg_set_limits(const struct cgroup *cg, const struct cg_limits *lim)
 {
 	char value[64];
 
@@ -179,13 +187,14 @@ static void set_limits(const struct cgroup *cg, const struct cg_limits *lim)
 	// END SOLUTION
 	/* No swap beyond the memory limit (lessons/lib): a hog meets the
 	 * OOM killer instead of crawling through swap. */
-	if (lim->memory)
-		cg_limit_swap(cg, lim->memory);
+	if (lim->memory && !cg_limit_swap(cg, lim->memory))
+		err(EXIT_FAILURE, "no swap beyond the memory limit (%s)",
+		    cg_dir(cg, CG_MEMORY));
 }
 
 /* Step 3: the child, held on its pipe, joins the cgroup before it runs
  * anything; what it starts afterwards is born in it. */
-static void enter_cgroup(const struct cgroup *cg, pid_t pid)
+void cg_enter(const struct cgroup *cg, pid_t pid)
 {
 	char value[24];
 
@@ -217,6 +226,7 @@ static void enter_cgroup(const struct cgroup *cg, pid_t pid)
 	// end::enter[]
 	// END SOLUTION
 }
+// EXPORT END
 
 /* Everything here runs in the child, already in its cgroup. */
 static int child_main(void *arg)
@@ -273,7 +283,7 @@ int main(int argc, char *argv[])
 	};
 	struct cg_limits lim = {0};
 	struct child_args args = {0};
-	const char *parent = CG_DEFAULT_PARENT;
+	const char *parent = CG_DEFAULT_PARENT, *missing;
 	char label[96], text[PATH_MAX + 200];
 	struct ns_child child;
 	struct cgroup cg;
@@ -310,7 +320,8 @@ int main(int argc, char *argv[])
 	args.parent = getpid();
 	args.cg = &cg;
 
-	cg_init(&cg, parent, getpid());
+	if ((code = cg_init(&cg, parent, getpid())) != 0)
+		errx(code, "%s", cg.why);
 	say("found %s", cg.layout);
 	say("parent pid %d in %s, in cgroup %s", (int)getpid(),
 	    ns_label(0, "cgroup", label, sizeof(label)),
@@ -325,21 +336,18 @@ int main(int argc, char *argv[])
 		    "gets a new cgroup namespace, without limits");
 		cg.ndirs = 0;
 	}
-	for (int c = 0; c < CG_NCTL; c++)
-		if (((c == CG_PIDS && lim.pids) || (c == CG_MEMORY && lim.memory) ||
-		     (c == CG_CPU && lim.cpus > 0)) && !cg_available(&cg, c))
-			errx(EXIT_FAILURE, "the %s tree offers no %s controller "
-			     "(%s/cgroup.controllers): no --%s here", cg.root,
-			     cg_controller[c], cg.root, c == CG_PIDS ? "pids-limit"
-			     : c == CG_MEMORY ? "memory" : "cpus");
+	if ((missing = cg_missing(&cg, &lim)))
+		errx(EXIT_FAILURE, "the %s tree offers no %s controller "
+		     "(%s/cgroup.controllers): no limit on it here", cg.root,
+		     missing, cg.root);
 
 	if (cg.ndirs) {
 		/* First the reaper: from here on the cgroup goes when we do. */
-		cg_reaper_start(&cg);
-		cg_make_parents(&cg, (lim.pids ? 1u << CG_PIDS : 0) |
-					     (lim.memory ? 1u << CG_MEMORY : 0) |
-					     (lim.cpus > 0 ? 1u << CG_CPU : 0));
-		make_cgroup(&cg);
+		if (cg_reaper_start(&cg) == -1)
+			err(EXIT_FAILURE, "the cgroup's reaper (pipe2, fork)");
+		if (!cg_make_parents(&cg, cg_needs(&lim)))
+			errx(EXIT_FAILURE, "%s", cg.why);
+		cg_make(&cg);
 		for (int i = 0; i < cg.ndirs; i++)
 			if (!cg_has(cg.dir[i], "cgroup.procs"))
 				errx(EXIT_FAILURE, "%s is not a cgroup: step 1 makes the "
@@ -348,7 +356,7 @@ int main(int argc, char *argv[])
 			say("made %s and %d more", cg.dir[0], cg.ndirs - 1);
 		else
 			say("made %s", cg.dir[0]);
-		set_limits(&cg, &lim);
+		cg_set_limits(&cg, &lim);
 		say("limits: %s", cg_describe_limits(&cg, text, sizeof(text)));
 	}
 
@@ -358,7 +366,7 @@ int main(int argc, char *argv[])
 	if (cg.ndirs) {
 		char where[PATH_MAX];
 
-		enter_cgroup(&cg, pid);
+		cg_enter(&cg, pid);
 		cg_path_of(&cg, pid, where, sizeof(where));
 		if (strcmp(where, cg_relative(&cg)) == 0)
 			say("child  pid %d moved into %s", (int)pid, where);
