@@ -123,14 +123,9 @@ static void ns_path(pid_t pid, const char *type, char *buf, size_t size)
 bool ns_id_of(pid_t pid, const char *type, struct ns_id *id)
 {
 	char path[64];
-	struct stat st;
 
 	ns_path(pid, type, path, sizeof(path));
-	if (stat(path, &st) == -1)
-		return false;
-	id->dev = st.st_dev;
-	id->ino = st.st_ino;
-	return true;
+	return read_ns(path, id);
 }
 
 bool ns_shared(pid_t a, pid_t b, const char *type)
