@@ -112,6 +112,18 @@ void run_lesson_as(struct run *r, const char *const args[], uid_t uid, gid_t gid
 void check_kill_points(const char *const args[], const struct run_opts *o,
 		       int points);
 
+/* Run the lesson with `args` under ptrace until it makes its first child
+ * (fork, vfork or clone), and return the signal that child will send the
+ * lesson when it ends (/proc/PID/stat field 38, exit_signal), read while
+ * the child is stopped before it runs anything, or -1 if the lesson made
+ * no child; then both run on untraced, and run_finish(r) as usual. */
+int first_child_exit_signal(struct run *r, const char *const args[],
+			    const struct run_opts *o);
+
+/* Field n of /proc/PID/stat (proc(5) numbers them from 1; fields 3 on,
+ * the numbers), or -1 if the process is gone. */
+long stat_field(pid_t pid, int n);
+
 /* The first descendant of `root` whose /proc/PID/comm is `comm`, waiting
  * up to `timeout` seconds for it to appear; 0 if none. */
 pid_t find_descendant(pid_t root, const char *comm, double timeout);

@@ -165,6 +165,26 @@ int ns_index(const char *name)
 
 /* ---- processes ------------------------------------------------------- */
 
+long stat_field(pid_t pid, int n)
+{
+	char path[64], *text, *p;
+	long v = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(text = slurp(path)))
+		return -1;
+	/* Field 2, the command in parentheses, may hold spaces: count the
+	 * fields from its closing parenthesis on (field 3, the state). */
+	p = strrchr(text, ')');
+	for (int i = 3; p && *++p == ' ' && i <= n; i++) {
+		if (i == n)
+			v = strtol(p + 1, NULL, 10);
+		p = strchrnul(p + 1, ' ') - 1;
+	}
+	free(text);
+	return v;
+}
+
 pid_t find_descendant(pid_t root, const char *comm, double timeout)
 {
 	double end = now() + timeout;
