@@ -214,8 +214,15 @@ int first_child_exit_signal(struct run *r, const char *const args[],
 		unsigned long child = 0;
 
 		sig = 0;
-		if (waitpid(r->pid, &status, 0) != r->pid || !WIFSTOPPED(status))
+		if (waitpid(r->pid, &status, 0) != r->pid)
 			break;
+		if (!WIFSTOPPED(status)) {
+			r->status = status;
+			r->reaped = true;
+			r->code = WIFEXITED(status) ? WEXITSTATUS(status)
+						    : 128 + WTERMSIG(status);
+			break;
+		}
 		event = status >> 16;
 		if (event != PTRACE_EVENT_FORK && event != PTRACE_EVENT_VFORK &&
 		    event != PTRACE_EVENT_CLONE) {
