@@ -120,6 +120,24 @@ void check_kill_points(const char *const args[], const struct run_opts *o,
 int first_child_exit_signal(struct run *r, const char *const args[],
 			    const struct run_opts *o);
 
+/* A whole file as a NUL-terminated string, NULL if it cannot be read;
+ * the caller frees it. */
+char *slurp(const char *path);
+
+/* The line of /proc/PID/status that starts with `key` ("State:",
+ * "SigPnd:", "CapBnd:"...), without its newline, in `buf`; "" if the
+ * process is gone or has no such line. Returns buf. */
+const char *status_line(pid_t pid, const char *key, char *buf, size_t size);
+/* The first number of that line: for "Uid:" or "Gid:", the real id as
+ * the test (outside the process's user namespace) sees it; -1 if none. */
+long status_id(pid_t pid, const char *key);
+
+/* Run `argv` (argv[0] a path) here, in the test's own namespaces, stdin
+ * from /dev/null; its exit status, 128+N if signal N killed it. Its
+ * stdout and stderr go to `out` (as much as fits in `size`), or with
+ * `out` NULL to /dev/null. */
+int run_here(const char *const argv[], char *out, size_t size);
+
 /* Field n of /proc/PID/stat (proc(5) numbers them from 1; fields 3 on,
  * the numbers), or -1 if the process is gone. */
 long stat_field(pid_t pid, int n);

@@ -32,7 +32,6 @@ struct strbuf {
 	char *s;
 	size_t len, size;
 };
-char *slurp(const char *path);
 void __attribute__((format(printf, 2, 3))) sb_printf(struct strbuf *sb, const char *fmt, ...);
 
 /* hoststate.c */
