@@ -379,12 +379,17 @@ void basic_background_child(const struct lesson *l)
 		 * kills every other process of the namespace. */
 		check_leftovers();
 	} else {
-		for (double end = now() + 2.0; now() < end; nap(0.02))
+		/* The survivors are ours (we are a subreaper): kill them down
+		 * to the last, as each death hands us its children, until
+		 * none is left. */
+		for (double end = now() + RUN_TIMEOUT; now() < end; nap(0.01)) {
 			reap_zombies();
-		nleft = leftover_children(left, 16);
-		for (size_t i = 0; i < nleft; i++)
-			kill(left[i], SIGKILL);
-		reap_zombies();
+			nleft = leftover_children(left, 16);
+			if (nleft == 0)
+				break;
+			for (size_t i = 0; i < nleft; i++)
+				kill(left[i], SIGKILL);
+		}
 	}
 	run_context[0] = '\0';
 	r.code = 128 + SIGKILL;
