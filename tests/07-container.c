@@ -936,8 +936,8 @@ Test(container, s5_a_memory_hog_meets_the_oom_killer_inside_only)
 {
 	require_cgroups();
 	check_memory_hog(ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
-			      "--net", "none", "--memory", "32M", "--",
-			      "/bin/nslab-probe", "--hog"));
+			      "--net", "none", "--memory", "32M", "--"),
+			 "/bin/nslab-probe");
 }
 
 /* 1024 processes unless told, and the cgroup goes with a SIGKILL of the

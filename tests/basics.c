@@ -4,15 +4,6 @@
 #define _GNU_SOURCE
 #include "harness_internal.h"
 
-#include <errno.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
 #define MAX_ARGS 64
 
 const char *const *lesson_args(const char **argv, const struct lesson *l, bool quiet,

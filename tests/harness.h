@@ -314,14 +314,28 @@ void check_terminal_session(struct tty_run *t, const char *const args[]);
 
 /* ---- the escapes a cgroup's limits stop (limits.c) -------------------- */
 
+/* The path of `file` in the cgroup of process `pid` that holds
+ * `controller` ("pids", "memory"): its v1 tree's when it has one, else
+ * the v2 tree's. False if /proc/PID/cgroup cannot be read. */
+bool cgroup_file(pid_t pid, const char *controller, const char *file, char *path,
+		 size_t size);
+/* The number after `key` on a line "KEY N" of that file (pids.events,
+ * memory.events, memory.oom_control); -1 if none. */
+long cgroup_count(pid_t pid, const char *controller, const char *file,
+		  const char *key);
+
 /* Run `args` (a --pids-limit `limit` and `probe --forks --hold`): the
  * probe's forks end in EAGAIN after limit - others children (`others`:
- * what else is in the cgroup, `who` in words: "the probe"), while the
- * test forks more than the limit at once. */
+ * what else is in the cgroup, `who` in words: "the probe"), and while it
+ * holds, the probe's own cgroup has pids.max `limit` and pids.events
+ * counts the refused fork. */
 void check_fork_bomb(const char *const args[], int limit, int others,
 		     const char *who);
-/* Run `args` (--memory 32M and `probe --hog`): the OOM killer ends the
- * hog (status 137), and the test maps and touches 96 MiB itself. */
-void check_memory_hog(const char *const args[]);
+/* Run the lesson with `args` (its options with --memory 32M, up to and
+ * with "--") and a shell that runs `probe --hog` (`probe`: its path as
+ * the command sees it), then holds: the hog dies of SIGKILL (137), and
+ * the command's own cgroup counts an OOM kill (memory.events oom_kill;
+ * v1: memory.oom_control). */
+void check_memory_hog(const char *const args[], const char *probe);
 
 #endif
