@@ -359,7 +359,7 @@ Test(pid, s3_command_is_pid_1_seen_from_inside)
 Test(pid, s3_host_proc_and_mounts_unchanged_while_running)
 {
 	char *before = host_state(harness_isolated()), self[32], want[32];
-	struct nsid theirs;
+	struct ns_id theirs;
 	struct run r;
 	pid_t child;
 	ssize_t n;
@@ -486,7 +486,7 @@ Test(pid, s3_as_pid_1_killed_at_any_step_leaves_nothing, .timeout = 150)
 
 Test(pid, s4_with_init_the_command_is_pid_2)
 {
-	struct nsid init_ns, cmd_ns;
+	struct ns_id init_ns, cmd_ns;
 	struct run r;
 	struct probe p;
 	pid_t init, cmd;

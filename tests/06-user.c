@@ -245,9 +245,7 @@ static void remove_dir(const char *dir, const char *const names[])
  * anything else is why(). */
 static const char *fix(const struct run *r)
 {
-	static const struct {
-		const char *a, *b, *fix;
-	} known[] = {
+	static const struct symptom known[] = {
 		{"still the parent's user namespace", "", "the child is in its "
 		 "parent's user namespace: ns_spawn() needs CLONE_NEWUSER in its "
 		 "flags (step 1)"},
@@ -268,16 +266,8 @@ static const char *fix(const struct run *r)
 		 "user ID changes on capabilities\"), so setresgid() after it is "
 		 "refused (step 4)"},
 	};
-	static char buf[2][900];
-	static int next;
-	char *out = buf[next++ % 2];
 
-	for (size_t i = 0; r->err && i < sizeof(known) / sizeof(known[0]); i++)
-		if (strstr(r->err, known[i].a) && strstr(r->err, known[i].b)) {
-			snprintf(out, 900, "%s; %s", known[i].fix, why(r));
-			return out;
-		}
-	return why(r);
+	return why_known(r, known, sizeof(known) / sizeof(known[0]));
 }
 
 /* The child's account line after the maps, as the kernel shows its ids. */

@@ -415,7 +415,7 @@ Test(container, s5_signal_to_the_launcher_reaches_the_command)
 Test(container, s5_rootless_as_an_ordinary_user)
 {
 	struct run_opts o = {.uid = NOBODY, .gid = NOBODY, .keep_stdin = true};
-	struct nsid theirs[NS_COUNT] = {{0, 0}};
+	struct ns_id theirs[NS_COUNT] = {{0, 0}};
 	char name[40], script[200], path[600];
 	struct run r;
 	struct probe p;

@@ -34,16 +34,17 @@ extern const char *const ns_names[];
 #define NS_COUNT 8
 
 /* A namespace's identity: two processes share a namespace iff both
- * st_dev and st_ino of /proc/PID/ns/NAME are equal (namespaces(7)). */
-struct nsid {
+ * st_dev and st_ino of /proc/PID/ns/NAME are equal (namespaces(7)); the
+ * same as lessons/lib's struct ns_id (the suites do not link the lib). */
+struct ns_id {
 	dev_t dev;
 	ino_t ino;
 };
 
-bool ns_of(pid_t pid, const char *name, struct nsid *id);
-bool ns_same(struct nsid a, struct nsid b);
+bool ns_of(pid_t pid, const char *name, struct ns_id *id);
+bool ns_same(struct ns_id a, struct ns_id b);
 /* Namespace of the test itself (fails the test if unreadable). */
-struct nsid my_ns(const char *name);
+struct ns_id my_ns(const char *name);
 
 /* One run of the program under test. */
 struct run {
@@ -153,7 +154,7 @@ struct probe {
 	uid_t uid, euid;
 	gid_t gid, egid;
 	char hostname[72], domainname[72];
-	struct nsid ns[NS_COUNT]; /* in ns_names order; ino 0 if absent */
+	struct ns_id ns[NS_COUNT]; /* in ns_names order; ino 0 if absent */
 };
 /* Parse a probe report out of `text`. Fails the test if there is none. */
 struct probe probe_parse(const char *text, const struct run *r);
@@ -207,12 +208,21 @@ const char *check_account_new(const struct run *r, const char *type, const char 
  * its "TODO(n) not done" line when the skeleton stopped there, or its
  * stderr otherwise. */
 const char *why(const struct run *r);
+/* A symptom on the lesson's stderr whose cause is far from it: when both
+ * `a` and `b` show there, `fix` says what to change. */
+struct symptom {
+	const char *a, *b, *fix;
+};
+/* The fix of the first of the `n` rows of `known` whose symptom shows on
+ * the lesson's stderr, then why(r); why(r) alone when none does. */
+const char *why_known(const struct run *r, const struct symptom *known, size_t n);
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* ---- what every lesson program does alike ------------------------------
  *
- * DESIGN.md gives every lesson one interface: NAME [OPTIONS] [--] COMMAND,
+ * Every lesson has one interface, each usage() says it and
+ * lessons/lib/nslab.h gives its exit statuses: NAME [OPTIONS] [--] COMMAND,
  * COMMAND's exit status (128+N for signal N), 127 for a missing command,
  * 2 and the usage for bad usage, an account on stderr that -q silences,
  * a one-line error naming sudo without privilege, and nothing left behind
@@ -238,10 +248,11 @@ const char *const *lesson_args(const char **argv, const struct lesson *l, bool q
 const char *lesson_probe(const struct lesson *l);
 /* Fails unless exactly the namespaces in l->new_ns differ from the test's
  * own (the namespaces the lesson started in), by st_dev and st_ino. */
-void check_new_namespaces(const struct lesson *l, const struct nsid theirs[NS_COUNT],
+void check_new_namespaces(const struct lesson *l, const struct ns_id theirs[NS_COUNT],
 			  const char *seen);
-/* `ns:[inode]`, as the kernel names a namespace in /proc/PID/ns links. */
-const char *ns_label(const char *name, struct nsid id);
+/* `ns:[inode]` for an identity, the text of a /proc/PID/ns link (where
+ * lessons/lib's ns_label() reads it from a process). */
+const char *ns_link(const char *name, struct ns_id id);
 
 void basic_new_namespaces_inside(const struct lesson *l);
 void basic_new_namespaces_outside(const struct lesson *l);

@@ -101,7 +101,7 @@ int random_between(int lo, int hi)
 
 /* ---- namespaces ------------------------------------------------------ */
 
-bool ns_of(pid_t pid, const char *name, struct nsid *id)
+bool ns_of(pid_t pid, const char *name, struct ns_id *id)
 {
 	char path[64];
 	struct stat st;
@@ -114,14 +114,14 @@ bool ns_of(pid_t pid, const char *name, struct nsid *id)
 	return true;
 }
 
-bool ns_same(struct nsid a, struct nsid b)
+bool ns_same(struct ns_id a, struct ns_id b)
 {
 	return a.dev == b.dev && a.ino == b.ino;
 }
 
-struct nsid my_ns(const char *name)
+struct ns_id my_ns(const char *name)
 {
-	struct nsid id = {0, 0};
+	struct ns_id id = {0, 0};
 
 	cr_assert(ns_of(getpid(), name, &id), "cannot stat /proc/self/ns/%s: %s",
 		  name, strerror(errno));
