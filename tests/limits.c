@@ -27,7 +27,8 @@ bool cgroup_file(pid_t pid, const char *controller, const char *file, char *path
 	 * the root of each tree: the test is in the host's cgroup namespace. */
 	for (line = strtok_r(text, "\n", &save); line && !found;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *names = strchr(line, ':'), *rel = names ? strchr(names + 1, ':') : NULL;
+		char *names = strchr(line, ':');
+		char *rel = names ? strchr(names + 1, ':') : NULL;
 
 		if (!rel)
 			continue;
@@ -36,7 +37,8 @@ bool cgroup_file(pid_t pid, const char *controller, const char *file, char *path
 		if (!*names) {
 			snprintf(v2, sizeof(v2), "%s", rel);
 		} else if (strcmp(names, controller) == 0 && strcmp(rel, "/") != 0) {
-			snprintf(path, size, "/sys/fs/cgroup/%s%s/%s", controller, rel, file);
+			snprintf(path, size, "/sys/fs/cgroup/%s%s/%s", controller, rel,
+				 file);
 			found = true;
 		}
 	}
@@ -57,7 +59,8 @@ long cgroup_count(pid_t pid, const char *controller, const char *file, const cha
 	char path[PATH_MAX + 64], *text, *at;
 	long n = -1;
 
-	if (!cgroup_file(pid, controller, file, path, sizeof(path)) || !(text = slurp(path)))
+	if (!cgroup_file(pid, controller, file, path, sizeof(path)) ||
+	    !(text = slurp(path)))
 		return -1;
 	/* "max 3" in pids.events, "oom_kill 1" in memory.events (v2) and
 	 * memory.oom_control (v1): a key at the start of a line. */
@@ -76,7 +79,8 @@ static long cgroup_number(pid_t pid, const char *controller, const char *file)
 	char path[PATH_MAX + 64], *text, *end;
 	long n;
 
-	if (!cgroup_file(pid, controller, file, path, sizeof(path)) || !(text = slurp(path)))
+	if (!cgroup_file(pid, controller, file, path, sizeof(path)) ||
+	    !(text = slurp(path)))
 		return -1;
 	n = strtol(text, &end, 10);
 	if (end == text)
@@ -155,8 +159,9 @@ void check_memory_hog(const char *const args[], const char *probe_path)
 
 	/* The hog, then a probe that holds the cgroup open while the test
 	 * reads what the kernel counted in it. */
-	snprintf(script, sizeof(script), "%s --hog; echo \"hog ended $?\"; exec %s --hold",
-		 probe_path, probe_path);
+	snprintf(script, sizeof(script),
+		 "%s --hog; echo \"hog ended $?\"; exec %s --hold", probe_path,
+		 probe_path);
 	while (args[n])
 		n++;
 	cr_assert(n + 4 < 64, "too many arguments");

@@ -10,7 +10,8 @@ struct probe probe_parse(const char *text, const struct run *r)
 	struct probe p;
 	const char *start = strstr(text, "nslab-probe report\n");
 	/* "pid N", "ppid N"...: the numbers, in the order of struct probe. */
-	static const char *const id_keys[] = {"pid", "ppid", "uid", "euid", "gid", "egid"};
+	static const char *const id_keys[] = {"pid", "ppid", "uid",
+					      "euid", "gid", "egid"};
 	long ids[6] = {0};
 	char *copy, *line, *save = NULL;
 
