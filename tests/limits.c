@@ -89,6 +89,16 @@ static long cgroup_number(pid_t pid, const char *controller, const char *file)
 	return n;
 }
 
+/* Inside only: `path`, a file of the command's cgroup, made the file
+ * `file` of the cgroup above it (the test's), whose limits are not the
+ * command's. */
+static const char *above_file(char *path, size_t size, const char *file)
+{
+	*strrchr(path, '/') = '\0';
+	snprintf(strrchr(path, '/'), size - (strrchr(path, '/') - path), "/%s", file);
+	return path;
+}
+
 /* The held probe: the command itself, or a child of the shell that ran
  * the hog first. */
 static pid_t held_probe(const struct run *r)
@@ -129,10 +139,7 @@ void check_fork_bomb(const char *const args[], int limit, int others,
 	refused = cgroup_count(probe, "pids", "pids.events", "max");
 	cr_log_info("%s: pids.max %ld, forks refused (pids.events max) %ld", path, max,
 		    refused);
-	/* Inside only: the cgroup above it (the test's) has no limit. */
-	*strrchr(path, '/') = '\0';
-	snprintf(strrchr(path, '/'), sizeof(path) - strlen(path), "/pids.max");
-	above = slurp(path);
+	above = slurp(above_file(path, sizeof(path), "pids.max"));
 	run_finish(&r);
 	cr_assert(above && strncmp(above, "max", 3) == 0, "the cgroup above the "
 		  "command's has a process limit too (%s: %.20s): only the child's "
@@ -151,7 +158,8 @@ void check_fork_bomb(const char *const args[], int limit, int others,
 void check_memory_hog(const char *const args[], const char *probe_path)
 {
 	const char *argv[64];
-	char script[600], *ended;
+	char script[600], path[PATH_MAX + 64], *ended, *above;
+	bool v2;
 	long kills;
 	size_t n = 0;
 	struct run r;
@@ -180,10 +188,19 @@ void check_memory_hog(const char *const args[], const char *probe_path)
 		  ended ? atoi(ended + 10) : -1, why(&r));
 	probe = held_probe(&r);
 	kills = cgroup_count(probe, "memory", "memory.events", "oom_kill");
-	if (kills == -1) /* v1 */
+	v2 = kills != -1;
+	if (!v2)
 		kills = cgroup_count(probe, "memory", "memory.oom_control", "oom_kill");
 	cr_log_info("the command's cgroup counts %ld OOM kill(s)", kills);
+	cr_assert(cgroup_file(probe, "memory", "", path, sizeof(path)),
+		  "cannot tell the probe's cgroup from /proc/%d/cgroup", (int)probe);
+	above = slurp(above_file(path, sizeof(path), v2 ? "memory.max"
+				 : "memory.limit_in_bytes"));
 	run_finish(&r);
+	cr_assert(above && strtoll(above, NULL, 10) != 32LL << 20, "the cgroup above "
+		  "the command's has the memory limit too (%s: %.20s): only the "
+		  "child's own cgroup gets --memory", path, above ? above : "unreadable");
+	free(above);
 	cr_assert_gt(kills, 0, "the hog died of SIGKILL, yet the command's own "
 		     "cgroup counts no OOM kill (memory.events, v1: memory.oom_control, "
 		     "\"oom_kill %ld\"): the memory limit must be on the child's cgroup",
