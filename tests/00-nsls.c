@@ -124,7 +124,7 @@ static void check_marks(pid_t helper, const char *expected)
 	cr_assert_eq(n, count_ns(helper), "nsls listed %d namespaces, /proc/%d/ns has %d",
 		     n, (int)helper, count_ns(helper));
 	for (int i = 0; i < n; i++) {
-		struct nsid a, b;
+		struct ns_id a, b;
 
 		cr_assert(ns_of(getpid(), rows[i].name, &a) &&
 			  ns_of(helper, rows[i].name, &b), "no namespace named \"%s\"",
@@ -213,7 +213,7 @@ Test(nsls, s2_lists_itself_by_stat_numbers)
 		     "nsls listed %d namespaces, but /proc/self/ns has %d entries", n,
 		     count_ns(getpid()));
 	for (int i = 0; i < n; i++) {
-		struct nsid id;
+		struct ns_id id;
 
 		/* nsls is our child: it shares all our namespaces. */
 		cr_assert(ns_of(getpid(), rows[i].name, &id),

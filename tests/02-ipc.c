@@ -243,7 +243,7 @@ static int mq_errno_in(pid_t pid, const char *name)
  * IPC namespace `id`? Other tests run at the same time and make IPC
  * namespaces too, and the kernel reuses a destroyed namespace's inode
  * number, so a process elsewhere may show the same one. */
-static pid_t process_in_ns(struct nsid id, pid_t pgid)
+static pid_t process_in_ns(struct ns_id id, pid_t pgid)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -252,7 +252,7 @@ static pid_t process_in_ns(struct nsid id, pid_t pgid)
 	cr_assert_not_null(d, "opendir(/proc): %s", strerror(errno));
 	while (!found && (e = readdir(d))) {
 		pid_t pid = (pid_t)atoi(e->d_name);
-		struct nsid theirs;
+		struct ns_id theirs;
 
 		if (pid > 0 && getpgid(pid) == pgid && ns_of(pid, "ipc", &theirs) &&
 		    ns_same(theirs, id))
@@ -318,7 +318,7 @@ Test(ipc, s1_objects_made_inside_stay_inside_and_die_with_it)
 {
 	struct run_opts o = {.keep_stdin = true};
 	struct sysv_obj inside[MAX_OBJS], mine[MAX_OBJS], again[MAX_OBJS];
-	struct nsid theirs;
+	struct ns_id theirs;
 	struct run r, q;
 	pid_t child, left;
 	int n, nmine, nagain, headers;
@@ -388,10 +388,7 @@ Test(ipc, s1_objects_made_inside_stay_inside_and_die_with_it)
  * lesson's own error line (err(3) names the call and the errno text). */
 static const char *demo_failure(const struct run *r)
 {
-	static char msg[1024];
-	static const struct {
-		const char *call, *error, *fix;
-	} fixes[] = {
+	static const struct symptom fixes[] = {
 		{"msgsnd", "Invalid argument", "msgsnd() refused the message: a "
 		 "System V message needs an mtype greater than 0, and its size "
 		 "counts only the text after it (msgsnd(2))"},
@@ -410,12 +407,7 @@ static const char *demo_failure(const struct run *r)
 		 "ns_spawn() needs CLONE_NEWIPC in its flags (step 1)"},
 	};
 
-	for (size_t i = 0; i < sizeof(fixes) / sizeof(fixes[0]); i++)
-		if (strstr(r->err, fixes[i].call) && strstr(r->err, fixes[i].error)) {
-			snprintf(msg, sizeof(msg), "%s; %s", fixes[i].fix, why(r));
-			return msg;
-		}
-	return why(r);
+	return why_known(r, fixes, sizeof(fixes) / sizeof(fixes[0]));
 }
 
 /* The demonstration's own view: the objects it lists from /proc/sysvipc

@@ -142,43 +142,6 @@ static bool links_gone(const char *prefix, double timeout)
 	return links_here(prefix, NULL, 0) == 0;
 }
 
-/* Run a command here, in the test's namespaces, with stdout and stderr
- * into `out`; its exit status. */
-static int run_here(const char *const argv[], char *out, size_t size)
-{
-	int p[2], status;
-	size_t len = 0;
-	ssize_t n;
-	pid_t pid;
-
-	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	/* Read to EOF, keeping what fits: a child blocked on a full pipe
-	 * would never exit. */
-	for (;;) {
-		char rest[512];
-
-		n = len < size - 1 ? read(p[0], out + len, size - 1 - len)
-				   : read(p[0], rest, sizeof(rest));
-		if (n <= 0)
-			break;
-		if (len < size - 1)
-			len += n;
-	}
-	out[len] = '\0';
-	close(p[0]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* The interface names of a /proc/net/dev text, space-separated. */
 static void dev_names(const char *text, char *names, size_t size)
 {

@@ -215,24 +215,6 @@ static char *map_of(pid_t pid, const char *name)
 	return normalise_map(buf);
 }
 
-/* The real uid (field 2) of "Uid:" or "Gid:" in /proc/PID/status, as the
- * test (outside) sees it. */
-static unsigned status_id(pid_t pid, const char *field)
-{
-	char path[64], line[256];
-	unsigned id = ~0U;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	cr_assert_not_null(f, "cannot read %s", path);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)))
-			sscanf(line + strlen(field), "%u", &id);
-	fclose(f);
-	return id;
-}
-
 /* A directory for files made inside, owned by uid:gid outside. */
 static void make_dir_for(char *dir, uid_t uid, gid_t gid)
 {
@@ -263,9 +245,7 @@ static void remove_dir(const char *dir, const char *const names[])
  * anything else is why(). */
 static const char *fix(const struct run *r)
 {
-	static const struct {
-		const char *a, *b, *fix;
-	} known[] = {
+	static const struct symptom known[] = {
 		{"still the parent's user namespace", "", "the child is in its "
 		 "parent's user namespace: ns_spawn() needs CLONE_NEWUSER in its "
 		 "flags (step 1)"},
@@ -286,16 +266,8 @@ static const char *fix(const struct run *r)
 		 "user ID changes on capabilities\"), so setresgid() after it is "
 		 "refused (step 4)"},
 	};
-	static char buf[2][900];
-	static int next;
-	char *out = buf[next++ % 2];
 
-	for (size_t i = 0; r->err && i < sizeof(known) / sizeof(known[0]); i++)
-		if (strstr(r->err, known[i].a) && strstr(r->err, known[i].b)) {
-			snprintf(out, 900, "%s; %s", known[i].fix, why(r));
-			return out;
-		}
-	return why(r);
+	return why_known(r, known, sizeof(known) / sizeof(known[0]));
 }
 
 /* The child's account line after the maps, as the kernel shows its ids. */
@@ -567,10 +539,10 @@ Test(user, s4_seen_from_outside_it_is_the_caller)
 	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
 	/* Root inside, and yet the host sees the caller. */
 	cr_assert_eq(status_id(child, "Uid:"), w.uid, "seen from outside the command "
-		     "runs as uid %u, it should be the caller, %u",
+		     "runs as uid %ld, it should be the caller, %u",
 		     status_id(child, "Uid:"), (unsigned)w.uid);
 	cr_assert_eq(status_id(child, "Gid:"), w.gid, "seen from outside the command "
-		     "runs as gid %u, it should be the caller's, %u",
+		     "runs as gid %ld, it should be the caller's, %u",
 		     status_id(child, "Gid:"), (unsigned)w.gid);
 	uid_map = map_of(child, "uid_map");
 	gid_map = map_of(child, "gid_map");
@@ -662,9 +634,9 @@ static void check_ids(const char *const args[], unsigned uid_in, unsigned gid_in
 		  "child (step 4)", asked, uid_in, gid_in, (unsigned)p.uid,
 		  (unsigned)p.gid);
 	cr_assert_eq(status_id(child, "Uid:"), uid_out, "outside, the command should "
-		     "be uid %u, it is %u", uid_out, status_id(child, "Uid:"));
+		     "be uid %u, it is %ld", uid_out, status_id(child, "Uid:"));
 	cr_assert_eq(status_id(child, "Gid:"), gid_out, "outside, the command should "
-		     "be gid %u, it is %u", gid_out, status_id(child, "Gid:"));
+		     "be gid %u, it is %ld", gid_out, status_id(child, "Gid:"));
 	run_finish(&r);
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, fix(&r));
 	run_free(&r);

@@ -127,37 +127,6 @@ static void my_links(char *buf, size_t size)
 	link_names(read_text("/proc/self/net/dev"), buf, size);
 }
 
-/* Run `argv` (NULL-terminated) here, quietly; its exit status. */
-static int run_here(const char *const argv[])
-{
-	int status;
-	pid_t pid = fork();
-
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* The first field of the "Uid:" (or "Gid:") line of /proc/PID/status. */
-static long status_id(pid_t pid, const char *key)
-{
-	char path[64];
-	const char *line;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	line = strstr(read_text(path), key);
-	return line ? strtol(line + strlen(key), NULL, 10) : -1;
-}
-
 /* Skip unless an ordinary user may create a user namespace here and
  * read the rootfs: the probe the design asks for, not a uid check. */
 static void require_rootless(void)
@@ -386,7 +355,7 @@ Test(container, s5_packets_cross_the_veth_both_ways)
 			 "they are \"%s\"", names);
 	/* And back, from this side, while the container holds. */
 	snprintf(ping, sizeof(ping), "%s/bin/busybox", rootfs());
-	cr_assert_eq(run_here(ARGS(ping, "ping", "-c", "1", "-W", "3", addr)), 0,
+	cr_assert_eq(run_here(ARGS(ping, "ping", "-c", "1", "-W", "3", addr), NULL, 0), 0,
 		     "ping from this side to the container's address %s failed", addr);
 	run_finish(&r);
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
@@ -446,7 +415,7 @@ Test(container, s5_signal_to_the_launcher_reaches_the_command)
 Test(container, s5_rootless_as_an_ordinary_user)
 {
 	struct run_opts o = {.uid = NOBODY, .gid = NOBODY, .keep_stdin = true};
-	struct nsid theirs[NS_COUNT] = {{0, 0}};
+	struct ns_id theirs[NS_COUNT] = {{0, 0}};
 	char name[40], script[200], path[600];
 	struct run r;
 	struct probe p;
@@ -839,18 +808,6 @@ Test(container, s6_pid_1_is_out_of_reach)
 	run_free(&r);
 }
 
-/* CapBnd and NoNewPrivs of a process, from /proc/PID/status. */
-static void status_line(pid_t pid, const char *key, char *buf, size_t size)
-{
-	char path[64];
-	const char *line;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	line = strstr(read_text(path), key);
-	snprintf(buf, size, "%.*s", line ? (int)strcspn(line, "\n") : 0,
-		 line ? line : "");
-}
-
 Test(container, s6_docker_capabilities_and_no_new_privs)
 {
 	char bnd[64], nnp[64];
@@ -979,8 +936,8 @@ Test(container, s5_a_memory_hog_meets_the_oom_killer_inside_only)
 {
 	require_cgroups();
 	check_memory_hog(ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
-			      "--net", "none", "--memory", "32M", "--",
-			      "/bin/nslab-probe", "--hog"));
+			      "--net", "none", "--memory", "32M", "--"),
+			 "/bin/nslab-probe");
 }
 
 /* 1024 processes unless told, and the cgroup goes with a SIGKILL of the

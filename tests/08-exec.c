@@ -350,12 +350,12 @@ Test(exec, s1_names_the_namespaces_to_enter)
 	if (strstr(r.err, "TODO(1)"))
 		cr_assert_fail("step 1 is not done: %s", why(&r));
 	for (size_t i = 0; i < sizeof(differ) / sizeof(differ[0]); i++) {
-		struct nsid id;
+		struct ns_id id;
 		char want[96];
 
 		cr_assert(ns_of(root_target.pid, differ[i], &id), "the target is gone");
 		snprintf(want, sizeof(want), "  %s (the launcher's is %s)",
-			 ns_label(differ[i], id), ns_label(differ[i], my_ns(differ[i])));
+			 ns_link(differ[i], id), ns_link(differ[i], my_ns(differ[i])));
 		cr_assert(strstr(r.err, want), "the target is in a %s namespace of its "
 			  "own, so the account should list \"%s\": t.flags needs %s "
 			  "(ns_shared() and ns_flag() in nslab.h); %s", differ[i], want,
@@ -427,12 +427,12 @@ static void check_joined(const struct target *t, const char *opt, const struct r
 	if (strstr(r.err, "TODO(2)"))
 		cr_assert_fail("step 2 is not done%s: %s", opt ? " (-f)" : "", why(&r));
 	for (size_t i = t->rootless ? 0 : 1; i < sizeof(types) / sizeof(types[0]); i++) {
-		struct nsid id;
+		struct ns_id id;
 		char want[96];
 
 		cr_assert(ns_of(t->pid, types[i], &id), "the target is gone");
 		snprintf(want, sizeof(want), "the launcher is now in %s",
-			 ns_label(types[i], id));
+			 ns_link(types[i], id));
 		if (t->rootless)
 			cr_assert(strstr(r.err, want), "an ordinary user entering a rootless "
 				  "container of their own%s: \"%s\" is missing. Join the "
@@ -532,7 +532,7 @@ Test(exec, s4_the_command_has_the_containers_namespaces_root_and_ids)
 	cr_assert_gt(cmd, 0, "cannot find the command among exec's children");
 	/* From outside, by st_dev and st_ino: every namespace the target's. */
 	for (int i = 0; i < NS_COUNT; i++) {
-		struct nsid a, b;
+		struct ns_id a, b;
 
 		if (!ns_of(root_target.pid, ns_names[i], &a))
 			continue;

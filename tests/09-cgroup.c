@@ -171,7 +171,7 @@ Test(cgroup, s4_a_pids_limit_stops_the_next_fork_with_eagain)
 
 Test(cgroup, s4_a_memory_hog_meets_the_oom_killer_inside_only)
 {
-	check_memory_hog(CG_ARGS("-q", "--memory", "32M", "--", probe_bin(), "--hog"));
+	check_memory_hog(CG_ARGS("-q", "--memory", "32M", "--"), probe_bin());
 }
 
 Test(cgroup, s4_the_cpu_quota_holds)

@@ -60,7 +60,7 @@ Test(time, s1_the_children_go_to_a_new_time_namespace)
 		  "the host's time namespace: unshare(CLONE_NEWTIME) makes a new one "
 		  "for them (time_for_children); %s", why(&r));
 	snprintf(want, sizeof(want), "parent pid %d in %s", (int)r.pid,
-		 ns_label("time", my_ns("time")));
+		 ns_link("time", my_ns("time")));
 	cr_assert(strstr(r.err, want), "the launcher itself stays in the host's "
 		  "time namespace; the account should say \"%s\"; %s", want, why(&r));
 	cr_assert(strstr(r.err, "its children go to time:["), "the account should "

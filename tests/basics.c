@@ -4,15 +4,6 @@
 #define _GNU_SOURCE
 #include "harness_internal.h"
 
-#include <errno.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
 #define MAX_ARGS 64
 
 const char *const *lesson_args(const char **argv, const struct lesson *l, bool quiet,
@@ -60,7 +51,7 @@ const char *lesson_probe(const struct lesson *l)
 	return l->probe ? l->probe : probe_bin();
 }
 
-const char *ns_label(const char *name, struct nsid id)
+const char *ns_link(const char *name, struct ns_id id)
 {
 	static char bufs[4][64];
 	static int next;
@@ -97,11 +88,11 @@ static const char *clone_flag(const char *name)
 	return "its CLONE_NEW* flag";
 }
 
-void check_new_namespaces(const struct lesson *l, const struct nsid theirs[NS_COUNT],
+void check_new_namespaces(const struct lesson *l, const struct ns_id theirs[NS_COUNT],
 			  const char *seen)
 {
 	for (int i = 0; i < NS_COUNT; i++) {
-		struct nsid mine;
+		struct ns_id mine;
 
 		if (!ns_of(getpid(), ns_names[i], &mine) || theirs[i].ino == 0)
 			continue; /* a namespace type this kernel lacks */
@@ -109,7 +100,7 @@ void check_new_namespaces(const struct lesson *l, const struct nsid theirs[NS_CO
 			cr_assert(!ns_same(mine, theirs[i]),
 				  "%s, the command is still in the parent's %s namespace "
 				  "(%s): the child must be made with %s", seen, ns_names[i],
-				  ns_label(ns_names[i], mine), clone_flag(ns_names[i]));
+				  ns_link(ns_names[i], mine), clone_flag(ns_names[i]));
 		else
 			cr_assert(ns_same(mine, theirs[i]),
 				  "%s, the command is in a new %s namespace; %s must create "
@@ -143,7 +134,7 @@ void basic_new_namespaces_inside(const struct lesson *l)
 void basic_new_namespaces_outside(const struct lesson *l)
 {
 	const char *argv[MAX_ARGS];
-	struct nsid theirs[NS_COUNT] = {{0, 0}};
+	struct ns_id theirs[NS_COUNT] = {{0, 0}};
 	struct run r;
 	struct probe p;
 	pid_t child;
@@ -167,7 +158,7 @@ void basic_new_namespaces_outside(const struct lesson *l)
 		n = readlink(path, link, sizeof(link) - 1);
 		cr_assert_gt(n, 0, "readlink(%s) failed", path);
 		link[n] = '\0';
-		cr_assert_str_eq(link, ns_label(ns_names[i], theirs[i]),
+		cr_assert_str_eq(link, ns_link(ns_names[i], theirs[i]),
 				 "readlink and stat disagree about %s", path);
 		cr_assert(ns_same(p.ns[i], theirs[i]), "the probe inside and "
 			  "/proc/PID/ns outside disagree about %s", ns_names[i]);
@@ -283,8 +274,8 @@ void basic_account(const struct lesson *l)
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
 	p = probe_parse(r.out, &r);
 	for (name = strtok_r(list, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
-		const char *inside = ns_label(name, p.ns[ns_index(name)]);
-		const char *outside = ns_label(name, my_ns(name));
+		const char *inside = ns_link(name, p.ns[ns_index(name)]);
+		const char *outside = ns_link(name, my_ns(name));
 
 		cr_assert(strstr(r.err, inside), "without -q, stderr should show the "
 			  "child's %s namespace as %s; %s", name, inside, why(&r));
@@ -379,12 +370,17 @@ void basic_background_child(const struct lesson *l)
 		 * kills every other process of the namespace. */
 		check_leftovers();
 	} else {
-		for (double end = now() + 2.0; now() < end; nap(0.02))
+		/* The survivors are ours (we are a subreaper): kill them down
+		 * to the last, as each death hands us its children, until
+		 * none is left. */
+		for (double end = now() + RUN_TIMEOUT; now() < end; nap(0.01)) {
 			reap_zombies();
-		nleft = leftover_children(left, 16);
-		for (size_t i = 0; i < nleft; i++)
-			kill(left[i], SIGKILL);
-		reap_zombies();
+			nleft = leftover_children(left, 16);
+			if (nleft == 0)
+				break;
+			for (size_t i = 0; i < nleft; i++)
+				kill(left[i], SIGKILL);
+		}
 	}
 	run_context[0] = '\0';
 	r.code = 128 + SIGKILL;

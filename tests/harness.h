@@ -34,16 +34,17 @@ extern const char *const ns_names[];
 #define NS_COUNT 8
 
 /* A namespace's identity: two processes share a namespace iff both
- * st_dev and st_ino of /proc/PID/ns/NAME are equal (namespaces(7)). */
-struct nsid {
+ * st_dev and st_ino of /proc/PID/ns/NAME are equal (namespaces(7)); the
+ * same as lessons/lib's struct ns_id (the suites do not link the lib). */
+struct ns_id {
 	dev_t dev;
 	ino_t ino;
 };
 
-bool ns_of(pid_t pid, const char *name, struct nsid *id);
-bool ns_same(struct nsid a, struct nsid b);
+bool ns_of(pid_t pid, const char *name, struct ns_id *id);
+bool ns_same(struct ns_id a, struct ns_id b);
 /* Namespace of the test itself (fails the test if unreadable). */
-struct nsid my_ns(const char *name);
+struct ns_id my_ns(const char *name);
 
 /* One run of the program under test. */
 struct run {
@@ -112,6 +113,36 @@ void run_lesson_as(struct run *r, const char *const args[], uid_t uid, gid_t gid
 void check_kill_points(const char *const args[], const struct run_opts *o,
 		       int points);
 
+/* Run the lesson with `args` under ptrace until it makes its first child
+ * (fork, vfork or clone), and return the signal that child will send the
+ * lesson when it ends (/proc/PID/stat field 38, exit_signal), read while
+ * the child is stopped before it runs anything, or -1 if the lesson made
+ * no child; then both run on untraced, and run_finish(r) as usual. */
+int first_child_exit_signal(struct run *r, const char *const args[],
+			    const struct run_opts *o);
+
+/* A whole file as a NUL-terminated string, NULL if it cannot be read;
+ * the caller frees it. */
+char *slurp(const char *path);
+
+/* The line of /proc/PID/status that starts with `key` ("State:",
+ * "SigPnd:", "CapBnd:"...), without its newline, in `buf`; "" if the
+ * process is gone or has no such line. Returns buf. */
+const char *status_line(pid_t pid, const char *key, char *buf, size_t size);
+/* The first number of that line: for "Uid:" or "Gid:", the real id as
+ * the test (outside the process's user namespace) sees it; -1 if none. */
+long status_id(pid_t pid, const char *key);
+
+/* Run `argv` (argv[0] a path) here, in the test's own namespaces, stdin
+ * from /dev/null; its exit status, 128+N if signal N killed it. Its
+ * stdout and stderr go to `out` (as much as fits in `size`), or with
+ * `out` NULL to /dev/null. */
+int run_here(const char *const argv[], char *out, size_t size);
+
+/* Field n of /proc/PID/stat (proc(5) numbers them from 1; fields 3 on,
+ * the numbers), or -1 if the process is gone. */
+long stat_field(pid_t pid, int n);
+
 /* The first descendant of `root` whose /proc/PID/comm is `comm`, waiting
  * up to `timeout` seconds for it to appear; 0 if none. */
 pid_t find_descendant(pid_t root, const char *comm, double timeout);
@@ -123,7 +154,7 @@ struct probe {
 	uid_t uid, euid;
 	gid_t gid, egid;
 	char hostname[72], domainname[72];
-	struct nsid ns[NS_COUNT]; /* in ns_names order; ino 0 if absent */
+	struct ns_id ns[NS_COUNT]; /* in ns_names order; ino 0 if absent */
 };
 /* Parse a probe report out of `text`. Fails the test if there is none. */
 struct probe probe_parse(const char *text, const struct run *r);
@@ -177,12 +208,21 @@ const char *check_account_new(const struct run *r, const char *type, const char 
  * its "TODO(n) not done" line when the skeleton stopped there, or its
  * stderr otherwise. */
 const char *why(const struct run *r);
+/* A symptom on the lesson's stderr whose cause is far from it: when both
+ * `a` and `b` show there, `fix` says what to change. */
+struct symptom {
+	const char *a, *b, *fix;
+};
+/* The fix of the first of the `n` rows of `known` whose symptom shows on
+ * the lesson's stderr, then why(r); why(r) alone when none does. */
+const char *why_known(const struct run *r, const struct symptom *known, size_t n);
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* ---- what every lesson program does alike ------------------------------
  *
- * DESIGN.md gives every lesson one interface: NAME [OPTIONS] [--] COMMAND,
+ * Every lesson has one interface, each usage() says it and
+ * lessons/lib/nslab.h gives its exit statuses: NAME [OPTIONS] [--] COMMAND,
  * COMMAND's exit status (128+N for signal N), 127 for a missing command,
  * 2 and the usage for bad usage, an account on stderr that -q silences,
  * a one-line error naming sudo without privilege, and nothing left behind
@@ -208,10 +248,11 @@ const char *const *lesson_args(const char **argv, const struct lesson *l, bool q
 const char *lesson_probe(const struct lesson *l);
 /* Fails unless exactly the namespaces in l->new_ns differ from the test's
  * own (the namespaces the lesson started in), by st_dev and st_ino. */
-void check_new_namespaces(const struct lesson *l, const struct nsid theirs[NS_COUNT],
+void check_new_namespaces(const struct lesson *l, const struct ns_id theirs[NS_COUNT],
 			  const char *seen);
-/* `ns:[inode]`, as the kernel names a namespace in /proc/PID/ns links. */
-const char *ns_label(const char *name, struct nsid id);
+/* `ns:[inode]` for an identity, the text of a /proc/PID/ns link (where
+ * lessons/lib's ns_label() reads it from a process). */
+const char *ns_link(const char *name, struct ns_id id);
 
 void basic_new_namespaces_inside(const struct lesson *l);
 void basic_new_namespaces_outside(const struct lesson *l);
@@ -284,14 +325,28 @@ void check_terminal_session(struct tty_run *t, const char *const args[]);
 
 /* ---- the escapes a cgroup's limits stop (limits.c) -------------------- */
 
+/* The path of `file` in the cgroup of process `pid` that holds
+ * `controller` ("pids", "memory"): its v1 tree's when it has one, else
+ * the v2 tree's. False if /proc/PID/cgroup cannot be read. */
+bool cgroup_file(pid_t pid, const char *controller, const char *file, char *path,
+		 size_t size);
+/* The number after `key` on a line "KEY N" of that file (pids.events,
+ * memory.events, memory.oom_control); -1 if none. */
+long cgroup_count(pid_t pid, const char *controller, const char *file,
+		  const char *key);
+
 /* Run `args` (a --pids-limit `limit` and `probe --forks --hold`): the
  * probe's forks end in EAGAIN after limit - others children (`others`:
- * what else is in the cgroup, `who` in words: "the probe"), while the
- * test forks more than the limit at once. */
+ * what else is in the cgroup, `who` in words: "the probe"), and while it
+ * holds, the probe's own cgroup has pids.max `limit` and pids.events
+ * counts the refused fork. */
 void check_fork_bomb(const char *const args[], int limit, int others,
 		     const char *who);
-/* Run `args` (--memory 32M and `probe --hog`): the OOM killer ends the
- * hog (status 137), and the test maps and touches 96 MiB itself. */
-void check_memory_hog(const char *const args[]);
+/* Run the lesson with `args` (its options with --memory 32M, up to and
+ * with "--") and a shell that runs `probe --hog` (`probe`: its path as
+ * the command sees it), then holds: the hog dies of SIGKILL (137), and
+ * the command's own cgroup counts an OOM kill (memory.events oom_kill;
+ * v1: memory.oom_control). */
+void check_memory_hog(const char *const args[], const char *probe);
 
 #endif

@@ -5,10 +5,13 @@
  *   util.c        small utilities, namespace identity, process lookups
  *   hoststate.c   the host state a lesson could damage, per-test setup
  *   run.c         running a lesson: spawn, capture, reap, leftovers
- *   killpoints.c  SIGKILL at every system call, and what it leaves
+ *   killpoints.c  the lesson under ptrace: SIGKILL at every system call
+ *                 and what it leaves; the exit signal of its first child
  *   probe_parse.c the probe's report
  *   report.c      the suite's main and the result files
  *   basics.c      the checks every lesson shares (LESSON_BASICS)
+ *   tty.c         a lesson on a real pseudo-terminal
+ *   limits.c      the escapes a cgroup's limits stop
  *
  * Two levels of host safety:
  *   - in each test (harness_setup): as root the test first moves into new
@@ -26,13 +29,37 @@
 
 #include "harness.h"
 
+/* The system headers the parts use, once for all of them. */
+#include <criterion/hooks.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
 /* util.c */
 extern bool isolated;
 struct strbuf {
 	char *s;
 	size_t len, size;
 };
-char *slurp(const char *path);
 void __attribute__((format(printf, 2, 3))) sb_printf(struct strbuf *sb, const char *fmt, ...);
 
 /* hoststate.c */

@@ -2,32 +2,6 @@
  * throwaway namespaces it is compared in (harness.h).
  */
 #define _GNU_SOURCE
-#include "harness.h"
-
-#include <criterion/hooks.h>
-#include <dirent.h>
-#include <errno.h>
-#include <limits.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/ptrace.h>
-#include <sys/syscall.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "harness_internal.h"
 
 /* ---- host state ------------------------------------------------------ */

@@ -1,33 +1,8 @@
-/* killpoints.c - SIGKILL on entry to every system call of a lesson, and
- * what each kill leaves behind (harness.h).
+/* killpoints.c - the lesson under ptrace: SIGKILL on entry to every
+ * system call, and what each kill leaves behind; the signal its first
+ * child is made to send when it ends (harness.h).
  */
 #define _GNU_SOURCE
-#include "harness.h"
-
-#include <criterion/hooks.h>
-#include <dirent.h>
-#include <errno.h>
-#include <limits.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/ptrace.h>
-#include <sys/syscall.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "harness_internal.h"
 
 /* ---- killing a lesson at every step ---------------------------------- */
@@ -180,4 +155,65 @@ void check_kill_points(const char *const args[], const struct run_opts *how,
 	cr_log_info("killed the lesson at %ld of its %ld system calls (all from "
 		    "its clone() on; %ld points not reached): nothing outlived it",
 		    tried, total, unreached);
+}
+
+/* ---- the signal a child sends its parent when it ends --------------------- */
+
+/* Field 38 of /proc/PID/stat, exit_signal: what the child will send its
+ * parent when it ends, as clone() was told (its low byte of the flags).
+ * It can be read only before the child execs: execve() makes it SIGCHLD
+ * whatever clone() said, which is why a lesson's waitpid() without
+ * __WALL sometimes finds a child cloned without SIGCHLD (the command has
+ * exec'd already) and sometimes does not (it has not). */
+int first_child_exit_signal(struct run *r, const char *const args[],
+			    const struct run_opts *how)
+{
+	struct run_opts o = how ? *how : (struct run_opts){0};
+	struct sigaction sa = {.sa_handler = wake_up}; /* no SA_RESTART */
+	int status, sig = 0, exit_signal = -1;
+
+	o.traced = true;
+	run_start(r, args, &o);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm((unsigned)RUN_TIMEOUT);
+	/* The exec stop of PTRACE_TRACEME; then every fork, vfork and clone
+	 * stops the lesson, and the new child stops before it runs. */
+	if (waitpid(r->pid, &status, 0) != r->pid || !WIFSTOPPED(status))
+		goto out;
+	ptrace(PTRACE_SETOPTIONS, r->pid, NULL,
+	       (void *)(long)(PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+			      PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL));
+	while (ptrace(PTRACE_CONT, r->pid, NULL, (void *)(long)sig) != -1) {
+		int event;
+		unsigned long child = 0;
+
+		sig = 0;
+		if (waitpid(r->pid, &status, 0) != r->pid)
+			break;
+		if (!WIFSTOPPED(status)) {
+			r->status = status;
+			r->reaped = true;
+			r->code = WIFEXITED(status) ? WEXITSTATUS(status)
+						    : 128 + WTERMSIG(status);
+			break;
+		}
+		event = status >> 16;
+		if (event != PTRACE_EVENT_FORK && event != PTRACE_EVENT_VFORK &&
+		    event != PTRACE_EVENT_CLONE) {
+			/* A signal for the lesson itself: deliver it. */
+			if (WSTOPSIG(status) != SIGTRAP)
+				sig = WSTOPSIG(status);
+			continue;
+		}
+		if (ptrace(PTRACE_GETEVENTMSG, r->pid, NULL, &child) == -1 ||
+		    waitpid((pid_t)child, &status, __WALL) != (pid_t)child)
+			break;
+		exit_signal = (int)stat_field((pid_t)child, 38);
+		ptrace(PTRACE_DETACH, (pid_t)child, NULL, NULL);
+		ptrace(PTRACE_DETACH, r->pid, NULL, NULL);
+		break;
+	}
+out:
+	alarm(0);
+	return exit_signal;
 }

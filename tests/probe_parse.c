@@ -1,32 +1,6 @@
 /* probe_parse.c - reading the probe's report (tests/probe.c, harness.h).
  */
 #define _GNU_SOURCE
-#include "harness.h"
-
-#include <criterion/hooks.h>
-#include <dirent.h>
-#include <errno.h>
-#include <limits.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/ptrace.h>
-#include <sys/syscall.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "harness_internal.h"
 
 /* ---- the probe's report ---------------------------------------------- */
@@ -35,6 +9,10 @@ struct probe probe_parse(const char *text, const struct run *r)
 {
 	struct probe p;
 	const char *start = strstr(text, "nslab-probe report\n");
+	/* "pid N", "ppid N"...: the numbers, in the order of struct probe. */
+	static const char *const id_keys[] = {"pid", "ppid", "uid",
+					      "euid", "gid", "egid"};
+	long ids[6] = {0};
 	char *copy, *line, *save = NULL;
 
 	memset(&p, 0, sizeof(p));
@@ -56,25 +34,23 @@ struct probe probe_parse(const char *text, const struct run *r)
 			int i = ns_index(name);
 
 			if (i >= 0)
-				p.ns[i] = (struct nsid){(dev_t)dev, (ino_t)ino};
+				p.ns[i] = (struct ns_id){(dev_t)dev, (ino_t)ino};
 		} else if (sscanf(line, "hostname %71[^\n]", p.hostname) == 1 ||
 			   sscanf(line, "domainname %71[^\n]", p.domainname) == 1) {
 			continue;
-		} else if (sscanf(line, "pid %ld", &v) == 1) {
-			p.pid = v;
-		} else if (sscanf(line, "ppid %ld", &v) == 1) {
-			p.ppid = v;
-		} else if (sscanf(line, "uid %ld", &v) == 1) {
-			p.uid = v;
-		} else if (sscanf(line, "euid %ld", &v) == 1) {
-			p.euid = v;
-		} else if (sscanf(line, "gid %ld", &v) == 1) {
-			p.gid = v;
-		} else if (sscanf(line, "egid %ld", &v) == 1) {
-			p.egid = v;
+		} else if (sscanf(line, "%31s %ld", name, &v) == 2) {
+			for (size_t i = 0; i < sizeof(id_keys) / sizeof(id_keys[0]); i++)
+				if (strcmp(name, id_keys[i]) == 0)
+					ids[i] = v;
 		}
 	}
 	free(copy);
+	p.pid = (pid_t)ids[0];
+	p.ppid = (pid_t)ids[1];
+	p.uid = (uid_t)ids[2];
+	p.euid = (uid_t)ids[3];
+	p.gid = (gid_t)ids[4];
+	p.egid = (gid_t)ids[5];
 	cr_assert(p.valid, "the probe's report was cut short; %s", why(r));
 	return p;
 }

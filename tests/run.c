@@ -2,32 +2,6 @@
  * check that it left nothing behind (harness.h).
  */
 #define _GNU_SOURCE
-#include "harness.h"
-
-#include <criterion/hooks.h>
-#include <dirent.h>
-#include <errno.h>
-#include <limits.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/ptrace.h>
-#include <sys/syscall.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "harness_internal.h"
 
 /* ---- running the program under test --------------------------------- */
@@ -412,6 +386,16 @@ void run_lesson_as(struct run *r, const char *const args[], uid_t uid, gid_t gid
 	run_finish(r);
 }
 
+/* The first row of `known` whose symptom shows on the lesson's stderr. */
+static const struct symptom *symptom_of(const struct run *r,
+					const struct symptom *known, size_t n)
+{
+	for (size_t i = 0; r->err && i < n; i++)
+		if (strstr(r->err, known[i].a) && strstr(r->err, known[i].b))
+			return &known[i];
+	return NULL;
+}
+
 const char *why(const struct run *r)
 {
 	static char bufs[4][600];
@@ -420,23 +404,20 @@ const char *why(const struct run *r)
 	const char *todo = r->err ? strstr(r->err, "TODO(") : NULL;
 
 	/* Mistakes whose symptom on stderr is far from their cause. */
-	static const struct {
-		const char *a, *b, *fix;
-	} known[] = {
+	static const struct symptom known[] = {
 		{"waitpid", "No child processes", "waitpid() finds no child: a "
 		 "child made by clone() without SIGCHLD in its flags does not "
 		 "count for waitpid() (clone(2), \"The child termination signal\")"},
 	};
+	const struct symptom *s = symptom_of(r, known, sizeof(known) / sizeof(known[0]));
 
-	for (size_t i = 0; r->err && i < sizeof(known) / sizeof(known[0]); i++)
-		if (strstr(r->err, known[i].a) && strstr(r->err, known[i].b)) {
-			snprintf(buf, 600, "%s; its stderr said: \"%.300s\"",
-				 known[i].fix, r->err);
-			for (char *p = buf; *p; p++)
-				if (*p == '\n')
-					*p = ' ';
-			return buf;
-		}
+	if (s) {
+		snprintf(buf, 600, "%s; its stderr said: \"%.300s\"", s->fix, r->err);
+		for (char *p = buf; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		return buf;
+	}
 	if (todo) {
 		snprintf(buf, 600, "the program stopped at \"%.*s\": do that step",
 			 (int)strcspn(todo, "\n"), todo);
@@ -449,5 +430,18 @@ const char *why(const struct run *r)
 		snprintf(buf, 600, "it printed nothing on stderr (exit status %d)",
 			 r->code);
 	}
+	return buf;
+}
+
+const char *why_known(const struct run *r, const struct symptom *known, size_t n)
+{
+	static char bufs[4][1024];
+	static int next;
+	const struct symptom *s = symptom_of(r, known, n);
+	char *buf = bufs[next++ % 4];
+
+	if (!s)
+		return why(r);
+	snprintf(buf, 1024, "%s; %s", s->fix, why(r));
 	return buf;
 }

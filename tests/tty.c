@@ -3,20 +3,10 @@
  * terminal of the container's own, lessons/lib/pty.h) must both pass. */
 #define _GNU_SOURCE
 #include "harness_internal.h"
-#include <stdio.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <regex.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <termios.h>
-#include <unistd.h>
 
 void tty_start(struct tty_run *t, const char *const args[])
 {

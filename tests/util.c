@@ -2,32 +2,6 @@
  * test harness (harness.h).
  */
 #define _GNU_SOURCE
-#include "harness.h"
-
-#include <criterion/hooks.h>
-#include <dirent.h>
-#include <errno.h>
-#include <limits.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/ptrace.h>
-#include <sys/syscall.h>
-#include <sys/random.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "harness_internal.h"
 
 /* Set by harness_setup when the test runs in throwaway namespaces. */
@@ -55,7 +29,6 @@ void nap(double seconds)
 		;
 }
 
-/* Whole file as a NUL-terminated string, NULL if it cannot be read. */
 char *slurp(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -128,7 +101,7 @@ int random_between(int lo, int hi)
 
 /* ---- namespaces ------------------------------------------------------ */
 
-bool ns_of(pid_t pid, const char *name, struct nsid *id)
+bool ns_of(pid_t pid, const char *name, struct ns_id *id)
 {
 	char path[64];
 	struct stat st;
@@ -141,14 +114,14 @@ bool ns_of(pid_t pid, const char *name, struct nsid *id)
 	return true;
 }
 
-bool ns_same(struct nsid a, struct nsid b)
+bool ns_same(struct ns_id a, struct ns_id b)
 {
 	return a.dev == b.dev && a.ino == b.ino;
 }
 
-struct nsid my_ns(const char *name)
+struct ns_id my_ns(const char *name)
 {
-	struct nsid id = {0, 0};
+	struct ns_id id = {0, 0};
 
 	cr_assert(ns_of(getpid(), name, &id), "cannot stat /proc/self/ns/%s: %s",
 		  name, strerror(errno));
@@ -164,6 +137,26 @@ int ns_index(const char *name)
 }
 
 /* ---- processes ------------------------------------------------------- */
+
+long stat_field(pid_t pid, int n)
+{
+	char path[64], *text, *p;
+	long v = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(text = slurp(path)))
+		return -1;
+	/* Field 2, the command in parentheses, may hold spaces: count the
+	 * fields from its closing parenthesis on (field 3, the state). */
+	p = strrchr(text, ')');
+	for (int i = 3; p && *++p == ' ' && i <= n; i++) {
+		if (i == n)
+			v = strtol(p + 1, NULL, 10);
+		p = strchrnul(p + 1, ' ') - 1;
+	}
+	free(text);
+	return v;
+}
 
 pid_t find_descendant(pid_t root, const char *comm, double timeout)
 {
@@ -214,4 +207,76 @@ pid_t find_descendant(pid_t root, const char *comm, double timeout)
 		nap(0.01);
 	} while (now() < end);
 	return 0;
+}
+
+const char *status_line(pid_t pid, const char *key, char *buf, size_t size)
+{
+	char path[64], *text, *next;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	buf[0] = '\0';
+	if (!(text = slurp(path)))
+		return buf;
+	for (char *line = text; *line; line = next) {
+		char *end = strchrnul(line, '\n');
+
+		next = *end ? end + 1 : end;
+		if (strncmp(line, key, strlen(key)) == 0) {
+			snprintf(buf, size, "%.*s", (int)(end - line), line);
+			break;
+		}
+	}
+	free(text);
+	return buf;
+}
+
+long status_id(pid_t pid, const char *key)
+{
+	char line[256], *end;
+	long id;
+
+	status_line(pid, key, line, sizeof(line));
+	if (!line[0])
+		return -1;
+	id = strtol(line + strlen(key), &end, 10);
+	return end == line + strlen(key) ? -1 : id;
+}
+
+int run_here(const char *const argv[], char *out, size_t size)
+{
+	int p[2], status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0, "pipe2: %s", strerror(errno));
+	pid = fork();
+	cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(out ? p[1] : null, 1);
+		dup2(out ? p[1] : null, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	/* Read to EOF, keeping what fits: a child blocked on a full pipe
+	 * would never exit. */
+	for (;;) {
+		char rest[512];
+
+		n = out && len < size - 1 ? read(p[0], out + len, size - 1 - len)
+					  : read(p[0], rest, sizeof(rest));
+		if (n <= 0)
+			break;
+		if (out && len < size - 1)
+			len += n;
+	}
+	if (out)
+		out[len] = '\0';
+	close(p[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid, "waitpid: %s", strerror(errno));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
