@@ -6,7 +6,8 @@
  * namespaces to enter, 2 the launcher joins them (pidfd, or -f through
  * /proc/PID/ns), 3 the fork that puts the command in the PID namespace,
  * 4 the target's root, working directory and ids. A test named sN_ checks
- * step N.
+ * step N and passes as soon as steps 1 to N are right; all_ tests check
+ * the whole program (exit status, terminals, a killed launcher, bad input).
  *
  * The targets are containers this suite makes itself (not lesson 07's,
  * so the suite depends on no other lesson): a process that clone(2)
@@ -289,7 +290,7 @@ static void setup(void)
 
 TestSuite(exec, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT);
 
-LESSON_BASICS(exec, &exec_lesson, 4)
+LESSON_BASICS(exec, &exec_lesson, all)
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -397,7 +398,7 @@ Test(exec, s1_our_own_namespaces_are_nothing_to_enter)
 	run_free(&r);
 }
 
-Test(exec, s1_another_users_container_may_not_be_entered)
+Test(exec, all_another_users_container_may_not_be_entered)
 {
 	struct run r;
 
@@ -489,7 +490,7 @@ Test(exec, s3_the_command_is_in_the_target_pid_namespace)
 	run_free(&r);
 }
 
-Test(exec, s4_killed_launcher_leaves_nothing_in_the_container)
+Test(exec, all_killed_launcher_leaves_nothing_in_the_container)
 {
 	const char *argv[] = {root_target.pidstr, "-q", "--", PROBE, "--hold", NULL};
 	struct run r;
@@ -569,7 +570,7 @@ Test(exec, s4_the_command_has_the_containers_namespaces_root_and_ids)
 	run_free(&r);
 }
 
-Test(exec, s4_exit_status_and_signals_pass_through_from_roots_container)
+Test(exec, all_exit_status_and_signals_pass_through_from_roots_container)
 {
 	int code = random_between(3, 120), sig = SIGUSR1;
 	char c[8], s[8];
@@ -590,7 +591,7 @@ Test(exec, s4_exit_status_and_signals_pass_through_from_roots_container)
 
 /* ---- step 4: a terminal of its own, through a real pseudo-terminal ---- */
 
-Test(exec, s4_a_shell_gets_a_terminal_of_its_own, .timeout = 40)
+Test(exec, all_a_shell_gets_a_terminal_of_its_own, .timeout = 40)
 {
 	struct tty_run t;
 
@@ -604,7 +605,7 @@ Test(exec, s4_a_shell_gets_a_terminal_of_its_own, .timeout = 40)
 	tty_close(&t);
 }
 
-Test(exec, s4_minus_T_keeps_the_callers_terminal)
+Test(exec, all_minus_T_keeps_the_callers_terminal)
 {
 	struct tty_run t;
 	int code;
@@ -623,7 +624,7 @@ Test(exec, s4_minus_T_keeps_the_callers_terminal)
 	tty_close(&t);
 }
 
-Test(exec, s4_bad_input_gets_a_clear_error)
+Test(exec, all_bad_input_gets_a_clear_error)
 {
 	const struct bad_input rows[] = {
 		BAD(2, "Usage", "-q"),

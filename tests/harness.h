@@ -177,6 +177,11 @@ const char *check_account_new(const struct run *r, const char *type, const char 
  * its "TODO(n) not done" line when the skeleton stopped there, or its
  * stderr otherwise. */
 const char *why(const struct run *r);
+/* Fails the test, naming the step and why(), when the program stopped at
+ * the TODO of one of the steps 1 to `steps` (a test of step N that needs
+ * steps 1 to N done before it can judge step N calls it with N - 1, or N
+ * for a fix to make before it looks). */
+void require_steps_done(const struct run *r, int steps);
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
@@ -238,24 +243,30 @@ struct bad_input {
 #define BAD(code, says, ...) {(const char *const[]){__VA_ARGS__, NULL}, code, says}
 void check_bad_inputs(const struct lesson *l, const struct bad_input *rows, size_t n);
 
-/* The shared checks, as tests of step `step` (a number): each test's name
- * starts with sN_, the step it checks, so that make checkNN can print its
- * step table and make checkNN STEP=n can run steps 1 to n. They need the
- * whole program, so a lesson gives them its last step. */
-#define LESSON_BASICS(suite, L, step)                                            \
-	Test(suite, s##step##_new_namespaces_seen_from_inside) { basic_new_namespaces_inside(L); } \
-	Test(suite, s##step##_new_namespaces_seen_from_outside) { basic_new_namespaces_outside(L); } \
-	Test(suite, s##step##_exit_status_passes_through) { basic_exit_status(L); } \
-	Test(suite, s##step##_death_by_signal_is_128_plus_n) { basic_death_by_signal(L); } \
-	Test(suite, s##step##_missing_command_exits_127) { basic_missing_command(L); } \
-	Test(suite, s##step##_command_not_executable_exits_126) { basic_command_not_executable(L); } \
-	Test(suite, s##step##_bad_usage_exits_2) { basic_bad_usage(L); }         \
-	Test(suite, s##step##_account_names_the_namespaces) { basic_account(L); } \
-	Test(suite, s##step##_without_root_says_how) { basic_without_root(L); }   \
-	Test(suite, s##step##_sigkill_mid_run_leaves_nothing) { basic_sigkill_mid_run(L); } \
-	Test(suite, s##step##_sigkill_with_a_background_child_leaves_the_host_alone) { basic_background_child(L); } \
-	Test(suite, s##step##_killed_at_any_step_leaves_nothing, .timeout = 150) { basic_kill_points(L); } \
-	Test(suite, s##step##_runs_for_an_ordinary_user_as_make_does) { basic_rootless(L); }
+/* The shared checks, as tests. A test's name says what it checks: sN_,
+ * step N, and it passes as soon as steps 1 to N are right (the later
+ * steps may still stop the program at their TODO); all_, the whole
+ * program, and it passes only once every step is right. tools/suite
+ * makes the step table of make checkNN from the names, the row "all"
+ * after the numbered steps, and make checkNN STEP=n runs steps 1 to n.
+ * These checks need the whole program, so they are all_ tests, but for
+ * the one that runs without privilege: where the first call that needs
+ * root is step 1's (clone), `root` is s1 and a step-1 mistake there is
+ * reported under step 1; elsewhere `root` is all. */
+#define LESSON_BASICS(suite, L, root)                                            \
+	Test(suite, all_new_namespaces_seen_from_inside) { basic_new_namespaces_inside(L); } \
+	Test(suite, all_new_namespaces_seen_from_outside) { basic_new_namespaces_outside(L); } \
+	Test(suite, all_exit_status_passes_through) { basic_exit_status(L); } \
+	Test(suite, all_death_by_signal_is_128_plus_n) { basic_death_by_signal(L); } \
+	Test(suite, all_missing_command_exits_127) { basic_missing_command(L); } \
+	Test(suite, all_command_not_executable_exits_126) { basic_command_not_executable(L); } \
+	Test(suite, all_bad_usage_exits_2) { basic_bad_usage(L); }         \
+	Test(suite, all_account_names_the_namespaces) { basic_account(L); } \
+	Test(suite, root##_without_root_says_how) { basic_without_root(L); }   \
+	Test(suite, all_sigkill_mid_run_leaves_nothing) { basic_sigkill_mid_run(L); } \
+	Test(suite, all_sigkill_with_a_background_child_leaves_the_host_alone) { basic_background_child(L); } \
+	Test(suite, all_killed_at_any_step_leaves_nothing, .timeout = 150) { basic_kill_points(L); } \
+	Test(suite, all_runs_for_an_ordinary_user_as_make_does) { basic_rootless(L); }
 
 /* ---- a lesson on a real pseudo-terminal (tty.c) --------------------- */
 
