@@ -490,6 +490,27 @@ Test(exec, s3_the_command_is_in_the_target_pid_namespace)
 	run_free(&r);
 }
 
+/* The command dies with a launcher killed anywhere from the fork on,
+ * also before the command's own PR_SET_PDEATHSIG: the pipe `alive` tells
+ * it the launcher is gone only if the child closed its copy of the
+ * launcher's end (step 3). The command runs only once step 4 is done too:
+ * until then step 3 is right as far as anything can show. */
+Test(exec, s3_killed_anywhere_after_the_fork_it_leaves_no_command, .timeout = 150)
+{
+	const char *argv[] = {root_target.pidstr, "-q", "--", PROBE, "--hold", NULL};
+	struct run r;
+
+	need_root_target();
+	run_lesson(&r, argv);
+	require_steps_done(&r, 3);
+	if (stopped_at_a_later_step(&r, 3)) {
+		run_free(&r);
+		return;
+	}
+	run_free(&r);
+	check_kill_points(argv, &(struct run_opts){0}, 24);
+}
+
 Test(exec, all_killed_launcher_leaves_nothing_in_the_container)
 {
 	const char *argv[] = {root_target.pidstr, "-q", "--", PROBE, "--hold", NULL};

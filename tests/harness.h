@@ -178,10 +178,16 @@ const char *check_account_new(const struct run *r, const char *type, const char 
  * stderr otherwise. */
 const char *why(const struct run *r);
 /* Fails the test, naming the step and why(), when the program stopped at
- * the TODO of one of the steps 1 to `steps` (a test of step N that needs
- * steps 1 to N done before it can judge step N calls it with N - 1, or N
- * for a fix to make before it looks). */
+ * the TODO of a step from 1 to `steps`: the steps a test needs done
+ * before it can judge anything. */
 void require_steps_done(const struct run *r, int steps);
+/* True when the program stopped at the TODO of a step after `step` (its
+ * last TODO line names a later step, and it failed). A test of step N
+ * that can only look once a later step runs the command (lesson 07's
+ * overlay before pivot_root) calls require_steps_done(r, N), then passes
+ * when this is true: sN_ passes as soon as steps 1 to N are right, and
+ * judges step N once the later step is done. */
+bool stopped_at_a_later_step(const struct run *r, int step);
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 

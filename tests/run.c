@@ -544,3 +544,12 @@ void require_steps_done(const struct run *r, int steps)
 			  why(r));
 	}
 }
+
+bool stopped_at_a_later_step(const struct run *r, int step)
+{
+	const char *last = NULL;
+
+	for (const char *p = r->err; p && (p = strstr(p, "TODO(")); p++)
+		last = p;
+	return last && atoi(last + 5) > step && r->code != 0;
+}
