@@ -493,8 +493,10 @@ Test(exec, s3_the_command_is_in_the_target_pid_namespace)
 /* The command dies with a launcher killed anywhere from the fork on,
  * also before the command's own PR_SET_PDEATHSIG: the pipe `alive` tells
  * it the launcher is gone only if the child closed its copy of the
- * launcher's end (step 3). The command runs only once step 4 is done too:
- * until then step 3 is right as far as anything can show. */
+ * launcher's end (step 3). This test judges that alone, once the command
+ * runs: until step 4 is done it does not, and step 3 is right as far as
+ * anything can show; a command that fails for another reason is the
+ * failure of the other tests (step 4's, for a missing chroot). */
 Test(exec, s3_killed_anywhere_after_the_fork_it_leaves_no_command, .timeout = 150)
 {
 	const char *argv[] = {root_target.pidstr, "-q", "--", PROBE, "--hold", NULL};
@@ -503,7 +505,7 @@ Test(exec, s3_killed_anywhere_after_the_fork_it_leaves_no_command, .timeout = 15
 	need_root_target();
 	run_lesson(&r, argv);
 	require_steps_done(&r, 3);
-	if (stopped_at_a_later_step(&r, 3)) {
+	if (stopped_at_a_later_step(&r, 3) || r.code != 0) {
 		run_free(&r);
 		return;
 	}
