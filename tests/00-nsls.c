@@ -3,7 +3,8 @@
  *
  * Steps (solutions/00-nsls/nsls.c): 1 the entries of /proc/self/ns, 2 the
  * identity stat(2) gives, 3 the comparison. A test named sN_ checks step
- * N; each can pass while the later steps still stop the program. */
+ * N; each can pass while the later steps still stop the program. The
+ * all_ tests check the whole program (usage, -h). */
 #define _GNU_SOURCE
 #include "harness.h"
 
@@ -295,7 +296,7 @@ Test(nsls, s2_unreadable_pid_is_an_error)
 	run_free(&r);
 }
 
-Test(nsls, s3_bad_usage_exits_2)
+Test(nsls, all_bad_usage_exits_2)
 {
 	const char *bad[][2] = {{"abc", NULL}, {"-x", NULL}, {"12abc", NULL},
 				{"--", "-5"}};
@@ -312,7 +313,7 @@ Test(nsls, s3_bad_usage_exits_2)
 	}
 }
 
-Test(nsls, s3_help_exits_0)
+Test(nsls, all_help_exits_0)
 {
 	struct run r;
 

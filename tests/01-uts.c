@@ -2,7 +2,9 @@
  * and NIS domain name it was asked for, and leaves the host's alone.
  *
  * Steps (solutions/01-uts/uts.c): 1 the child in a new UTS namespace,
- * 2 the names inside, 3 the exit status. A test named sN_ checks step N. */
+ * 2 the names inside, 3 the exit status. A test named sN_ checks step N
+ * and passes as soon as steps 1 to N are right; all_ tests check the
+ * whole program (tests/harness.h, LESSON_BASICS). */
 #define _GNU_SOURCE
 #include "harness.h"
 
@@ -88,9 +90,16 @@ Test(uts, s2_names_are_the_ones_asked)
 	run_free(&r);
 }
 
-LESSON_BASICS(uts, &uts, 3)
+LESSON_BASICS(uts, &uts, s1)
 
-Test(uts, s3_bad_input_gets_a_clear_error)
+/* ---- step 3: the exit status is the command's ----------------------- */
+
+/* Step 3 is the lesson's exit status, so the shared checks of it are
+ * this step's tests too (they are also all_ tests, with the rest). */
+Test(uts, s3_exit_status_is_the_commands) { basic_exit_status(&uts); }
+Test(uts, s3_death_by_signal_is_128_plus_n) { basic_death_by_signal(&uts); }
+
+Test(uts, all_bad_input_gets_a_clear_error)
 {
 	char host[HOST_NAME_MAX + 8], domain[HOST_NAME_MAX + 8];
 

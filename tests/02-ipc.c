@@ -5,7 +5,8 @@
  *
  * Steps (solutions/02-ipc/ipc.c): 1 the child in a new IPC namespace
  * (ns_spawn), 2 the demonstration's System V objects, 3 its POSIX queue.
- * A test named sN_ checks step N; the step 1 tests run a command, which
+ * A test named sN_ checks step N and passes as soon as steps 1 to N are
+ * right; all_ tests check the whole program. The step 1 tests run a command, which
  * never reaches steps 2 and 3, and the step 2 tests accept the stop at
  * TODO(3).
  *
@@ -44,7 +45,7 @@ TestSuite(ipc, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT)
 
 static const struct lesson ipc = {MANIFEST_02};
 
-LESSON_BASICS(ipc, &ipc, 3)
+LESSON_BASICS(ipc, &ipc, s1)
 
 /* The demonstration's key and POSIX queue (solutions/02-ipc/ipc.c). */
 #define DEMO_KEY 0x6e736c62L

@@ -6,7 +6,9 @@
  * Steps (solutions/03-mount/mount.c): 1 the child in a new mount
  * namespace, 2 every mount private before any mount, 3 with -s every mount
  * a slave, 4 a tmpfs on each -t DIR, 5 a bind mount for each -b. A test
- * named sN_ checks step N.
+ * named sN_ checks step N and passes as soon as steps 1 to N are right;
+ * all_ tests check the whole program (the mount table after the run,
+ * usage errors).
  *
  * The harness runs each test in a mount namespace of its own whose "/" is
  * rshared, as on a systemd host: a lesson that forgets to change the
@@ -96,7 +98,7 @@ static const struct lesson mount_lesson = {
 	.account_says = "now private",
 };
 
-LESSON_BASICS(mount, &mount_lesson, 5)
+LESSON_BASICS(mount, &mount_lesson, s1)
 
 /* snprintf that fails the test instead of cutting a path short. */
 static void __attribute__((format(printf, 3, 4)))
@@ -463,7 +465,7 @@ Test(mount, s5_bind_mount_shows_the_source)
 	run_free(&r);
 }
 
-Test(mount, s5_mount_table_is_identical_after_the_run)
+Test(mount, all_mount_table_is_identical_after_the_run)
 {
 	char dir[PATH_MAX], src[PATH_MAX], spec[2 * PATH_MAX + 2];
 	char *before, *after;
@@ -482,7 +484,7 @@ Test(mount, s5_mount_table_is_identical_after_the_run)
 	run_free(&r);
 }
 
-Test(mount, s5_sigkill_mid_run_leaves_the_mount_table_as_it_was)
+Test(mount, all_sigkill_mid_run_leaves_the_mount_table_as_it_was)
 {
 	char dir[PATH_MAX], src[PATH_MAX], dst[PATH_MAX], spec[2 * PATH_MAX + 2];
 	char *before, *after, *state;
@@ -526,7 +528,7 @@ static void check_refused(const char *const args[], const char *what,
 	run_free(&r);
 }
 
-Test(mount, s5_missing_mount_point_is_an_error)
+Test(mount, all_missing_mount_point_is_an_error)
 {
 	char dir[PATH_MAX], missing[PATH_MAX + 32];
 
@@ -537,7 +539,7 @@ Test(mount, s5_missing_mount_point_is_an_error)
 		      strerror(ENOENT));
 }
 
-Test(mount, s5_file_as_tmpfs_mount_point_is_an_error)
+Test(mount, all_file_as_tmpfs_mount_point_is_an_error)
 {
 	char file[PATH_MAX];
 

@@ -5,7 +5,9 @@
  * Steps (solutions/05-net/net.c): 1 the child in new network and PID
  * namespaces, 2 the veth request (the peer born in the child), 3 the
  * parent's end, 4 lo up inside, 5 the child's end and its default route.
- * A test named sN_ checks step N.
+ * A test named sN_ checks step N and passes as soon as steps 1 to N are
+ * right; all_ tests check the whole program (packets across, no link
+ * left, bad input).
  *
  * Every test runs in a network namespace of its own (harness_setup, as
  * root), so the parent's end of the pair lives there, and packets only go
@@ -47,7 +49,7 @@ static const struct lesson net_lesson = {
 	.account_says = "lo (down)",
 };
 
-LESSON_BASICS(net, &net_lesson, 5)
+LESSON_BASICS(net, &net_lesson, s1)
 
 /* ---- helpers of this suite ------------------------------------------ */
 
@@ -278,18 +280,6 @@ static char *line_of(const char *text, const char *needle, char *buf, size_t siz
 	return buf;
 }
 
-/* Fails the test of step `step` when the program stopped at its TODO or
- * an earlier one. */
-static void require_step(const struct run *r, int step)
-{
-	char todo[16];
-
-	for (int n = 1; n <= step; n++) {
-		snprintf(todo, sizeof(todo), "TODO(%d)", n);
-		cr_assert(!strstr(r->err, todo), "step %d is not done: %s", n, why(r));
-	}
-}
-
 /* What the kernel said about a refused request, as a fix to make. */
 static void check_no_refusal(const struct run *r)
 {
@@ -319,7 +309,7 @@ Test(net, s1_child_runs_in_new_network_and_pid_namespaces)
 	struct run r;
 
 	run_lesson(&r, ARGS("--", probe_bin()));
-	require_step(&r, 1);
+	require_steps_done(&r, 1);
 	line = strstr(r.err, "child  pid ");
 	cr_assert(line, "the account has no \"child  pid N in net:[...]\" line: "
 		  "did ns_spawn() fail? %s", why(&r));
@@ -343,7 +333,7 @@ Test(net, s2_pair_has_one_end_here_and_the_peer_born_in_the_child)
 
 	random_prefix(name, sizeof(name));
 	run_lesson(&r, ARGS("-n", name, "--", probe_bin()));
-	require_step(&r, 1);
+	require_steps_done(&r, 1);
 	cr_assert(!strstr(r.err, "TODO(2)"), "step 2 is not done: %s", why(&r));
 	check_no_refusal(&r);
 	snprintf(want, sizeof(want), "%s%da here <=> %s%db in the child's namespace",
@@ -366,7 +356,7 @@ Test(net, s3_parent_end_has_its_address_and_is_up)
 	random_pair(&p);
 	run_lesson(&r, ARGS("-a", p.host_arg, "-b", p.inside_arg, "-n", name, "--",
 			    probe_bin()));
-	require_step(&r, 2);
+	require_steps_done(&r, 2);
 	cr_assert(!strstr(r.err, "TODO(3)"), "step 3 is not done: %s", why(&r));
 	check_no_refusal(&r);
 	snprintf(want, sizeof(want), "here: %s%da (", name, (int)r.pid);
@@ -390,7 +380,7 @@ Test(net, s4_lo_is_up_inside)
 	struct run r;
 
 	run_lesson(&r, ARGS("--", probe_bin()));
-	require_step(&r, 3);
+	require_steps_done(&r, 3);
 	cr_assert(!strstr(r.err, "TODO(4)"), "step 4 is not done: %s", why(&r));
 	check_no_refusal(&r);
 	cr_assert(strstr(r.err, "inside at first: lo (down)"), "the account should "
@@ -463,7 +453,7 @@ Test(net, s5_inside_only_lo_and_the_veth_end_with_the_addresses_asked)
 	run_free(&r);
 }
 
-Test(net, s5_packets_cross_the_pair_both_ways)
+Test(net, all_packets_cross_the_pair_both_ways)
 {
 	struct run_opts o = {.keep_stdin = true};
 	char name[8], host_if[IFNAMSIZ], cmd[256], buf[2048], want[64];
@@ -526,7 +516,7 @@ Test(net, s5_default_addresses_work)
 	run_free(&r);
 }
 
-Test(net, s5_no_link_is_left_after_the_command_ends)
+Test(net, all_no_link_is_left_after_the_command_ends)
 {
 	char name[8], left[128], names[256], want_if[IFNAMSIZ];
 	struct pair p;
@@ -548,7 +538,7 @@ Test(net, s5_no_link_is_left_after_the_command_ends)
 	run_free(&r);
 }
 
-Test(net, s5_sigkill_mid_run_leaves_no_link)
+Test(net, all_sigkill_mid_run_leaves_no_link)
 {
 	char name[8], host_if[IFNAMSIZ], left[128];
 	struct pair p;
@@ -575,7 +565,7 @@ Test(net, s5_sigkill_mid_run_leaves_no_link)
  * and with it the parent's end of the pair, alive after a SIGKILL of the
  * launcher: unless the child is PID 1 of a PID namespace of its own,
  * whose death takes every process in it down. */
-Test(net, s5_sigkill_with_a_background_child_leaves_no_link_and_no_process)
+Test(net, all_sigkill_with_a_background_child_leaves_no_link_and_no_process)
 {
 	char name[8], host_if[IFNAMSIZ], left[128];
 	struct run r;
@@ -622,7 +612,7 @@ static void check_refused(const char *what, const char *a, const char *b,
 	run_free(&r);
 }
 
-Test(net, s5_bad_address_or_prefix_is_refused)
+Test(net, all_bad_address_or_prefix_is_refused)
 {
 	int x = random_between(1, 254), y = random_between(1, 254);
 	int prefix = random_between(16, 29);
@@ -651,7 +641,7 @@ Test(net, s5_bad_address_or_prefix_is_refused)
 	check_refused("-a without -b", a, NULL, "-b");
 }
 
-Test(net, s5_name_too_long_or_odd_is_refused)
+Test(net, all_name_too_long_or_odd_is_refused)
 {
 	char name[24];
 	struct run r;
@@ -675,7 +665,7 @@ Test(net, s5_name_too_long_or_odd_is_refused)
 	run_free(&r);
 }
 
-Test(net, s5_subnet_the_host_uses_is_refused)
+Test(net, all_subnet_the_host_uses_is_refused)
 {
 	char used[64], a[32], b[32];
 	int x = random_between(16, 250), y = random_between(0, 255);

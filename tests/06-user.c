@@ -5,7 +5,9 @@
  * Steps (solutions/06-user/user.c): 1 the child in a new user namespace,
  * 2 the maps in their order, each in one write, 3 the host's groups
  * dropped where setgroups is allowed, 4 the ids the command runs as (gid
- * before uid). A test named sN_ checks step N; the lesson's account lines
+ * before uid). A test named sN_ checks step N and
+ * passes as soon as steps 1 to N are right (all_ tests check the whole
+ * program: what the namespace's capabilities reach); the lesson's account lines
  * ("child  pid N after the maps: uid U gid G, setgroups S, supplementary
  * groups K", "child  pid N before exec: supplementary groups K")
  * let steps 2 and 3 be checked while step 4 still stops the program.
@@ -767,7 +769,7 @@ Test(user, s4_unmapped_root_reads_as_overflow_id_when_root_maps_elsewhere)
 	run_free(&r);
 }
 
-Test(user, s4_full_capabilities_inside_make_a_uts_namespace)
+Test(user, all_full_capabilities_inside_make_a_uts_namespace)
 {
 	struct who w = ordinary_user();
 	unsigned long long eff = 0, bnd = 1;
@@ -827,14 +829,14 @@ static void check_host_hostname_out_of_reach(const struct who *w)
 	run_free(&r);
 }
 
-Test(user, s4_host_hostname_out_of_reach_as_ordinary_user)
+Test(user, all_host_hostname_out_of_reach_as_ordinary_user)
 {
 	struct who w = ordinary_user();
 
 	check_host_hostname_out_of_reach(&w);
 }
 
-Test(user, s4_host_hostname_out_of_reach_even_for_root_mapped_to_root)
+Test(user, all_host_hostname_out_of_reach_even_for_root_mapped_to_root)
 {
 	struct who w = {.uid = geteuid(), .gid = getegid(), .self = true};
 
@@ -842,7 +844,7 @@ Test(user, s4_host_hostname_out_of_reach_even_for_root_mapped_to_root)
 	check_host_hostname_out_of_reach(&w);
 }
 
-Test(user, s4_root_inside_cannot_write_host_roots_file)
+Test(user, all_root_inside_cannot_write_host_roots_file)
 {
 	struct who w = ordinary_user();
 	char dir[32], path[64], cmd[160], buf[16] = "";
@@ -881,7 +883,7 @@ Test(user, s4_root_inside_cannot_write_host_roots_file)
 	run_free(&r);
 }
 
-Test(user, s4_malformed_map_is_a_usage_error)
+Test(user, all_malformed_map_is_a_usage_error)
 {
 	char big[48], garbage[16];
 	const char *bad[6];
@@ -923,4 +925,4 @@ static const struct lesson *as_ordinary_user(void)
 	return &l;
 }
 
-LESSON_BASICS(user, as_ordinary_user(), 4)
+LESSON_BASICS(user, as_ordinary_user(), all)

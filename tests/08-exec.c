@@ -6,7 +6,8 @@
  * namespaces to enter, 2 the launcher joins them (pidfd, or -f through
  * /proc/PID/ns), 3 the fork that puts the command in the PID namespace,
  * 4 the target's root, working directory and ids. A test named sN_ checks
- * step N.
+ * step N and passes as soon as steps 1 to N are right; all_ tests check
+ * the whole program (exit status, terminals, a killed launcher, bad input).
  *
  * The targets are containers this suite makes itself (not lesson 07's,
  * so the suite depends on no other lesson): a process that clone(2)
@@ -30,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -289,7 +291,7 @@ static void setup(void)
 
 TestSuite(exec, .init = setup, .fini = harness_teardown, .timeout = TEST_TIMEOUT);
 
-LESSON_BASICS(exec, &exec_lesson, 4)
+LESSON_BASICS(exec, &exec_lesson, all)
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -397,7 +399,7 @@ Test(exec, s1_our_own_namespaces_are_nothing_to_enter)
 	run_free(&r);
 }
 
-Test(exec, s1_another_users_container_may_not_be_entered)
+Test(exec, all_another_users_container_may_not_be_entered)
 {
 	struct run r;
 
@@ -489,7 +491,83 @@ Test(exec, s3_the_command_is_in_the_target_pid_namespace)
 	run_free(&r);
 }
 
-Test(exec, s4_killed_launcher_leaves_nothing_in_the_container)
+/* Start exec traced, stop its child at birth (PTRACE_O_TRACEFORK: it has
+ * not run one instruction), kill the launcher, then let the child go.
+ * Returns the child (which the test, the subreaper, now reaps), or 0 if
+ * the launcher never forked. */
+static pid_t kill_the_launcher_at_its_fork(struct run *r, const char *const argv[])
+{
+	struct run_opts o = {.keep_stdin = true, .traced = true};
+	unsigned long child = 0;
+	int status, sig = 0;
+
+	run_start(r, argv, &o);
+	cr_assert_eq(waitpid(r->pid, &status, 0), r->pid, "waitpid(exec): %s",
+		     strerror(errno));
+	cr_assert(WIFSTOPPED(status), "exec did not stop at its exec under ptrace");
+	ptrace(PTRACE_SETOPTIONS, r->pid, NULL,
+	       (void *)(long)(PTRACE_O_TRACEFORK | PTRACE_O_EXITKILL));
+	alarm((unsigned)RUN_TIMEOUT); /* a launcher that hangs: SIGALRM ends the test */
+	while (ptrace(PTRACE_CONT, r->pid, NULL, (void *)(long)sig) == 0 &&
+	       waitpid(r->pid, &status, 0) == r->pid && WIFSTOPPED(status)) {
+		sig = 0;
+		if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_FORK << 8))) {
+			ptrace(PTRACE_GETEVENTMSG, r->pid, NULL, &child);
+			break;
+		}
+		if (WSTOPSIG(status) != SIGTRAP)
+			sig = WSTOPSIG(status);
+	}
+	alarm(0);
+	if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
+		kill(r->pid, SIGKILL);
+		waitpid(r->pid, &status, 0);
+	}
+	r->status = status;
+	r->reaped = true;
+	r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (child) {
+		/* The child starts in a ptrace stop of its own: let it run. */
+		waitpid((pid_t)child, &status, __WALL);
+		ptrace(PTRACE_DETACH, (pid_t)child, NULL, NULL);
+	}
+	return (pid_t)child;
+}
+
+/* The command dies with a launcher that is gone before the command's own
+ * PR_SET_PDEATHSIG (which never fires for a parent already dead): the
+ * pipe `alive` tells the child so, but only if it closed its copy of the
+ * launcher's end (step 3). The launcher is killed at its fork, before the
+ * child runs: the child must stop there and never start the command
+ * (`probe --hold`, which would wait for its stdin, still open). */
+Test(exec, s3_a_launcher_gone_before_the_child_runs_leaves_no_command)
+{
+	const char *argv[] = {root_target.pidstr, "-q", "--", PROBE, "--hold", NULL};
+	struct run r;
+	pid_t child;
+	int status;
+	bool ended = false;
+
+	need_root_target();
+	child = kill_the_launcher_at_its_fork(&r, argv);
+	for (double end = now() + 2.0; child > 0 && !ended && now() < end; nap(0.02))
+		ended = waitpid(child, &status, WNOHANG) == child;
+	close(r.in_fd);
+	r.in_fd = -1;
+	if (child > 0 && !ended)
+		waitpid(child, &status, 0);
+	run_finish(&r);
+	require_steps_done(&r, 3);
+	cr_assert_gt(child, 0, "exec never forked its command's process: fork(2) "
+		     "once it has joined the target's namespaces; %s", why(&r));
+	cr_assert(ended, "exec was killed before its child ran, and the command "
+		  "started all the same, in the container: the child must close its "
+		  "copy of the launcher's end of the pipe `alive` (close(alive[1])), "
+		  "so that it sees the launcher is gone");
+	run_free(&r);
+}
+
+Test(exec, all_killed_launcher_leaves_nothing_in_the_container)
 {
 	const char *argv[] = {root_target.pidstr, "-q", "--", PROBE, "--hold", NULL};
 	struct run r;
@@ -569,7 +647,7 @@ Test(exec, s4_the_command_has_the_containers_namespaces_root_and_ids)
 	run_free(&r);
 }
 
-Test(exec, s4_exit_status_and_signals_pass_through_from_roots_container)
+Test(exec, all_exit_status_and_signals_pass_through_from_roots_container)
 {
 	int code = random_between(3, 120), sig = SIGUSR1;
 	char c[8], s[8];
@@ -590,7 +668,7 @@ Test(exec, s4_exit_status_and_signals_pass_through_from_roots_container)
 
 /* ---- step 4: a terminal of its own, through a real pseudo-terminal ---- */
 
-Test(exec, s4_a_shell_gets_a_terminal_of_its_own, .timeout = 40)
+Test(exec, all_a_shell_gets_a_terminal_of_its_own, .timeout = 40)
 {
 	struct tty_run t;
 
@@ -604,7 +682,7 @@ Test(exec, s4_a_shell_gets_a_terminal_of_its_own, .timeout = 40)
 	tty_close(&t);
 }
 
-Test(exec, s4_minus_T_keeps_the_callers_terminal)
+Test(exec, all_minus_T_keeps_the_callers_terminal)
 {
 	struct tty_run t;
 	int code;
@@ -623,7 +701,7 @@ Test(exec, s4_minus_T_keeps_the_callers_terminal)
 	tty_close(&t);
 }
 
-Test(exec, s4_bad_input_gets_a_clear_error)
+Test(exec, all_bad_input_gets_a_clear_error)
 {
 	const struct bad_input rows[] = {
 		BAD(2, "Usage", "-q"),

@@ -4,7 +4,9 @@
  *
  * Steps (solutions/09-cgroup/cgroup.c): 1 the cgroup, 2 the limits in its
  * files, 3 the child moved in, 4 the cgroup namespace. A test named sN_
- * checks step N. Every run makes its cgroup under this test's own parent
+ * checks step N and passes as soon as steps 1 to N are right; the all_
+ * tests check the whole program (the limits hold, nothing is left behind,
+ * bad input). Every run makes its cgroup under this test's own parent
  * (--cgroup-parent harness_cgroup_parent()), whose children the harness
  * compares before and after: a cgroup left behind fails the test. */
 #define _GNU_SOURCE
@@ -159,7 +161,7 @@ Test(cgroup, s4_inside_its_cgroup_is_the_root)
 	run_free(&r);
 }
 
-Test(cgroup, s4_a_pids_limit_stops_the_next_fork_with_eagain)
+Test(cgroup, all_a_pids_limit_stops_the_next_fork_with_eagain)
 {
 	int n = random_between(4, 12);
 	char limit[16];
@@ -169,12 +171,12 @@ Test(cgroup, s4_a_pids_limit_stops_the_next_fork_with_eagain)
 				"--hold"), n, 1, "the probe");
 }
 
-Test(cgroup, s4_a_memory_hog_meets_the_oom_killer_inside_only)
+Test(cgroup, all_a_memory_hog_meets_the_oom_killer_inside_only)
 {
 	check_memory_hog(CG_ARGS("-q", "--memory", "32M", "--"), probe_bin());
 }
 
-Test(cgroup, s4_the_cpu_quota_holds)
+Test(cgroup, all_the_cpu_quota_holds)
 {
 	int centi = random_between(20, 40);
 	double cpu = 0, wall = 0, cpus;
@@ -199,7 +201,7 @@ Test(cgroup, s4_the_cpu_quota_holds)
 }
 
 /* What the command left running is killed with the cgroup. */
-Test(cgroup, s4_processes_left_in_the_cgroup_are_killed)
+Test(cgroup, all_processes_left_in_the_cgroup_are_killed)
 {
 	struct run r;
 
@@ -213,7 +215,7 @@ Test(cgroup, s4_processes_left_in_the_cgroup_are_killed)
  * (a background process left in the cgroup), without limits. On a
  * hybrid host they run on its v2 tree, /sys/fs/cgroup/unified, which has
  * no controllers (NSLAB_CGROUP_LAYOUT=v2); on a v2 host as they are. */
-Test(cgroup, s4_the_v2_tree_and_cgroup_kill)
+Test(cgroup, all_the_v2_tree_and_cgroup_kill)
 {
 	struct statfs s;
 	struct run r;
@@ -247,7 +249,7 @@ Test(cgroup, s4_the_v2_tree_and_cgroup_kill)
 	run_free(&r);
 }
 
-Test(cgroup, s4_sigkill_with_limits_leaves_no_cgroup)
+Test(cgroup, all_sigkill_with_limits_leaves_no_cgroup)
 {
 	char dir[256], rel[128];
 	struct run r;
@@ -263,7 +265,7 @@ Test(cgroup, s4_sigkill_with_limits_leaves_no_cgroup)
 	run_free(&r);
 }
 
-Test(cgroup, s4_killed_at_any_step_with_limits_leaves_no_cgroup, .timeout = 150)
+Test(cgroup, all_killed_at_any_step_with_limits_leaves_no_cgroup, .timeout = 150)
 {
 	check_kill_points(CG_ARGS("-q", "--pids-limit", "20", "--memory", "64M",
 				  "--cpus", "0.5", "--", probe_bin(), "--hold"),
@@ -271,7 +273,7 @@ Test(cgroup, s4_killed_at_any_step_with_limits_leaves_no_cgroup, .timeout = 150)
 }
 
 /* The same on the v2 paths (cgroup.kill, no limits on a hybrid host). */
-Test(cgroup, s4_v2_killed_at_any_step_leaves_no_cgroup, .timeout = 150)
+Test(cgroup, all_v2_killed_at_any_step_leaves_no_cgroup, .timeout = 150)
 {
 	struct statfs s;
 
@@ -285,9 +287,9 @@ Test(cgroup, s4_v2_killed_at_any_step_leaves_no_cgroup, .timeout = 150)
 	unsetenv("NSLAB_CGROUP_LAYOUT");
 }
 
-LESSON_BASICS(cgroup, &cgl, 4)
+LESSON_BASICS(cgroup, &cgl, all)
 
-Test(cgroup, s4_bad_input_gets_a_clear_error)
+Test(cgroup, all_bad_input_gets_a_clear_error)
 {
 	const struct bad_input rows[] = {
 		BAD(2, "Usage", "--memory"),

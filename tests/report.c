@@ -11,7 +11,7 @@ static char first_failure[512];
 static char first_failure_test[128];
 
 /* Every test's result, one line each in $NSLAB_REPORT.tests: its name
- * (sN_...: the step it checks), passed/failed/skipped, and the first
+ * (sN_...: step N; all_...: the whole program), passed/failed/skipped, and the first
  * failed assertion's message on one line. tools/suite makes the step
  * table of make checkNN and the points of make grade from it. */
 static void record_test(const struct criterion_test_stats *st, const char *msg)
@@ -38,6 +38,24 @@ static void record_test(const struct criterion_test_stats *st, const char *msg)
 	fclose(f);
 }
 
+/* The step a test checks, by its name: N for sN_, and after every
+ * step for all_ (and a name of neither kind). */
+static int step_of(const char *name)
+{
+	int n;
+
+	return sscanf(name, "s%d_", &n) == 1 && n > 0 ? n : INT_MAX;
+}
+
+/* Does test `a` come before `b` in the summary: the earlier step first,
+ * and by name within a step? */
+static bool reported_before(const char *a, const char *b)
+{
+	int sa = step_of(a), sb = step_of(b);
+
+	return sa != sb ? sa < sb : strcmp(a, b) < 0;
+}
+
 ReportHook(POST_TEST)(struct criterion_test_stats *st)
 {
 	const char *msg = "crashed or timed out";
@@ -54,7 +72,7 @@ ReportHook(POST_TEST)(struct criterion_test_stats *st)
 	if (st->timed_out)
 		msg = "timed out";
 	record_test(st, msg);
-	if (first_failure_test[0] && strcmp(st->test->name, first_failure_test) > 0)
+	if (first_failure_test[0] && !reported_before(st->test->name, first_failure_test))
 		return;
 	snprintf(first_failure_test, sizeof(first_failure_test), "%s", st->test->name);
 	snprintf(first_failure, sizeof(first_failure), "%s: %s", st->test->name, msg);

@@ -396,12 +396,91 @@ static const struct symptom *symptom_of(const struct run *r,
 	return NULL;
 }
 
+/* Does `line` (up to `end`) hold an error as err(3) prints one: ": "
+ * followed by errno's text, or a stub's "not done"? */
+static bool holds_error(const char *line, const char *end)
+{
+	for (const char *p = line; p < end; p++) {
+		if (end - p >= 8 && !strncmp(p, "not done", 8))
+			return true;
+		if (end - p < 3 || p[0] != ':' || p[1] != ' ')
+			continue;
+		for (int e = 1; e < 134; e++) {
+			const char *text = strerror(e);
+			size_t n = strlen(text);
+
+			if ((size_t)(end - p - 2) >= n && !strncmp(p + 2, text, n))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A quote of a lesson's stderr that fits in `size`: all of it when it
+ * fits, else its end from the line that holds the error (the last such
+ * line, else the last line) on, with as many lines before it as fit. The
+ * first bytes are the account, the error that names the fix comes last:
+ * a quote of the start would cut it off. Lines are joined by spaces. */
+static void quote_stderr(const char *err, char *buf, size_t size)
+{
+	const char *end = err + strlen(err), *from, *line = NULL;
+	size_t room = size - 8; /* the "..." marks and the NUL */
+
+	while (end > err && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	from = err;
+	if ((size_t)(end - err) > room) {
+		/* The last line that holds an error, else the last line. */
+		for (const char *eol = end; eol > err && !line;) {
+			const char *bol = eol;
+
+			while (bol > err && bol[-1] != '\n')
+				bol--;
+			if (holds_error(bol, eol))
+				line = bol;
+			eol = bol > err ? bol - 1 : err;
+		}
+		if (!line) {
+			line = end;
+			while (line > err && line[-1] != '\n')
+				line--;
+		}
+		from = line;
+		/* Lines before it, while they fit. */
+		while (from > err) {
+			const char *bol = from - 1;
+
+			while (bol > err && bol[-1] != '\n')
+				bol--;
+			if ((size_t)(end - bol) > room)
+				break;
+			from = bol;
+		}
+		if ((size_t)(end - from) > room) {
+			/* The line that holds the error is too long alone:
+			 * keep its end, where errno's text is. */
+			const char *eol = strchrnul(from, '\n');
+
+			end = eol;
+			if ((size_t)(end - from) > room)
+				from = end - room;
+		}
+	}
+	snprintf(buf, size, "%s%.*s%s", from > err ? "..." : "", (int)(end - from), from,
+		 *end && end[strspn(end, "\n ")] ? "..." : "");
+	for (char *p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
 const char *why(const struct run *r)
 {
 	static char bufs[4][600];
 	static int next;
 	char *buf = bufs[next++ % 4];
+	char quote[420];
 	const char *todo = r->err ? strstr(r->err, "TODO(") : NULL;
+	const char *last = todo;
 
 	/* Mistakes whose symptom on stderr is far from their cause. */
 	static const struct symptom known[] = {
@@ -412,20 +491,24 @@ const char *why(const struct run *r)
 	const struct symptom *s = symptom_of(r, known, sizeof(known) / sizeof(known[0]));
 
 	if (s) {
-		snprintf(buf, 600, "%s; its stderr said: \"%.300s\"", s->fix, r->err);
-		for (char *p = buf; *p; p++)
-			if (*p == '\n')
-				*p = ' ';
+		quote_stderr(r->err, quote, 320);
+		snprintf(buf, 600, "%s; its stderr said: \"%s\"", s->fix, quote);
 		return buf;
 	}
-	if (todo) {
+	/* A stub that only warns lets the program go on to a later one,
+	 * which stops it: name the last, and the first if they differ. */
+	for (const char *p = todo; p && (p = strstr(p + 1, "TODO("));)
+		last = p;
+	if (todo && last != todo) {
+		snprintf(buf, 600, "the program stopped at \"%.*s\": do that step "
+			 "(before that it said \"%.*s\")", (int)strcspn(last, "\n"), last,
+			 (int)strcspn(todo, "\n"), todo);
+	} else if (todo) {
 		snprintf(buf, 600, "the program stopped at \"%.*s\": do that step",
 			 (int)strcspn(todo, "\n"), todo);
 	} else if (r->err && *r->err) {
-		snprintf(buf, 600, "its stderr said: \"%.400s\"", r->err);
-		for (char *p = buf; *p; p++)
-			if (*p == '\n')
-				*p = ' ';
+		quote_stderr(r->err, quote, sizeof(quote));
+		snprintf(buf, 600, "its stderr said: \"%s\"", quote);
 	} else {
 		snprintf(buf, 600, "it printed nothing on stderr (exit status %d)",
 			 r->code);
@@ -444,4 +527,24 @@ const char *why_known(const struct run *r, const struct symptom *known, size_t n
 		return why(r);
 	snprintf(buf, 1024, "%s; %s", s->fix, why(r));
 	return buf;
+}
+
+void require_steps_done(const struct run *r, int steps)
+{
+	char todo[24];
+
+	for (int n = 1; n <= steps; n++) {
+		snprintf(todo, sizeof(todo), "TODO(%d)", n);
+		cr_assert(!r->err || !strstr(r->err, todo), "step %d is not done: %s", n,
+			  why(r));
+	}
+}
+
+bool stopped_at_a_later_step(const struct run *r, int step)
+{
+	const char *last = NULL;
+
+	for (const char *p = r->err; p && (p = strstr(p, "TODO(")); p++)
+		last = p;
+	return last && atoi(last + 5) > step && r->code != 0;
 }
