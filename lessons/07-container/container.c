@@ -230,6 +230,7 @@ static void remove_veth(void)
  * filtering: a packet whose source address the host would not route back
  * through this link (one the container made up) is dropped. A kernel
  * without IPv6 has no /proc/sys/net/ipv6, and nothing to refuse. */
+// tag::harden[]
 static void harden_host_end(const char *name)
 {
 	static const char *const knobs[][3] = {
@@ -253,6 +254,7 @@ static void harden_host_end(const char *name)
 		close(fd);
 	}
 }
+// end::harden[]
 
 /* ip link add NAME type veth peer name eth0 netns PID (lesson 05's
  * request, built with lessons/lib/rtnl.h): the peer is created in the
@@ -477,6 +479,7 @@ static int child_main(void *arg)
 	 * caller's shell (bubblewrap's CVE-2017-5226). With a terminal:
 	 * one from the container's own devpts, the launcher relays its
 	 * master, PID 1 takes the slave as controlling terminal. */
+	// tag::session[]
 	if (a->tty) {
 		if (pty_open(&pty, AT_FDCWD, STDIN_FILENO) == -1)
 			err(EXIT_FAILURE, "a terminal from /dev/pts/ptmx");
@@ -493,6 +496,7 @@ static int child_main(void *arg)
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1 &&
 	    errno != ENOSYS)
 		err(EXIT_FAILURE, "keyctl(KEYCTL_JOIN_SESSION_KEYRING)");
+	// end::session[]
 	lock_down();
 	clearenv();
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);

@@ -235,6 +235,7 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 	 * (setsid(2)): else the caller's terminal is the command's /dev/tty,
 	 * and ioctl(TIOCSTI) on it types into the caller's shell
 	 * (bubblewrap's CVE-2017-5226). With one, pty_attach() did it. */
+	// tag::session[]
 	if (!pty && setsid() == -1)
 		err(EXIT_FAILURE, "setsid");
 	/* An empty session keyring, as runc exec gives: the caller's holds
@@ -243,6 +244,7 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1 &&
 	    errno != ENOSYS)
 		err(EXIT_FAILURE, "keyctl(KEYCTL_JOIN_SESSION_KEYRING)");
+	// end::session[]
 	/* After the ids: changing credentials clears PR_SET_PDEATHSIG. */
 	die_with_launcher(alive);
 	/* Only 0, 1 and 2 go in: a directory descriptor of the host's

@@ -264,6 +264,7 @@ static void remove_veth(void)
  * filtering: a packet whose source address the host would not route back
  * through this link (one the container made up) is dropped. A kernel
  * without IPv6 has no /proc/sys/net/ipv6, and nothing to refuse. */
+// tag::harden[]
 static void harden_host_end(const char *name)
 {
 	static const char *const knobs[][3] = {
@@ -287,6 +288,7 @@ static void harden_host_end(const char *name)
 		close(fd);
 	}
 }
+// end::harden[]
 
 /* ip link add NAME type veth peer name eth0 netns PID (lesson 05's
  * request, built with lessons/lib/rtnl.h): the peer is created in the
@@ -631,6 +633,7 @@ static int child_main(void *arg)
 	 * caller's shell (bubblewrap's CVE-2017-5226). With a terminal:
 	 * one from the container's own devpts, the launcher relays its
 	 * master, PID 1 takes the slave as controlling terminal. */
+	// tag::session[]
 	if (a->tty) {
 		if (pty_open(&pty, AT_FDCWD, STDIN_FILENO) == -1)
 			err(EXIT_FAILURE, "a terminal from /dev/pts/ptmx");
@@ -647,6 +650,7 @@ static int child_main(void *arg)
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1 &&
 	    errno != ENOSYS)
 		err(EXIT_FAILURE, "keyctl(KEYCTL_JOIN_SESSION_KEYRING)");
+	// end::session[]
 	lock_down();
 	clearenv();
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
