@@ -246,8 +246,8 @@ static void harden_host_end(const char *name)
 		snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s",
 			 knobs[i][0], name, knobs[i][1]);
 		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd == -1 && errno == ENOENT && access("/proc/sys/net/ipv6", F_OK) == -1 &&
-		    !strcmp(knobs[i][0], "ipv6"))
+		if (fd == -1 && errno == ENOENT && !strcmp(knobs[i][0], "ipv6") &&
+		    access("/proc/sys/net/ipv6", F_OK) == -1)
 			continue;
 		if (fd == -1 || write(fd, knobs[i][2], 1) != 1)
 			err(EXIT_FAILURE, "%s <- %s", path, knobs[i][2]);
