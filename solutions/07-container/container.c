@@ -146,7 +146,7 @@ static void usage(FILE *out, const char *prog)
 		"  --pids-limit N     at most N processes (default %d; as root)\n"
 		"  --memory SIZE      at most SIZE of memory, K, M or G (at least 6M)\n"
 		"  --tmpfs-size SIZE  the writable layer holds SIZE (default %lldM); the\n"
-		"                     container's /dev/shm holds " SHM_SIZE "\n"
+		"                     container's /dev/shm holds 64M, as Docker's\n"
 		"  --cpus N.N         at most N.N CPUs' worth of time\n"
 		"  --cgroup-parent P  make the cgroup under P (default \"%s\")\n"
 		"  -q                 no account on stderr;  -h  this help\n\n"
