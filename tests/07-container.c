@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/keyctl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -995,4 +997,221 @@ Test(container, all_an_interactive_shell_gets_a_terminal_of_its_own, .timeout = 
 	check_terminal_session(&t, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent",
 					parent, "--net", "none"));
 	tty_close(&t);
+}
+
+/* ---- round three: what else of the host's reached the command -------- */
+
+/* `echo | sudo make lesson07 ARGS=...`: stdin is not a terminal, so the
+ * container gets none of its own, but the caller's terminal is still
+ * the launcher's controlling terminal, and on 1 and 2. */
+Test(container, s6_no_keystrokes_reach_the_callers_terminal, .timeout = 40)
+{
+	char marker[32];
+	struct tty_run t;
+	int code;
+
+	random_name(marker, sizeof(marker), "injected-", 24);
+	tty_start_stdin_null(&t, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+				      "--net", "none", "--", "/bin/nslab-probe", "--tiocsti",
+				      marker));
+	code = tty_finish(&t);
+	cr_assert_eq(code, 0, "container -- nslab-probe --tiocsti exited with %d; the "
+		     "terminal showed: %s", code, t.out);
+	cr_assert(strstr(t.out, "devtty ENXIO"), "inside, /dev/tty opened the caller's "
+		  "terminal (it should fail with ENXIO: no controlling terminal): the "
+		  "container must be a session of its own in every mode, also when "
+		  "stdin is not a terminal (setsid); the terminal showed: %s", t.out);
+	cr_assert(!strstr(t.out, marker) && tty_pending_input(&t) == 0, "the command "
+		  "typed into the caller's terminal with ioctl(TIOCSTI) (%zu bytes wait "
+		  "there for the caller's shell: bubblewrap's CVE-2017-5226): the "
+		  "container must be a session of its own (setsid); the terminal "
+		  "showed: %s", tty_pending_input(&t), t.out);
+	tty_close(&t);
+}
+
+/* A session keyring of the test's own, with a "user" key in it that the
+ * launcher inherits; its serial. The keyring goes with the test. */
+static long add_session_key(const char *desc, const char *payload)
+{
+	long key;
+
+	cr_assert_neq(syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL), -1,
+		      "keyctl(KEYCTL_JOIN_SESSION_KEYRING): %s", strerror(errno));
+	key = syscall(SYS_add_key, "user", desc, payload, strlen(payload),
+		      KEY_SPEC_SESSION_KEYRING);
+	cr_assert_neq(key, -1, "add_key(user, %s): %s", desc, strerror(errno));
+	/* The test itself finds it: what the command must not. */
+	cr_assert_eq(syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_SESSION_KEYRING, "user",
+			     desc, 0), key, "the test cannot find its own key %s", desc);
+	return key;
+}
+
+Test(container, s6_the_callers_keyring_is_out_of_reach)
+{
+	char desc[40], secret[40], want[80];
+	struct run r;
+
+	random_name(desc, sizeof(desc), "nslab-key-", 24);
+	random_name(secret, sizeof(secret), "secret-", 24);
+	add_session_key(desc, secret);
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net",
+			    "none", "--", "/bin/nslab-probe", "--key", desc));
+	cr_assert_eq(r.code, 0, "container -- nslab-probe --key exited with %d; %s",
+		     r.code, why(&r));
+	snprintf(want, sizeof(want), "key %s ", desc);
+	cr_assert(strstr(r.out, want), "the probe printed no \"%s\" line; %s", want,
+		  why(&r));
+	cr_assert(!strstr(r.out, secret) && !strstr(r.out, " found"), "the command "
+		  "found the caller's key %s in its session keyring and read it: the "
+		  "container needs a session keyring of its own, as runc gives "
+		  "(keyctl KEYCTL_JOIN_SESSION_KEYRING); the probe said: %s", desc,
+		  strstr(r.out, want));
+	run_free(&r);
+}
+
+/* The host's shared memory (tmpfs pages), in KiB: /proc/meminfo Shmem. */
+static long host_shmem_kib(void)
+{
+	const char *line = strstr(read_text("/proc/meminfo"), "\nShmem:");
+
+	return line ? strtol(line + 7, NULL, 10) : -1;
+}
+
+/* The 1K-blocks df shows inside for the mount at `point`, or -1. */
+static long df_kib(const char *out, const char *point)
+{
+	char key[32];
+	const char *line;
+
+	snprintf(key, sizeof(key), "size %s ", point);
+	line = strstr(out, key);
+	return line ? strtol(line + strlen(key), NULL, 10) : -1;
+}
+
+Test(container, s3_the_memory_backed_mounts_have_sizes, .timeout = 40)
+{
+	int mib = random_between(8, 24), shm = 64, tried = 160;
+	char size[16], script[640];
+	long before, during, grew;
+	struct run r;
+
+	/* Without --tmpfs-size: bounded, and /dev/shm is Docker's 64 MiB. */
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net",
+			    "none", "--", "/bin/sh", "-c",
+			    "df -k / /dev/shm | awk 'NR > 1 { print \"size \" $6 \" \" $2 }'"));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert(df_kib(r.out, "/") > 0 && df_kib(r.out, "/") <= 1024 * 1024,
+		  "the writable layer should have a size by default (at most 1 GiB), "
+		  "not %ld KiB (0 or -1: none): a tmpfs without size= may take half the "
+		  "host's memory (--tmpfs-size); df said: %s", df_kib(r.out, "/"), r.out);
+	cr_assert_eq(df_kib(r.out, "/dev/shm"), shm * 1024, "/dev/shm should hold "
+		     "64 MiB, as Docker's, not %ld KiB (0 or -1: no size at all; "
+		     "size=64m); df said: %s",
+		     df_kib(r.out, "/dev/shm"), r.out);
+	run_free(&r);
+
+	/* With one: writing more fails inside, and the host's shmem grows
+	 * by what the two mounts hold, not by what was written. */
+	snprintf(size, sizeof(size), "%dM", mib);
+	snprintf(script, sizeof(script),
+		 "dd if=/dev/zero of=/tmp/fill bs=1M count=%d 2>&1 | grep -q 'No space' && "
+		 "echo LAYER-ENOSPC; dd if=/dev/zero of=/dev/shm/fill bs=1M count=%d 2>&1 | "
+		 "grep -q 'No space' && echo SHM-ENOSPC; exec /bin/nslab-probe --hold",
+		 tried, tried);
+	before = host_shmem_kib();
+	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none",
+			  "--tmpfs-size", size, "--", "/bin/sh", "-c", script), NULL);
+	during = host_shmem_kib();
+	grew = (during - before) / 1024;
+	run_finish(&r);
+	cr_assert(strstr(r.out, "LAYER-ENOSPC"), "writing %d MiB to /tmp inside, with "
+		  "--tmpfs-size %s, should end in ENOSPC (\"No space left on device\"): "
+		  "the writable layer's tmpfs needs size= (--tmpfs-size); %s", tried, size,
+		  why(&r));
+	cr_assert(strstr(r.out, "SHM-ENOSPC"), "writing %d MiB to /dev/shm inside "
+		  "should end in ENOSPC: /dev/shm holds 64 MiB, as Docker's (size=64m); "
+		  "%s", tried, why(&r));
+	/* Other processes of the host may add some shmem meanwhile: 24 MiB. */
+	cr_assert_leq(grew, mib + shm + 24, "the host's shmem grew by %ld MiB while the "
+		      "container held what it wrote; its two memory-backed mounts hold "
+		      "%d MiB (--tmpfs-size %s and /dev/shm's 64 MiB)", grew, mib + shm,
+		      size);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+/* A file of /proc/sys/net for the link `name`, or -1 if there is none. */
+static long net_knob(const char *family, const char *name, const char *knob)
+{
+	char path[400];
+	const char *text;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%.64s/%s", family, name, knob);
+	text = read_text(path);
+	return *text ? strtol(text, NULL, 10) : -1;
+}
+
+Test(container, s5_the_host_end_of_the_veth_learns_nothing_from_inside)
+{
+	static const char *const v6[][2] = {
+		{"accept_ra", "router advertisements from inside would give this side a "
+		 "route, an address, or the container as its default IPv6 router "
+		 "(CVE-2020-13401, CVE-2020-10749)"},
+		{"autoconf", "an address from a prefix the container advertises"},
+		{"accept_redirects", "ICMPv6 redirects from inside would rewrite this "
+		 "side's routes"},
+	};
+	bool ipv6 = access("/proc/sys/net/ipv6", F_OK) == 0;
+	long seen[3], rp_filter;
+	char names[256], *end;
+	struct run r;
+
+	/* Read while the container runs: the veth goes with it. */
+	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--",
+			  "/bin/nslab-probe", "--hold"), NULL);
+	my_links(names, sizeof(names));
+	end = names + 3;
+	for (size_t i = 0; i < 3; i++)
+		seen[i] = ipv6 ? net_knob("ipv6", end, v6[i][0]) : 0;
+	rp_filter = net_knob("ipv4", end, "rp_filter");
+	run_finish(&r);
+	cr_assert(!strncmp(names, "lo ", 3), "this side should have lo and the veth's "
+		  "end, it has \"%s\"", names);
+	for (size_t i = 0; i < 3; i++)
+		cr_assert_eq(seen[i], 0, "on this side, the veth's end %s has %s %ld, "
+			     "not 0: %s. Write 0 to /proc/sys/net/ipv6/conf/%s/%s while "
+			     "the link is down (%s)", end, v6[i][0], seen[i], v6[i][1], end,
+			     v6[i][0], v6[i][0]);
+	cr_assert_eq(rp_filter, 1, "on this side, the veth's end %s has rp_filter %ld: "
+		     "it should be 1 (strict), so that a packet from inside whose source "
+		     "address this side would not route back there is dropped (rp_filter)",
+		     end, rp_filter);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+Test(container, s5_bad_sizes_roots_and_hostnames_get_a_clear_error)
+{
+	char mem[16], checkout[PATH_MAX], *slash;
+	const char *r = rootfs(), *p = "/bin/nslab-probe";
+
+	snprintf(mem, sizeof(mem), "%dK", random_between(1, 6143));
+	/* The directory that holds the build tree of the binary under test
+	 * (BUILD/solutions/07-container/container: the checkout). */
+	cr_assert_not_null(realpath(lesson_bin(), checkout), "realpath(%s)", lesson_bin());
+	for (int up = 0; up < 4 && (slash = strrchr(checkout, '/')); up++)
+		*slash = '\0';
+	const struct bad_input rows[] = {
+		BAD(2, "6M", "--rootfs", r, "--memory", "1", "--", p),
+		BAD(2, "6M", "--rootfs", r, "--memory", mem, "--", p),
+		BAD(2, "build tree", "--rootfs", "/", "--", p),
+		BAD(2, "build tree", "--rootfs", *checkout ? checkout : "/", "--", p),
+		BAD(2, "not a hostname", "--rootfs", r, "--hostname", "", "--", p),
+		BAD(2, "not a hostname", "--rootfs", r, "--hostname", "box\nroot", "--", p),
+		BAD(2, "not a hostname", "--rootfs", r, "--hostname", "../box", "--", p),
+		BAD(2, "not a hostname", "--rootfs", r, "--hostname", "-box", "--", p),
+		BAD(2, "at least 1M", "--rootfs", r, "--tmpfs-size", "100K", "--", p),
+	};
+
+	check_bad_inputs(container_lesson(), rows, sizeof(rows) / sizeof(rows[0]));
 }

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/keyctl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,6 +119,9 @@ static int target_main(void *arg)
 	}
 	TRY(close(open("/tmp/dev/null", O_WRONLY | O_CREAT | O_CLOEXEC, 0666)), "dev/null");
 	TRY(mount("/dev/null", "/tmp/dev/null", NULL, MS_BIND, NULL), "bind dev/null");
+	/* As lesson 07's: /dev/tty names the opener's controlling terminal. */
+	TRY(close(open("/tmp/dev/tty", O_WRONLY | O_CREAT | O_CLOEXEC, 0666)), "dev/tty");
+	TRY(mount("/dev/tty", "/tmp/dev/tty", NULL, MS_BIND, NULL), "bind dev/tty");
 	TRY(mount("proc", "/tmp/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL),
 	    "mount proc");
 	TRY(mount("devpts", "/tmp/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
@@ -711,4 +716,71 @@ Test(exec, all_bad_input_gets_a_clear_error)
 	};
 
 	check_bad_inputs(&exec_lesson, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+/* ---- what of the caller's reaches the command -------------------------- */
+
+/* Without a terminal of its own (-T), stdin a terminal or not: the
+ * caller's terminal is exec's controlling terminal, and must not be the
+ * command's. */
+Test(exec, s4_no_keystrokes_reach_the_callers_terminal, .timeout = 40)
+{
+	char marker[32];
+	struct tty_run t;
+	int code;
+
+	need_root_target();
+	for (int on_stdin = 0; on_stdin < 2; on_stdin++) {
+		const char *const *args;
+
+		random_name(marker, sizeof(marker), "injected-", 24);
+		args = ARGS("-q", "-T", root_target.pidstr, "--", PROBE, "--tiocsti", marker);
+		if (on_stdin)
+			tty_start(&t, args);
+		else
+			tty_start_stdin_null(&t, args);
+		code = tty_finish(&t);
+		cr_assert_eq(code, 0, "exec -T -- nslab-probe --tiocsti exited with %d; "
+			     "the terminal showed: %s", code, t.out);
+		cr_assert(strstr(t.out, "devtty ENXIO"), "with -T%s, /dev/tty inside "
+			  "opened the caller's terminal (it should fail with ENXIO): the "
+			  "command must be a session of its own (setsid) also without a "
+			  "terminal of its own; the terminal showed: %s",
+			  on_stdin ? " and the terminal on stdin" : " and stdin not a terminal",
+			  t.out);
+		cr_assert(!strstr(t.out, marker) && tty_pending_input(&t) == 0, "with -T, "
+			  "the command typed into the caller's terminal with ioctl(TIOCSTI) "
+			  "(bubblewrap's CVE-2017-5226): it must be a session of its own "
+			  "(setsid); the terminal showed: %s", t.out);
+		tty_close(&t);
+	}
+}
+
+Test(exec, s4_the_callers_keyring_is_out_of_reach)
+{
+	char desc[40], secret[40], want[80];
+	struct run r;
+	long key;
+
+	need_root_target();
+	random_name(desc, sizeof(desc), "nslab-key-", 24);
+	random_name(secret, sizeof(secret), "secret-", 24);
+	/* A session keyring of the test's own (it goes with the test), with
+	 * a key that exec inherits. */
+	cr_assert_neq(syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL), -1,
+		      "keyctl(KEYCTL_JOIN_SESSION_KEYRING): %s", strerror(errno));
+	key = syscall(SYS_add_key, "user", desc, secret, strlen(secret),
+		      KEY_SPEC_SESSION_KEYRING);
+	cr_assert_neq(key, -1, "add_key(user, %s): %s", desc, strerror(errno));
+	run_lesson(&r, ARGS("-q", root_target.pidstr, "--", PROBE, "--key", desc));
+	cr_assert_eq(r.code, 0, "exec -- nslab-probe --key exited with %d; %s", r.code,
+		     why(&r));
+	snprintf(want, sizeof(want), "key %s ", desc);
+	cr_assert(strstr(r.out, want), "the probe printed no \"%s\" line; %s", want,
+		  why(&r));
+	cr_assert(!strstr(r.out, secret) && !strstr(r.out, " found"), "the command "
+		  "found the caller's key in its session keyring and read it: give it "
+		  "a session keyring of its own, as runc exec does (keyctl "
+		  "KEYCTL_JOIN_SESSION_KEYRING); the probe said: %s", strstr(r.out, want));
+	run_free(&r);
 }

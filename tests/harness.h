@@ -330,6 +330,12 @@ void tty_start(struct tty_run *t, const char *const args[]);
 /* Read what the terminal shows until `re` (extended) matches: true; or
  * the time is up or the lesson ended: false. */
 bool tty_wait(struct tty_run *t, const char *re, double timeout);
+/* As tty_start, but stdin is /dev/null: `echo | sudo make lesson07`, the
+ * caller's terminal still its controlling terminal and on 1 and 2. */
+void tty_start_stdin_null(struct tty_run *t, const char *const args[]);
+/* Bytes waiting on the terminal's input, as a shell on it would read
+ * them: what a TIOCSTI from the lesson would have typed into it. */
+size_t tty_pending_input(struct tty_run *t);
 void tty_type(struct tty_run *t, const char *keys);
 /* Wait for the lesson to end (killing it after RUN_TIMEOUT); its exit
  * status, or -1. */

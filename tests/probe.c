@@ -5,8 +5,8 @@
  * /proc/self/ns entry the st_dev and st_ino that identify the namespace.
  * The suites parse this (probe_parse.c, probe_parse).
  *
- *   nslab-probe [--clocks] [--forks] [--burn MS] [--hog] [--hold]
- *               [--exit N | --signal N]
+ *   nslab-probe [--clocks] [--forks] [--burn MS] [--hog] [--tiocsti TEXT]
+ *               [--key DESC] [--hold] [--exit N | --signal N]
  *
  *   --clocks    also print "clock NAME SECONDS" for CLOCK_MONOTONIC,
  *               CLOCK_BOOTTIME and CLOCK_REALTIME (lesson 10)
@@ -16,6 +16,15 @@
  *               "burned CPU_S in WALL_S" (seconds) (lesson 09)
  *   --hog       allocate and touch memory, 1 MiB at a time, up to 4 GiB;
  *               print "hog survived" if nothing stopped it (lesson 09)
+ *   --tiocsti TEXT  push TEXT and a newline into the input of every terminal
+ *               it can open (/dev/tty, fds 0-2, /dev/pts/N) with
+ *               ioctl(TIOCSTI), the way bubblewrap's CVE-2017-5226 typed
+ *               into the caller's shell; print "devtty open" or "devtty
+ *               ERRNO", and "tiocsti WHERE injected" or "tiocsti WHERE
+ *               ERRNO" for each, never TEXT itself (lesson 07, 08)
+ *   --key DESC  look for the "user" key DESC from the session keyring
+ *               (keyctl(2) KEYCTL_SEARCH, KEYCTL_READ); print "key DESC
+ *               ERRNO", or "key DESC found: PAYLOAD" (lesson 07, 08)
  *   --hold      after the report print "ready" and wait for EOF on stdin,
  *               so the test can look at this process from outside
  *   --exit N    exit with status N
@@ -26,11 +35,15 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -142,8 +155,77 @@ static void hog(void)
 	fflush(stdout);
 }
 
+/* TIOCSTI on one terminal: the whole text, or the error of the first
+ * byte the kernel refused. */
+static void inject(int fd, const char *where, const char *text)
+{
+	const char *err = NULL;
+
+	for (const char *c = text; *c && !err; c++)
+		if (ioctl(fd, TIOCSTI, c) == -1)
+			err = strerrorname_np(errno);
+	if (!err && ioctl(fd, TIOCSTI, "\n") == -1)
+		err = strerrorname_np(errno);
+	printf("tiocsti %s %s\n", where, err ? err : "injected");
+}
+
+static void tiocsti(const char *text)
+{
+	char path[300], where[32];
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	/* O_NOCTTY: opening a terminal must not make it ours. */
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	printf("devtty %s\n", fd == -1 ? strerrorname_np(errno) : "open");
+	if (fd != -1) {
+		inject(fd, "/dev/tty", text);
+		close(fd);
+	}
+	for (fd = 0; fd <= 2; fd++)
+		if (isatty(fd)) {
+			snprintf(where, sizeof(where), "fd%d", fd);
+			inject(fd, where, text);
+		}
+	if ((d = opendir("/dev/pts"))) {
+		while ((e = readdir(d))) {
+			if (e->d_name[0] < '0' || e->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/dev/pts/%s", e->d_name);
+			fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+			if (fd == -1) {
+				printf("tiocsti %s %s\n", path, strerrorname_np(errno));
+				continue;
+			}
+			inject(fd, path, text);
+			close(fd);
+		}
+		closedir(d);
+	}
+	fflush(stdout);
+}
+
+static void key(const char *desc)
+{
+	char payload[256];
+	long id, n;
+
+	id = syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_SESSION_KEYRING, "user",
+		     desc, 0);
+	if (id == -1) {
+		printf("key %s %s\n", desc, strerrorname_np(errno));
+	} else {
+		n = syscall(SYS_keyctl, KEYCTL_READ, id, payload, sizeof(payload) - 1);
+		payload[n > 0 ? n : 0] = '\0';
+		printf("key %s found: %s\n", desc, n >= 0 ? payload : strerrorname_np(errno));
+	}
+	fflush(stdout);
+}
+
 int main(int argc, char *argv[])
 {
+	const char *inject_text = NULL, *key_desc = NULL;
 	int hold = 0, code = 0, sig = 0, do_clocks = 0, do_forks = 0, do_hog = 0;
 	long burn_ms = 0;
 
@@ -156,6 +238,10 @@ int main(int argc, char *argv[])
 			do_forks = 1;
 		else if (!strcmp(argv[i], "--hog"))
 			do_hog = 1;
+		else if (!strcmp(argv[i], "--tiocsti") && i + 1 < argc)
+			inject_text = argv[++i];
+		else if (!strcmp(argv[i], "--key") && i + 1 < argc)
+			key_desc = argv[++i];
 		else if (!strcmp(argv[i], "--burn") && i + 1 < argc)
 			burn_ms = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--exit") && i + 1 < argc)
@@ -164,7 +250,8 @@ int main(int argc, char *argv[])
 			sig = atoi(argv[++i]);
 		else {
 			fprintf(stderr, "usage: %s [--clocks] [--forks] [--burn MS] "
-				"[--hog] [--hold] [--exit N | --signal N]\n",
+				"[--hog] [--tiocsti TEXT] [--key DESC] [--hold] "
+				"[--exit N | --signal N]\n",
 				argv[0]);
 			return 2;
 		}
@@ -182,6 +269,10 @@ int main(int argc, char *argv[])
 		burn(burn_ms);
 	if (do_hog)
 		hog();
+	if (inject_text)
+		tiocsti(inject_text);
+	if (key_desc)
+		key(key_desc);
 	if (hold) {
 		char c;
 

@@ -8,7 +8,9 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 
-void tty_start(struct tty_run *t, const char *const args[])
+/* The lesson on the terminal: stdout, stderr and the controlling
+ * terminal; stdin too unless `in` is a descriptor of its own. */
+static void start_on_terminal(struct tty_run *t, const char *const args[], int in)
 {
 	struct winsize ws = {.ws_row = 37, .ws_col = 111};
 	const char *argv[16] = {lesson_bin()};
@@ -32,13 +34,39 @@ void tty_start(struct tty_run *t, const char *const args[])
 		if (getppid() != parent || setsid() == -1 ||
 		    ioctl(t->slave, TIOCSCTTY, 0) == -1)
 			_exit(125);
-		dup2(t->slave, 0);
+		dup2(in == -1 ? t->slave : in, 0);
 		dup2(t->slave, 1);
 		dup2(t->slave, 2);
 		close_range(3, ~0U, 0);
 		execv(argv[0], (char *const *)argv);
 		_exit(125);
 	}
+}
+
+void tty_start(struct tty_run *t, const char *const args[])
+{
+	start_on_terminal(t, args, -1);
+}
+
+void tty_start_stdin_null(struct tty_run *t, const char *const args[])
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	cr_assert_neq(null, -1, "open(/dev/null): %s", strerror(errno));
+	start_on_terminal(t, args, null);
+	close(null);
+}
+
+size_t tty_pending_input(struct tty_run *t)
+{
+	int n = 0;
+
+	/* FIONREAD on the slave: what is waiting to be read there, as a
+	 * shell on this terminal would read it (complete lines, in
+	 * canonical mode). */
+	if (ioctl(t->slave, FIONREAD, &n) == -1)
+		return 0;
+	return n > 0 ? (size_t)n : 0;
 }
 
 bool tty_wait(struct tty_run *t, const char *re, double timeout)

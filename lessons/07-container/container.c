@@ -7,12 +7,16 @@
  * safe: each measure here stops an escape that happened to a real runtime.
  * Root inside is not root outside (ids 0-65535 map to root's /etc/subuid
  * range, the rootfs is idmapped to match); the rootfs is never written
- * (an overlay with a tmpfs upper layer); /proc is Docker's (knobs
- * read-only, kcore and friends masked); only fds 0-2 cross (runc's
- * CVE-2024-21626); PID 1 is not dumpable (CVE-2019-5736); the command gets
- * Docker's capabilities and no_new_privs; a cgroup caps its processes
- * (1024 unless --pids-limit), memory and CPU, so a fork bomb or a memory
- * hog inside cannot take the host down.
+ * (an overlay with a tmpfs upper layer of a bounded size, and /dev/shm
+ * Docker's 64 MiB); /proc is Docker's (knobs read-only, kcore and friends
+ * masked); only fds 0-2 cross (runc's CVE-2024-21626); PID 1 is not
+ * dumpable (CVE-2019-5736); the container is a session of its own, so no
+ * terminal of the caller's is its /dev/tty (bubblewrap's CVE-2017-5226),
+ * with a session keyring of its own (runc's); the command gets Docker's
+ * capabilities and no_new_privs; a cgroup caps its processes (1024 unless
+ * --pids-limit), memory and CPU, so a fork bomb or a memory hog inside
+ * cannot take the host down; the host's end of the veth learns nothing
+ * from the container (no router advertisements: CVE-2020-13401).
  *
  * Steps, in run order: launcher 1 clone into six namespaces, 2 the id
  * maps and the idmapped rootfs; child 3 a throwaway root, 4 /proc and
@@ -32,7 +36,8 @@
  *
  * Read: namespaces(7), user_namespaces(7), mount_setattr(2), open_tree(2),
  *       move_mount(2), pivot_root(2), proc(5), capabilities(7), prctl(2),
- *       close_range(2), cgroups(7), pty(7).
+ *       close_range(2), cgroups(7), pty(7), setsid(2), keyrings(7),
+ *       tmpfs(5), Documentation/networking/ip-sysctl.rst.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -43,6 +48,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/if_link.h>
+#include <linux/keyctl.h>
 #include <linux/veth.h>
 #include <net/if.h>
 #include <poll.h>
@@ -78,6 +84,15 @@
 #define INSIDE_IF "eth0"   /* the container's end of the veth */
 /* Docker's default --pids-limit is none; ours is a fork bomb's end. */
 #define DEFAULT_PIDS 1024
+/* Docker refuses a --memory under 6 MiB: below it a container dies of
+ * the OOM killer before its command has started. */
+#define MIN_MEMORY (6LL << 20)
+/* The writable layer is a tmpfs, memory the host cannot reclaim by
+ * killing the writer: a size, as --tmpfs-size (Docker's --tmpfs has
+ * size=); and /dev/shm is Docker's, 64 MiB (--shm-size's default). */
+#define DEFAULT_LAYER_SIZE (256LL << 20)
+#define MIN_LAYER_SIZE (1LL << 20)
+#define SHM_SIZE "64m"
 #define SIX_NEW (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | \
 		 CLONE_NEWUTS | CLONE_NEWIPC)
 static const char *const six[] = {"user", "mnt", "pid", "net", "uts", "ipc"};
@@ -106,6 +121,7 @@ struct child_args {
 	char **argv;               /* the command to run */
 	const char *rootfs;        /* absolute path of the rootfs */
 	const char *hostname;      /* to set inside */
+	const char *layer;         /* the writable layer's tmpfs options */
 	bool veth, rootless, tty;  /* a veth; ids of the caller; a terminal */
 	struct in_addr addr, gw;   /* inside: own address, the parent's */
 	int prefix;
@@ -123,21 +139,26 @@ static void usage(FILE *out, const char *prog)
 		"one, else a demonstration) in six new namespaces, on a throwaway layer\n"
 		"over the rootfs, with Docker's /proc, capabilities and masks, a veth\n"
 		"to this side and a cgroup's limits.\n\n"
-		"  --rootfs DIR       the root, never written (default BUILD/rootfs)\n"
-		"  --hostname NAME    hostname inside (default nslab-XXXXXX; <= %d bytes)\n"
+		"  --rootfs DIR       the root, never written, not one that holds the\n"
+		"                     build tree (default BUILD/rootfs)\n"
+		"  --hostname NAME    hostname inside (default nslab-XXXXXX; <= %d bytes,\n"
+		"                     letters, digits, '-' and '.' as RFC 1123 has them)\n"
 		"  --net veth|none    a veth to this side (default as root), or only lo\n"
 		"  --ip ADDR/PREFIX   the container's address (default " DEFAULT_IP ")\n"
 		"  --rootless         map only root inside, to you (default for users)\n"
 		"  --identity-map     as root, ids inside are the host's: a privileged\n"
 		"                     container (default: root's /etc/subuid range, or %u)\n"
 		"  --pids-limit N     at most N processes (default %d; as root)\n"
-		"  --memory SIZE      at most SIZE of memory, K, M or G\n"
+		"  --memory SIZE      at most SIZE of memory, K, M or G (at least 6M)\n"
+		"  --tmpfs-size SIZE  the writable layer holds SIZE (default %lldM); the\n"
+		"                     container's /dev/shm holds 64M, as Docker's\n"
 		"  --cpus N.N         at most N.N CPUs' worth of time\n"
 		"  --cgroup-parent P  make the cgroup under P (default \"%s\")\n"
 		"  -q                 no account on stderr;  -h  this help\n\n"
 		"As root: sudo make lesson07. Exit status: COMMAND's, or 128+N if a\n"
 		"signal N killed it (137: the OOM killer, at --memory).\n",
-		prog, UTS_NAME_MAX, DEFAULT_SUBID, DEFAULT_PIDS, CG_DEFAULT_PARENT);
+		prog, UTS_NAME_MAX, DEFAULT_SUBID, DEFAULT_PIDS,
+		DEFAULT_LAYER_SIZE >> 20, CG_DEFAULT_PARENT);
 }
 
 /* ==== the launcher, while the child waits ============================ */
@@ -204,10 +225,46 @@ static void remove_veth(void)
 	veth_index = 0;
 }
 
+/* The host's end of the veth is a link of the host's whose only other
+ * machine is the container: nothing the container sends on it may
+ * configure the host. Set while the link is down, before a packet can
+ * cross (ip-sysctl.rst): no router advertisements, which would give the
+ * host a route, an address, or the container as its default IPv6 router
+ * (Docker's CVE-2020-13401, the CNI plugins' CVE-2020-10749); no address
+ * from their prefixes; no ICMPv6 redirects; and strict reverse-path
+ * filtering: a packet whose source address the host would not route back
+ * through this link (one the container made up) is dropped. A kernel
+ * without IPv6 has no /proc/sys/net/ipv6, and nothing to refuse. */
+// tag::harden[]
+static void harden_host_end(const char *name)
+{
+	static const char *const knobs[][3] = {
+		{"ipv6", "accept_ra", "0"},
+		{"ipv6", "autoconf", "0"},
+		{"ipv6", "accept_redirects", "0"},
+		{"ipv4", "rp_filter", "1"},
+	};
+	char path[96];
+	int fd;
+
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s",
+			 knobs[i][0], name, knobs[i][1]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd == -1 && errno == ENOENT && !strcmp(knobs[i][0], "ipv6") &&
+		    access("/proc/sys/net/ipv6", F_OK) == -1)
+			continue;
+		if (fd == -1 || write(fd, knobs[i][2], 1) != 1)
+			err(EXIT_FAILURE, "%s <- %s", path, knobs[i][2]);
+		close(fd);
+	}
+}
+// end::harden[]
+
 /* ip link add NAME type veth peer name eth0 netns PID (lesson 05's
  * request, built with lessons/lib/rtnl.h): the peer is created in the
  * child's network namespace, so both ends are never here at once. This
- * end gets the parent's address, and goes up. */
+ * end is hardened, gets the parent's address, and goes up. */
 static void setup_veth(pid_t pid, const struct child_args *a, char *name)
 {
 	char here[INET_ADDRSTRLEN], there[INET_ADDRSTRLEN];
@@ -235,6 +292,7 @@ static void setup_veth(pid_t pid, const struct child_args *a, char *name)
 		   INSIDE_IF " netns %d", name, (int)pid);
 	veth_index = link_index(name);
 	rtnl_check(&nl, veth_index < 0 ? veth_index : 0, "the index of %s", name);
+	harden_host_end(name);
 	rtnl_check(&nl, rtnl_addr_add(&nl, veth_index, a->gw, a->prefix),
 		   "RTM_NEWADDR %s", name);
 	rtnl_check(&nl, rtnl_link_up(&nl, veth_index), "RTM_NEWLINK %s up", name);
@@ -289,7 +347,8 @@ static void make_root(struct child_args *a)
 	 *          the host, and the rootfs is never written: no mount of ours
 	 *          may propagate to the host's; the rootfs (the detached mount
 	 *          a->tree) is the read-only lower layer of an overlay whose upper
-	 *          layer lives in a tmpfs; end in the overlay's root (chdir).
+	 *          layer lives in a tmpfs (mounted with the options a->layer: its
+	 *          size); end in the overlay's root (chdir).
 	 *          Afterwards `rm -rf /bin` inside works, inside, and leaves
 	 *          build/rootfs as it was. Read mount_namespaces(7), "Shared
 	 *          subtrees"; move_mount(2); the kernel's
@@ -413,22 +472,36 @@ static int child_main(void *arg)
 	become_root(a);
 	make_root(a);
 	mount_proc_sys();
-	rootfs_make_dev();
+	rootfs_make_dev(SHM_SIZE);
 	enter_rootfs();
 	if (sethostname(a->hostname, strlen(a->hostname)) == -1)
 		err(EXIT_FAILURE, "sethostname(%s)", a->hostname);
 	setup_inside_net(a);
-	/* A terminal from the container's own devpts: the launcher relays
-	 * its master, the command gets the slave as controlling terminal. */
+	/* A session of its own, in every mode (setsid(2)): a session's
+	 * terminal is the one its leader takes, so the caller's terminal
+	 * is no longer the container's /dev/tty, and ioctl(TIOCSTI) on
+	 * it, or on a descriptor of it on 0-2, types nothing into the
+	 * caller's shell (bubblewrap's CVE-2017-5226). With a terminal:
+	 * one from the container's own devpts, the launcher relays its
+	 * master, PID 1 takes the slave as controlling terminal. */
+	// tag::session[]
 	if (a->tty) {
 		if (pty_open(&pty, AT_FDCWD, STDIN_FILENO) == -1)
 			err(EXIT_FAILURE, "a terminal from /dev/pts/ptmx");
 		pty_send_master(a->sock, &pty);
 		if (pty_attach(&pty) == -1)
 			err(EXIT_FAILURE, "a controlling terminal (setsid, TIOCSCTTY)");
-	} else {
-		own_process_group(false);
+	} else if (setsid() == -1) {
+		err(EXIT_FAILURE, "setsid");
 	}
+	/* A session keyring of its own, empty, as runc gives: the caller's
+	 * (keyrings(7)) holds the keys of whoever started us, and a keyring
+	 * is found through the process, whatever its namespaces. ENOSYS: a
+	 * kernel without keys has nothing to hand over. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1 &&
+	    errno != ENOSYS)
+		err(EXIT_FAILURE, "keyctl(KEYCTL_JOIN_SESSION_KEYRING)");
+	// end::session[]
 	lock_down();
 	clearenv();
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
@@ -439,6 +512,58 @@ static int child_main(void *arg)
 }
 
 /* ==== the launcher ==================================================== */
+
+/* A hostname as RFC 1123 has them: dot-separated labels of 1 to 63
+ * letters, digits and '-', none starting or ending with '-'. The kernel
+ * takes any 64 bytes; the programs inside (and their logs) do not. */
+static bool valid_hostname(const char *name)
+{
+	size_t label = 0;
+
+	for (const char *c = name;; c++) {
+		if (*c == '.' || *c == '\0') {
+			if (label == 0 || label > 63 || c[-1] == '-')
+				return false;
+			if (*c == '\0')
+				return true;
+			label = 0;
+		} else if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			   (*c >= '0' && *c <= '9') || (*c == '-' && label > 0)) {
+			label++;
+		} else {
+			return false;
+		}
+	}
+}
+
+/* --rootfs must be a root of its own: one that holds this program's
+ * build tree (--rootfs /, or the checkout) would show the host's files
+ * inside, this program among them, as root's. The build tree is BUILD
+ * of BUILD/solutions/07-container/container: it holds it when one of
+ * its directories, up to /, is the rootfs (by st_dev and st_ino). */
+static void check_rootfs_apart(const char *rootfs)
+{
+	char path[PATH_MAX], build[PATH_MAX], up[PATH_MAX], *slash;
+	struct stat root, st;
+
+	if (!realpath(rootfs, path) || stat(path, &root) == -1 ||
+	    !realpath("/proc/self/exe", build))
+		return; /* rootfs_find() says what is wrong with it */
+	for (int i = 0; i < 3 && (slash = strrchr(build, '/')); i++)
+		*slash = '\0';
+	snprintf(up, sizeof(up), "%s", build);
+	for (;;) {
+		if (stat(*up ? up : "/", &st) == 0 && st.st_dev == root.st_dev &&
+		    st.st_ino == root.st_ino)
+			errx(EXIT_USAGE, "--rootfs %s holds this program's build tree "
+			     "%s: the container would see the host's files as its "
+			     "own; give it a root file system of its own (make rootfs "
+			     "builds one)", rootfs, build);
+		if (!*up || !(slash = strrchr(up, '/')))
+			return;
+		*slash = '\0';
+	}
+}
 
 int main(int argc, char *argv[])
 {
@@ -461,6 +586,7 @@ int main(int argc, char *argv[])
 		{"identity-map", no_argument, NULL, 'I'},
 		{"pids-limit", required_argument, NULL, 'p'},
 		{"memory", required_argument, NULL, 'm'},
+		{"tmpfs-size", required_argument, NULL, 's'},
 		{"cpus", required_argument, NULL, 'c'},
 		{"cgroup-parent", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
@@ -469,6 +595,8 @@ int main(int argc, char *argv[])
 	const char *rootfs = NULL, *net = NULL, *ip = NULL, *parent = CG_DEFAULT_PARENT, *why;
 	char hostname[UTS_NAME_MAX + 1], label[96], host_label[32];
 	char rootfs_path[PATH_MAX], veth[IF_NAMESIZE], text[PATH_MAX + 200];
+	char layer[64];
+	long long layer_size = DEFAULT_LAYER_SIZE;
 	struct cg_limits lim = {0};
 	bool identity = false;
 	unsigned char rnd[3];
@@ -488,6 +616,7 @@ int main(int argc, char *argv[])
 		case 'I': identity = true; break;
 		case 'p': lim.pids = cg_parse_count("--pids-limit", optarg); break;
 		case 'm': lim.memory = cg_parse_size("--memory", optarg); break;
+		case 's': layer_size = cg_parse_size("--tmpfs-size", optarg); break;
 		case 'c': lim.cpus = cg_parse_cpus("--cpus", optarg); break;
 		case 'P': parent = optarg; break;
 		case 'q': nslab_quiet = true; break;
@@ -503,6 +632,18 @@ int main(int argc, char *argv[])
 	/* Check everything before anything is created. */
 	if (args.rootless && identity)
 		errx(EXIT_USAGE, "--rootless and --identity-map exclude each other");
+	if (lim.memory && lim.memory < MIN_MEMORY)
+		errx(EXIT_USAGE, "--memory %lld bytes is under 6M, Docker's minimum: "
+		     "the OOM killer would end the container before its command "
+		     "ran", lim.memory);
+	if (layer_size < MIN_LAYER_SIZE)
+		errx(EXIT_USAGE, "--tmpfs-size %lld bytes: the writable layer needs "
+		     "at least 1M", layer_size);
+	/* The layer's tmpfs gets a size: without one it may take half the
+	 * host's memory (tmpfs(5)), which no OOM kill of the writer frees. */
+	snprintf(layer, sizeof(layer), "mode=755,size=%llu",
+		 (unsigned long long)layer_size);
+	args.layer = layer;
 	if (identity && geteuid() != 0)
 		errx(EXIT_FAILURE, "--identity-map needs root: only a privileged "
 		     "parent may map ids other than its own; sudo make lesson07");
@@ -532,6 +673,18 @@ int main(int argc, char *argv[])
 		errx(EXIT_USAGE, "hostname \"%.16s...\" is %zu bytes; the kernel "
 		     "allows at most %d", args.hostname, strlen(args.hostname),
 		     UTS_NAME_MAX);
+	if (!valid_hostname(args.hostname)) {
+		/* Shown with its control characters as '?': a newline in
+		 * it would break the message it is in. */
+		snprintf(text, sizeof(text), "%s", args.hostname);
+		for (char *c = text; *c; c++)
+			*c = (unsigned char)*c < ' ' ? '?' : *c;
+		errx(EXIT_USAGE, "--hostname \"%s\" is not a hostname: letters, "
+		     "digits and '-', in dot-separated labels of 1 to 63 that "
+		     "neither start nor end with '-' (RFC 1123)", text);
+	}
+	if (rootfs)
+		check_rootfs_apart(rootfs);
 	args.rootfs = rootfs_find(rootfs, rootfs_path);
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
 	args.tty = isatty(STDIN_FILENO);
@@ -591,8 +744,8 @@ int main(int argc, char *argv[])
 		setup_veth(child.pid, &args, veth);
 	else
 		say("network: none, only lo inside");
-	say("hostname \"%s\"; writes go to a tmpfs layer, never to the rootfs",
-	    args.hostname);
+	say("hostname \"%s\"; writes go to a tmpfs layer of %lldM, never to the "
+	    "rootfs", args.hostname, layer_size >> 20);
 	ns_release(&child);
 
 	if (args.tty && pty_receive_master(sock[0], &pty) == 0)

@@ -107,7 +107,7 @@ void rootfs_idmap_failed(const char *rootfs)
 /* A minimal /dev: what programs expect, nothing of the host's disks. A
  * user namespace may not create device nodes, but may bind the host's
  * onto empty files; devpts gets an instance of its own (devpts.rst). */
-void rootfs_make_dev(void)
+void rootfs_make_dev(const char *shm_size)
 {
 	static const char *const devices[] = {"null", "zero", "full", "random",
 					      "urandom", "tty", NULL};
@@ -129,7 +129,8 @@ void rootfs_make_dev(void)
 		err(EXIT_FAILURE, "mkdir(dev/pts, dev/shm)");
 	do_mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 		 "newinstance,ptmxmode=0666,mode=620");
-	do_mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+	snprintf(src, sizeof(src), "mode=1777,size=%s", shm_size);
+	do_mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, src);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (symlink(links[i][0], links[i][1]) == -1)
 			err(EXIT_FAILURE, "symlink(%s, %s)", links[i][0], links[i][1]);

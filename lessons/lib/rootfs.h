@@ -43,8 +43,9 @@ __attribute__((noreturn)) void rootfs_idmap_failed(const char *rootfs);
 /* A minimal /dev under the current directory (the new root): the
  * devices programs expect, bound from the host's onto empty files (a
  * user namespace may not mknod devices), nothing of its disks; a devpts
- * instance of its own (Documentation/filesystems/devpts.rst), /dev/shm,
- * and the usual links. */
-void rootfs_make_dev(void);
+ * instance of its own (Documentation/filesystems/devpts.rst), /dev/shm
+ * of `shm_size` (tmpfs(5) size=, "64m"; "0": no limit), and the usual
+ * links. */
+void rootfs_make_dev(const char *shm_size);
 
 #endif

@@ -9,7 +9,9 @@
  * target's root and working directory and its uid and gid, and runs the
  * command. With -t (the default when stdin is a terminal) the command
  * gets a pseudo-terminal of its own from the container's devpts, as
- * `docker exec -it` does (lessons/lib/pty.c).
+ * `docker exec -it` does (lessons/lib/pty.c); with or without one, the
+ * command is a session of its own (no terminal of ours is its /dev/tty)
+ * with a session keyring of its own (none of our keys), as runc exec's.
  *
  * Usage: exec [-q] [-t | -T] [-f] PID [--] [COMMAND [ARG...]]
  *
@@ -26,13 +28,15 @@
  *   exec: the command exited with status 0
  *
  * Read: setns(2), pidfd_open(2), namespaces(7), pid_namespaces(7),
- *       user_namespaces(7), nsenter(1), chroot(2), pty(7).
+ *       user_namespaces(7), nsenter(1), chroot(2), pty(7), setsid(2),
+ *       keyrings(7).
  */
 #define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/keyctl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -44,6 +48,7 @@
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -286,6 +291,8 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 	//       if (setgroups(0, NULL) == -1 && errno != ____) err(...);
 	//       if (setresgid(____) == -1 || setresuid(____) == -1) err(...);
 	// WRONG no_chroot: "chroot(\".\") == -1 ||" -> "" : chroot
+	// WRONG no_setsid: "if (!pty && setsid() == -1)" -> "if (!pty && setpgid(0, 0) == -1)" : setsid
+	// WRONG host_keyring: "if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING" -> "if (false && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING" : KEYCTL_JOIN_SESSION_KEYRING
 	// WRONG uid_first: "setresgid(t->gid, t->gid, t->gid) == -1 ||" -> "setresuid(t->uid, t->uid, t->uid) == -1 || setresgid(t->gid, t->gid, t->gid) == -1 ||" : gid before the uid
 	// STUB: (void)t;
 	// STUB: todo({n}, "the target's root, working directory and ids");
@@ -300,6 +307,20 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 		    (unsigned)t->uid);
 	// end::enter-root[]
 	// END SOLUTION
+	/* Without a terminal of its own, a session of its own all the same
+	 * (setsid(2)): else the caller's terminal is the command's /dev/tty,
+	 * and ioctl(TIOCSTI) on it types into the caller's shell
+	 * (bubblewrap's CVE-2017-5226). With one, pty_attach() did it. */
+	// tag::session[]
+	if (!pty && setsid() == -1)
+		err(EXIT_FAILURE, "setsid");
+	/* An empty session keyring, as runc exec gives: the caller's holds
+	 * the keys of whoever runs us (keyrings(7)). After the ids, so that
+	 * it is the command's. ENOSYS: a kernel without keys. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1 &&
+	    errno != ENOSYS)
+		err(EXIT_FAILURE, "keyctl(KEYCTL_JOIN_SESSION_KEYRING)");
+	// end::session[]
 	/* After the ids: changing credentials clears PR_SET_PDEATHSIG. */
 	die_with_launcher(alive);
 	/* Only 0, 1 and 2 go in: a directory descriptor of the host's
