@@ -37,8 +37,7 @@
 	}
 	function what(e) {
 		var t = e.tagName.toLowerCase();
-		if (t == "code") t = "code block";
-		else if (t == "pre") t = "code block";
+		if (t == "code" || t == "pre") t = "code block";
 		var text = (e.textContent || "").trim().replace(/\s+/g, " ").slice(0, 30);
 		return t + " \"" + text + "\"";
 	}
