@@ -21,9 +21,9 @@
  *   $ sudo ./time --uptime 0 -- cat /proc/uptime
  *   time: parent pid 4242 in time:[4026531834], uptime 81234.56 s
  *   time: its children go to time:[4026532611], a new time namespace
- *   time: offsets: monotonic -81234 440000000, boottime -81234 440000000
+ *   time: offsets: monotonic -81235 440000000, boottime -81235 440000000
  *   time: child  pid 4243 in time:[4026532611], a new time namespace
- *   0.00 0.00
+ *   0.00 160312.85
  *   time: command exited with status 0; the host's uptime is 81234.57 s
  *
  * Read: time_namespaces(7), unshare(2), clock_gettime(2), proc(5)
