@@ -43,7 +43,7 @@ static const char *rootfs(void);
 static const struct lesson *container_lesson(void);
 /* This test's parent cgroup: every run is given it (--cgroup-parent),
  * so the harness sees a cgroup left behind. */
-static char parent[40];
+static char parent[HARNESS_CGROUP_MAX];
 
 static void setup(void)
 {
@@ -702,8 +702,9 @@ Test(container, s3_rm_rf_inside_leaves_the_rootfs_as_it_was)
 	snprintf(cmd, sizeof(cmd), "cp -a '%s/.' '%s/'", rootfs(), copy);
 	cr_assert_eq(system(cmd), 0, "cannot copy the rootfs to %s", copy);
 	before = listing(copy);
-	run_lesson(&r, ARGS("-q", "--rootfs", copy, "--net", "none", "--", "/bin/sh",
-			    "-c", "echo x >/etc/new && rm -rf /bin /etc && echo REMOVED; "
+	run_lesson(&r, ARGS("-q", "--rootfs", copy, "--cgroup-parent", parent,
+			    "--net", "none", "--", "/bin/sh", "-c",
+			    "echo x >/etc/new && rm -rf /bin /etc && echo REMOVED; "
 			    "[ -e /bin/sh ] || echo GONE-INSIDE"));
 	after = listing(copy);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", copy);
@@ -768,7 +769,8 @@ Test(container, s4_proc_secrets_are_masked)
 
 	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none", "--",
 			    "/bin/sh", "-c",
-			    "head -c 1 /proc/kcore >/dev/null 2>&1 && echo KCORE-READ; "
+			    "[ -n \"$(head -c 1 /proc/kcore 2>/dev/null | od -An -tx1)\" ] "
+			    "&& echo KCORE-READ; "
 			    "for f in kcore keys timer_list sched_debug latency_stats "
 			    "timer_stats; do [ ! -e /proc/$f ] || [ -c /proc/$f ] || "
 			    "echo UNMASKED-$f; done; echo done"));
@@ -892,8 +894,8 @@ Test(container, s2_a_rootfs_that_cannot_be_idmapped_names_the_way_out)
 	struct run r;
 
 	ramfs_rootfs(dir);
-	run_lesson(&r, ARGS("-q", "--rootfs", dir, "--net", "none", "--",
-			    "/bin/nslab-probe"));
+	run_lesson(&r, ARGS("-q", "--rootfs", dir, "--cgroup-parent", parent,
+			    "--net", "none", "--", "/bin/nslab-probe"));
 	cr_assert(r.code == 1 && strstr(r.err, "MOUNT_ATTR_IDMAP") &&
 		  strstr(r.err, "--identity-map"), "a rootfs on ramfs cannot be "
 		  "idmapped: the program should stop with status 1 and say so, "
@@ -912,8 +914,8 @@ Test(container, all_identity_map_runs_where_idmapping_cannot)
 	struct run r;
 
 	ramfs_rootfs(dir);
-	run_lesson(&r, ARGS("-q", "--rootfs", dir, "--net", "none", "--identity-map",
-			    "--", "/bin/nslab-probe"));
+	run_lesson(&r, ARGS("-q", "--rootfs", dir, "--cgroup-parent", parent,
+			    "--net", "none", "--identity-map", "--", "/bin/nslab-probe"));
 	drop_ramfs(dir);
 	cr_assert_eq(r.code, 0, "with --identity-map no idmapping is needed, so a "
 		     "ramfs rootfs should work; %s", why(&r));

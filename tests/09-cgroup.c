@@ -27,7 +27,7 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-static char parent[40];
+static char parent[HARNESS_CGROUP_MAX];
 static const char *opts[] = {"--cgroup-parent", parent, NULL};
 static const struct lesson cgl = {MANIFEST_09, .opts = opts};
 
@@ -62,7 +62,7 @@ static void expected(pid_t pid, char *dir, size_t dsize, char *rel, size_t rsize
 
 Test(cgroup, s1_the_cgroup_is_made_in_every_tree)
 {
-	char dir[256], rel[128], made[300];
+	char dir[256], rel[192], made[300];
 	struct run r;
 
 	run_lesson(&r, CG_ARGS("--pids-limit", "9", "--", probe_bin()));
@@ -126,7 +126,7 @@ Test(cgroup, s2_the_limits_are_in_the_cgroup_files)
 
 Test(cgroup, s3_the_child_is_moved_into_the_cgroup)
 {
-	char dir[256], rel[128], want[200];
+	char dir[256], rel[192], want[224];
 	struct run r;
 
 	run_lesson(&r, CG_ARGS("--", probe_bin()));
@@ -144,7 +144,7 @@ Test(cgroup, s3_the_child_is_moved_into_the_cgroup)
 
 Test(cgroup, s4_inside_its_cgroup_is_the_root)
 {
-	char dir[256], rel[128];
+	char dir[256], rel[192];
 	struct run r;
 
 	run_lesson(&r, CG_ARGS("-q", "--", "/bin/cat", "/proc/self/cgroup"));
@@ -251,7 +251,7 @@ Test(cgroup, all_the_v2_tree_and_cgroup_kill)
 
 Test(cgroup, all_sigkill_with_limits_leaves_no_cgroup)
 {
-	char dir[256], rel[128];
+	char dir[256], rel[192];
 	struct run r;
 
 	run_hold(&r, CG_ARGS("-q", "--pids-limit", "20", "--memory", "64M", "--cpus",

@@ -189,7 +189,11 @@ void require_unshare(int flags, const char *what);
 char *host_state(bool network);
 /* The host state includes the cgroups below this test's parent cgroup,
  * "nslab-test-PID" in every tree of /sys/fs/cgroup: lessons that make
- * cgroups are given it (--cgroup-parent), so one left behind fails. */
+ * cgroups are given it (--cgroup-parent), so one left behind fails.
+ * With NSLAB_CGROUP_SUBTREE=PATH it is "PATH/nslab-test-PID", in a
+ * subtree delegated to the lab (where systemd holds the root). At most
+ * HARNESS_CGROUP_MAX - 1 characters. */
+#define HARNESS_CGROUP_MAX 128
 const char *harness_cgroup_parent(void);
 /* Fails the test, naming the first difference, if the state changed. */
 void assert_host_state(const char *before, const char *when);

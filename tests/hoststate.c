@@ -45,9 +45,22 @@ static void add_table(struct strbuf *sb, const char *tag, const char *path,
 
 const char *harness_cgroup_parent(void)
 {
-	static char name[32];
+	static char name[HARNESS_CGROUP_MAX];
+	const char *sub = getenv("NSLAB_CGROUP_SUBTREE");
 
-	snprintf(name, sizeof(name), "nslab-test-%d", (int)getpid());
+	/* Where systemd holds the root (Debian 12), the lab's cgroups
+	 * belong in a subtree delegated to it: NSLAB_CGROUP_SUBTREE names
+	 * it, below the root of the tree (make test-vm: nslab.slice). */
+	if (!sub || !*sub) {
+		snprintf(name, sizeof(name), "nslab-test-%d", (int)getpid());
+		return name;
+	}
+	if (sub[0] == '/' || strstr(sub, "..") || strstr(sub, "//") ||
+	    sub[strlen(sub) - 1] == '/' || strlen(sub) > HARNESS_CGROUP_MAX - 32)
+		cr_assert_fail("NSLAB_CGROUP_SUBTREE=\"%.200s\": give a path of "
+			       "cgroup names below the root, such as nslab.slice",
+			       sub);
+	snprintf(name, sizeof(name), "%s/nslab-test-%d", sub, (int)getpid());
 	return name;
 }
 
