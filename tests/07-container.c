@@ -1090,7 +1090,7 @@ static long df_kib(const char *out, const char *point)
 	return line ? strtol(line + strlen(key), NULL, 10) : -1;
 }
 
-Test(container, s3_the_memory_backed_mounts_have_sizes, .timeout = 40)
+Test(container, all_the_memory_backed_mounts_have_sizes, .timeout = 40)
 {
 	int mib = random_between(8, 24), shm = 64, tried = 160;
 	char size[16], script[640];
@@ -1153,7 +1153,7 @@ static long net_knob(const char *family, const char *name, const char *knob)
 	return *text ? strtol(text, NULL, 10) : -1;
 }
 
-Test(container, s5_the_host_end_of_the_veth_learns_nothing_from_inside)
+Test(container, all_the_host_end_of_the_veth_learns_nothing_from_inside)
 {
 	static const char *const v6[][2] = {
 		{"accept_ra", "router advertisements from inside would give this side a "
@@ -1192,7 +1192,7 @@ Test(container, s5_the_host_end_of_the_veth_learns_nothing_from_inside)
 	run_free(&r);
 }
 
-Test(container, s5_bad_sizes_roots_and_hostnames_get_a_clear_error)
+Test(container, all_bad_sizes_roots_and_hostnames_get_a_clear_error)
 {
 	char mem[16], checkout[PATH_MAX], *slash;
 	const char *r = rootfs(), *p = "/bin/nslab-probe";
