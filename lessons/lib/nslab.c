@@ -8,13 +8,16 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/sched.h> /* struct clone_args, after glibc's <sched.h> */
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -301,17 +304,53 @@ static int spawn_trampoline(void *unused)
 	return spawn.fn(spawn.arg);
 }
 
+static int spawn_cgroup = -1;
+
+void ns_spawn_into_cgroup(int dir_fd)
+{
+	spawn_cgroup = dir_fd;
+}
+
+/* clone3(2) has no glibc wrapper: a raw call, which returns twice as
+ * fork(2) does (no CLONE_VM, so the child runs on its own copy of this
+ * stack). 0 in the child, its pid here, or -1 with errno set. */
+static pid_t clone_into_cgroup(int flags, int dir_fd)
+{
+	struct clone_args args = {
+		.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)dir_fd,
+	};
+
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
 pid_t ns_spawn(struct ns_child *c, int flags, int (*fn)(void *), void *arg)
 {
+	int saved, cgroup = spawn_cgroup;
 	char *stack;
-	int saved;
 
 	spawn.fn = fn;
 	spawn.arg = arg;
 	spawn.parent = getpid();
+	spawn_cgroup = -1;
+	c->in_cgroup = false;
 	/* O_CLOEXEC: the command never inherits the pipe. */
 	if (pipe2(spawn.sync, O_CLOEXEC) == -1)
 		err(EXIT_FAILURE, "pipe2");
+	if (cgroup >= 0) {
+		c->pid = clone_into_cgroup(flags, cgroup);
+		if (c->pid == 0)
+			_exit(spawn_trampoline(NULL));
+		if (c->pid > 0) {
+			c->in_cgroup = true;
+			close(spawn.sync[0]);
+			c->go = spawn.sync[1];
+			return c->pid;
+		}
+		/* Any refusal: clone() below either works (an older kernel,
+		 * a v1 cgroup) or fails with the errno clone_failed() knows. */
+	}
 	/* Without CLONE_VM the child runs on its own copy of the stack, so
 	 * the parent can unmap it. */
 	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,

@@ -120,8 +120,16 @@ const char *clone_flags_str(int flags, char *buf, size_t size);
 struct ns_child {
 	pid_t pid;
 	int go; /* the parent's end of the sync pipe, -1 once released */
+	bool in_cgroup; /* born in the cgroup of ns_spawn_into_cgroup() */
 };
 pid_t ns_spawn(struct ns_child *c, int flags, int (*fn)(void *), void *arg);
+/* The next ns_spawn() starts its child in the cgroup v2 whose directory
+ * `dir_fd` is open for, with clone3(2) CLONE_INTO_CGROUP: born there, it
+ * needs no move, and a move waits for an RCU grace period (the bench
+ * page). Where the kernel cannot (before Linux 5.7, or a v1 cgroup),
+ * ns_spawn() uses clone() as ever and c->in_cgroup stays false: then
+ * move the child. One ns_spawn() only; -1 clears it. */
+void ns_spawn_into_cgroup(int dir_fd);
 /* Lesson 01's step 1, defined by its program and, for the others,
  * generated from its solution (the EXPORT region ns_clone): fn(arg) in a
  * child with the namespaces of `flags` new, on `stack` (`size` bytes),

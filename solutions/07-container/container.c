@@ -131,6 +131,7 @@ struct child_args {
 	int in_cgroup[2];          /* a byte on [0] once the child is in its cgroup */
 	int tasks[CG_NCTL];        /* v1: the cgroup's `tasks` files, to join it */
 	int ntasks;
+	int cgroup;                /* v2: the cgroup's directory, to be born in it */
 	struct ns_id host[6];      /* the launcher's namespaces, as six[] */
 };
 
@@ -564,9 +565,10 @@ static void set_capabilities(uint64_t keep)
 
 /* Wait until the launcher says this process is in the container's
  * cgroup: nothing of the container's may run before its limits hold.
- * Where the launcher moves us (cgroup v2), it does so while we build
- * the container: that move waits for an RCU grace period (below), which
- * building the root meanwhile partly hides. EOF: the launcher died. */
+ * Where the launcher moves us (cgroup v2 without clone3), it does so
+ * while we build the container: the move waits for an RCU grace period
+ * (enter_cgroup_v1()), which building the root meanwhile partly hides.
+ * EOF: the launcher died. */
 static void wait_for_cgroup(const struct child_args *a)
 {
 	ssize_t n;
@@ -663,8 +665,11 @@ static int child_main(void *arg)
 	struct pty pty;
 
 	snprintf(term_copy, sizeof(term_copy), "%s", term ? term : "linux");
-	/* Our copy of the write end, or the launcher's death is no EOF. */
+	/* Our copy of the write end, or the launcher's death is no EOF;
+	 * and no descriptor of the host's cgroups stays open here. */
 	close(a->in_cgroup[1]);
+	if (a->cgroup != -1)
+		close(a->cgroup);
 	enter_cgroup_v1(a);
 	become_root(a);
 	make_root(a);
@@ -789,7 +794,7 @@ int main(int argc, char *argv[])
 		{"cgroup-parent", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
-	struct child_args args = {.tree = -1, .sock = -1};
+	struct child_args args = {.tree = -1, .sock = -1, .cgroup = -1};
 	const char *rootfs = NULL, *net = NULL, *ip = NULL, *parent = CG_DEFAULT_PARENT, *why;
 	char hostname[UTS_NAME_MAX + 1], label[96], host_label[32];
 	char rootfs_path[PATH_MAX], veth[IF_NAMESIZE], text[PATH_MAX + 200];
@@ -917,6 +922,13 @@ int main(int argc, char *argv[])
 			err(EXIT_FAILURE, "open(%s)", text);
 		args.ntasks++;
 	}
+	/* On v2 the child is born in its cgroup (nslab.h). */
+	if (cg.ndirs && cg.v2) {
+		args.cgroup = open(cg.dir[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (args.cgroup == -1)
+			err(EXIT_FAILURE, "open(%s)", cg.dir[0]);
+		ns_spawn_into_cgroup(args.cgroup);
+	}
 	atexit(remove_veth);
 
 	// BEGIN SOLUTION 1
@@ -952,8 +964,14 @@ int main(int argc, char *argv[])
 	close(args.in_cgroup[0]);
 	for (int i = 0; i < args.ntasks; i++)
 		close(args.tasks[i]);
+	if (args.cgroup != -1)
+		close(args.cgroup);
 	say("launcher pid %d; the container's PID 1 is pid %d here", (int)getpid(),
 	    (int)child.pid);
+	if (cg.ndirs)
+		say("  the child %s", child.in_cgroup ? "is born in its cgroup (clone3, "
+		    "CLONE_INTO_CGROUP)" : cg.v2 ? "is moved into its cgroup (cgroup.procs)"
+		    : "joins its cgroup itself (\"0\" to tasks, each v1 tree)");
 	/* Under -q nothing is said: 24 lookups in /proc saved. */
 	for (int i = 0; i < 6 && !nslab_quiet; i++)
 		say("  %s (the launcher's is %s)",
@@ -971,10 +989,11 @@ int main(int argc, char *argv[])
 	say("hostname \"%s\"; writes go to a tmpfs layer of %lldM, never to the "
 	    "rootfs", args.hostname, layer_size >> 20);
 	ns_release(&child);
-	/* On v2, its cgroup while it builds the container (it waits for
-	 * this byte before the lock-down and the command); on v1 it has
-	 * joined it itself (enter_cgroup_v1()). */
-	if (cg.ndirs && cg.v2)
+	/* The child is in its cgroup: on v2 born there, on v1 joined by
+	 * itself (enter_cgroup_v1()). Else (v2 on a kernel before clone3)
+	 * the launcher moves it while it builds the container: it waits
+	 * for this byte before the lock-down and the command. */
+	if (cg.ndirs && cg.v2 && !child.in_cgroup)
 		cg_enter(&cg, child.pid);
 	if (write(args.in_cgroup[1], "c", 1) != 1)
 		err(EXIT_FAILURE, "write(the child's cgroup pipe)");
