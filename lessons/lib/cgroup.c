@@ -399,6 +399,14 @@ void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
 	}
 	if (!lim->pids)
 		lim->pids = default_pids;
+	/* On v1 each controller is a tree of its own: the cgroup goes only
+	 * into the trees of the limits asked (pids always), as v2 hands
+	 * down only their controllers. A memory cgroup that limits nothing
+	 * is the costliest part of a start to make and remove (the bench
+	 * page). cg_controller[] order: a count of trees says which. */
+	if (!cg->v2)
+		cg->ndirs = lim->cpus > 0 ? CG_CPU + 1 : lim->memory ? CG_MEMORY + 1
+				       : CG_PIDS + 1;
 	if ((missing = cg_missing(cg, lim)))
 		errx(EXIT_FAILURE, "the %s tree offers no %s controller "
 		     "(%s/cgroup.controllers): no limit on it here", cg->root,

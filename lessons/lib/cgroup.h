@@ -115,7 +115,8 @@ void cg_enter(const struct cgroup *cg, pid_t pid);
  * the calls above return one. Name the cgroup PARENT/PROG-PID; unless
  * this process may make cgroups, exit 1 if limits were asked, else say so
  * and leave cg->ndirs 0 (no cgroup); otherwise a process limit of
- * `default_pids` unless lim->pids is set, check that the trees offer the
+ * `default_pids` unless lim->pids is set, on v1 only the trees of the
+ * limits set (pids, then memory, then cpu), check that the trees offer the
  * controllers, start the reaper, make the parents, then cg_make() and
  * cg_set_limits(). Then cg_enter() the child, and cg_reaper_finish() at
  * the end (both do nothing when cg->ndirs is 0). */

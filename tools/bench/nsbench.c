@@ -11,11 +11,18 @@
  *
  * Usage: nsbench [-n ITERATIONS] [-o FILE.tsv] ROOTFS
  *        nsbench -t RUNS COMMAND [ARG...]
+ *        nsbench -i RUNS FILE
  *
- * The second form is the side-by-side comparison's fallback when
- * hyperfine is not installed: it runs COMMAND RUNS times (after 5 runs
- * not counted), its output to /dev/null, and prints the median, min, max
- * and standard deviation of its start-to-exit time in ms.
+ * The second form runs COMMAND RUNS times (after 5 runs not counted), its
+ * output to /dev/null, and prints the median, min, max and standard
+ * deviation of its start-to-exit time in ms. The third is the side-by-side
+ * comparison's: FILE has a command a line (words split at spaces), and
+ * each of RUNS rounds runs every command once, starting one line further
+ * each round; a line per command says the same four figures and the
+ * median of its time divided by the first command's in the same round.
+ * Interleaved, the commands share whatever the machine is doing: a busy
+ * minute slows all of them, and the paired ratio holds (hyperfine runs
+ * one command's runs, then the next's).
  *
  * ROOTFS is lesson 07's busybox root file system (make rootfs); its
  * /bin/true is the program every exec row runs. As root (clone() with
@@ -72,6 +79,7 @@ static void usage(FILE *out, const char *prog)
 	fprintf(out,
 		"Usage: %s [-n ITERATIONS] [-o FILE.tsv] ROOTFS\n"
 		"       %s -t RUNS COMMAND [ARG...]\n"
+		"       %s -i RUNS FILE\n"
 		"Time clone() with each CLONE_NEW* flag, all six, all six + exec,\n"
 		"and lesson 07's container path, against fork + exec of\n"
 		"ROOTFS/bin/true; then show that a network namespace is freed\n"
@@ -81,8 +89,11 @@ static void usage(FILE *out, const char *prog)
 		"  -n ITERATIONS  per row (default %d)\n"
 		"  -o FILE.tsv    also write the rows as tab-separated values\n"
 		"  -t RUNS        instead, time COMMAND RUNS times and print its\n"
-		"                 median, min, max and standard deviation (ms)\n",
-		prog, prog, DEFAULT_ITERATIONS);
+		"                 median, min, max and standard deviation (ms)\n"
+		"  -i RUNS        instead, time FILE's commands (one a line) in RUNS\n"
+		"                 interleaved rounds: the same four figures each,\n"
+		"                 and the median ratio to the first, round by round\n",
+		prog, prog, prog, DEFAULT_ITERATIONS);
 }
 
 static double now_ms(void)
@@ -237,25 +248,93 @@ static double run_command(char **argv)
 	return now_ms() - t0;
 }
 
+/* Median, min, max and standard deviation of t[0..n) (sorts it). */
+static void print_stats(double *t, int n, const char *end)
+{
+	double sum = 0, sq = 0;
+
+	for (int i = 0; i < n; i++)
+		sum += t[i];
+	for (int i = 0; i < n; i++)
+		sq += (t[i] - sum / n) * (t[i] - sum / n);
+	qsort(t, n, sizeof(*t), compare_double);
+	printf("%.4f %.4f %.4f %.4f%s", n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2,
+	       t[0], t[n - 1], n > 1 ? sqrt(sq / (n - 1)) : 0, end);
+}
+
 static int time_command(int runs, char **argv)
 {
-	double *t = calloc(runs, sizeof(*t)), sum = 0, sq = 0, median;
+	double *t = calloc(runs, sizeof(*t));
 
 	if (!t)
 		err(EXIT_FAILURE, "calloc");
 	for (int i = 0; i < 5; i++)
 		run_command(argv);
-	for (int i = 0; i < runs; i++) {
-		t[i] = run_command(argv);
-		sum += t[i];
-	}
 	for (int i = 0; i < runs; i++)
-		sq += (t[i] - sum / runs) * (t[i] - sum / runs);
-	qsort(t, runs, sizeof(*t), compare_double);
-	median = runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
-	printf("%.4f %.4f %.4f %.4f\n", median, t[0], t[runs - 1],
-	       runs > 1 ? sqrt(sq / (runs - 1)) : 0);
+		t[i] = run_command(argv);
+	print_stats(t, runs, "\n");
 	free(t);
+	return EXIT_SUCCESS;
+}
+
+#define MAX_ROWS 16
+#define MAX_WORDS 32
+
+/* -i: FILE's commands in interleaved rounds (see the header). */
+static int time_interleaved(int runs, const char *file)
+{
+	static char *argv[MAX_ROWS][MAX_WORDS + 1];
+	char *line = NULL, *w;
+	double *t[MAX_ROWS], paired[MAX_ROWS], *ratio;
+	int rows = 0, words;
+	size_t cap = 0;
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		err(EXIT_FAILURE, "fopen(%s)", file);
+	while (getline(&line, &cap, f) != -1) {
+		if (rows == MAX_ROWS)
+			errx(2, "%s: more than %d commands", file, MAX_ROWS);
+		words = 0;
+		for (w = strtok(line, " \t\n"); w; w = strtok(NULL, " \t\n")) {
+			if (words == MAX_WORDS)
+				errx(2, "%s: a command of more than %d words", file,
+				     MAX_WORDS);
+			argv[rows][words++] = strdup(w);
+		}
+		if (words == 0)
+			continue;
+		argv[rows][words] = NULL;
+		t[rows] = calloc(runs, sizeof(double));
+		if (!t[rows] || !argv[rows][words - 1])
+			err(EXIT_FAILURE, "calloc");
+		rows++;
+	}
+	free(line);
+	fclose(f);
+	ratio = calloc(runs, sizeof(double));
+	if (rows == 0 || !ratio)
+		errx(2, "%s: no command", file);
+	for (int r = -5; r < runs; r++) /* 5 rounds not counted */
+		for (int k = 0; k < rows; k++) {
+			int i = (k + (r < 0 ? 0 : r)) % rows;
+			double ms = run_command(argv[i]);
+
+			if (r >= 0)
+				t[i][r] = ms;
+		}
+	/* The ratios first: print_stats() sorts each row's times. */
+	for (int i = rows - 1; i >= 0; i--) {
+		for (int r = 0; r < runs; r++)
+			ratio[r] = t[i][r] / t[0][r];
+		qsort(ratio, runs, sizeof(*ratio), compare_double);
+		paired[i] = runs % 2 ? ratio[runs / 2] :
+			(ratio[runs / 2 - 1] + ratio[runs / 2]) / 2;
+	}
+	for (int i = 0; i < rows; i++) {
+		print_stats(t[i], runs, " ");
+		printf("%.4f\n", paired[i]);
+	}
 	return EXIT_SUCCESS;
 }
 
@@ -353,8 +432,14 @@ int main(int argc, char *argv[])
 	double each;
 	char *stack;
 
-	while ((opt = getopt(argc, argv, "+hn:o:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "+hi:n:o:t:")) != -1) {
 		switch (opt) {
+		case 'i':
+			if (optind != argc - 1 || atoi(optarg) < 1) {
+				usage(stderr, argv[0]);
+				return 2;
+			}
+			return time_interleaved(atoi(optarg), argv[optind]);
 		case 't':
 			if (optind >= argc || atoi(optarg) < 1) {
 				usage(stderr, argv[0]);
