@@ -11,6 +11,8 @@ BENCH_DIR   := $(O)/bench
 NSBENCH     := $(BENCH_DIR)/nsbench
 BENCH_RUNS  ?= 60
 BENCH_ITERS ?= 200
+# interleaved (rounds of every row once), or hyperfine (a row's runs in a block)
+BENCH_TOOL  ?= interleaved
 CONTAINER_BIN := $(call bin,07-container,solutions)
 # What the default's sized memory-backed mounts cost at start: the same
 # container without a size on its writable layer, or on /dev/shm (the
@@ -34,7 +36,7 @@ bench: $(NSBENCH) $(CONTAINER_BIN) $(BENCH_VARIANTS) $(ROOTFS)/bin/busybox
 	  echo; \
 	  unshare --net $(NSBENCH) -n $(BENCH_ITERS) -o $(BENCH_DIR)/inprocess.tsv $(ROOTFS) && \
 	  echo && \
-	  tools/bench/compare $(CONTAINER_BIN) $(ROOTFS) $(BENCH_DIR) $(NSBENCH) $(BENCH_RUNS) \
+	  NSLAB_BENCH_TOOL=$(BENCH_TOOL) tools/bench/compare $(CONTAINER_BIN) $(ROOTFS) $(BENCH_DIR) $(NSBENCH) $(BENCH_RUNS) \
 	    $(BENCH_VARIANT_ROWS); \
 	  echo $$? >$(BENCH_DIR)/status; \
 	} 2>&1 | tee $(BENCH_DIR)/output.txt; exit $$(cat $(BENCH_DIR)/status)
