@@ -745,7 +745,7 @@ int main(int argc, char *argv[])
 	 * count always, so that a fork bomb inside ends in EAGAIN, not in a
 	 * host that cannot fork. The cgroup goes when we do, however. */
 	cg_start(&cg, parent, &lim, DEFAULT_PIDS);
-	if (cg.ndirs)
+	if (cg.ndirs && !nslab_quiet) /* reads every limit file back */
 		say("cgroup %s: %s", cg_relative(&cg), cg_describe_limits(&cg, text, sizeof(text)));
 
 	/* What the child inherits: a detached copy of the rootfs mount (as
