@@ -32,7 +32,7 @@ bench: $(NSBENCH) $(CONTAINER_BIN) $(BENCH_VARIANTS) $(ROOTFS)/bin/busybox
 	@tools/need-root "make bench"
 	@mkdir -p $(BENCH_DIR)
 	$(Q){ \
-	  echo "nslab bench: $$(date -u '+%Y-%m-%d %H:%M UTC'), kernel $$(uname -r), $$(nproc) CPUs, $$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"; \
+	  echo "nslab bench: $$(date -u '+%Y-%m-%d %H:%M UTC'), kernel $$(uname -r), $$(nproc) CPUs, $$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), load average $$(cut -d' ' -f1-3 /proc/loadavg)"; \
 	  echo; \
 	  unshare --net $(NSBENCH) -n $(BENCH_ITERS) -o $(BENCH_DIR)/inprocess.tsv $(ROOTFS) && \
 	  echo && \
