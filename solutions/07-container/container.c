@@ -348,8 +348,8 @@ static void setup_veth(pid_t pid, const struct child_args *a, char *name)
  * descriptors the launcher opened as root (the kernel checks the
  * credentials of the file's opener, not ours). A pid written to
  * cgroup.procs moves a whole thread group, under a lock whose writer
- * waits for an RCU grace period (cgroup_threadgroup_rwsem): 10 to 20 ms
- * measured on the bench page, the largest single cost of a start. A
+ * waits for an RCU grace period (cgroup_threadgroup_rwsem): 8 to 37 ms
+ * in one start on the bench page's machine, its largest single cost. A
  * thread that moves itself alone needs no such lock, and this child is
  * a single thread, so it moves whole. */
 static void enter_cgroup_v1(struct child_args *a)
