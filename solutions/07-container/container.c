@@ -93,8 +93,6 @@
 #define DEFAULT_LAYER_SIZE (256LL << 20)
 #define MIN_LAYER_SIZE (1LL << 20)
 #define SHM_SIZE "64m"
-#define SIX_NEW (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | \
-		 CLONE_NEWUTS | CLONE_NEWIPC)
 static const char *const six[] = {"user", "mnt", "pid", "net", "uts", "ipc"};
 
 /* Docker's default capability set (moby's oci/caps/defaults.go), as a
@@ -757,7 +755,7 @@ int main(int argc, char *argv[])
 	struct ns_child child;
 	struct cgroup cg;
 	struct pty pty;
-	int opt, code, sock[2];
+	int opt, code, sock[2], flags;
 
 	nslab_init("container", "07");
 	while ((opt = getopt_long(argc, argv, "+hq", options, NULL)) != -1) {
@@ -868,29 +866,37 @@ int main(int argc, char *argv[])
 	atexit(remove_veth);
 
 	// BEGIN SOLUTION 1
-	// STEP: the child runs in six new namespaces
-	// TODO: Start child_main(&args) as a child in a new namespace of each
-	//       of the six kinds a container has (user, mount, PID, network,
-	//       UTS, IPC), held until ns_release(): the pattern you wrote in
-	//       01 is ns_spawn() in lessons/lib/nslab.h. Afterwards the
-	//       account below calls all six "new". Read namespaces(7), the
-	//       table of namespace types, and clone(2), "The flags mask".
-	// HINT: One flag per namespace type. Which one must the kernel make
-	//       first, so that it owns the five others and the child may set
-	//       them up without being root on the host?
+	// STEP: the namespaces a container needs
+	// TODO: Start child_main(&args) with ns_spawn() (lessons/lib/nslab.h),
+	//       held until ns_release(), in the new namespaces a container
+	//       needs: its command sees none of the host's processes, mounts,
+	//       network, hostname or IPC objects, and its root is root over
+	//       them only, not over the host. On -1, clone_failed("clone",
+	//       flags) says why. Afterwards every line of the account below
+	//       says "new". Read namespaces(7), the table of namespace types,
+	//       and clone(2), "The flags mask". Which namespace keeps each of
+	//       those promises, and which one lets an ordinary user create
+	//       all the others?
+	// HINT: One flag per namespace type, each a promise: the account
+	//       below lists the types a container has (six[]).
 	// HINT: ns_spawn(&child, FLAGS, child_main, &args) returns the pid or
-	//       -1; on -1, clone_failed("clone", FLAGS) says why. The flags:
-	//       CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET,
-	//       CLONE_NEWUTS, CLONE_NEWIPC (SIX_NEW names them all).
-	// HINT: if (ns_spawn(&child, ____, child_main, &args) == -1)
-	//               clone_failed("clone", ____);
-	// WRONG no_newpid: "if (ns_spawn(&child, SIX_NEW," -> "if (ns_spawn(&child, SIX_NEW & ~CLONE_NEWPID," : CLONE_NEWPID
-	// WRONG no_newnet: "if (ns_spawn(&child, SIX_NEW," -> "if (ns_spawn(&child, SIX_NEW & ~CLONE_NEWNET," : CLONE_NEWNET
-	// STUB: (void)child_main; child.pid = 0;
-	// STUB: todo({n}, "start the child in the six new namespaces");
+	//       -1. The user namespace owns the others the same clone()
+	//       creates: the kernel makes it first (user_namespaces(7)), so
+	//       its root may set up the other five without being root on the
+	//       host. The flags: CLONE_NEW* of clone(2), one per line of
+	//       six[].
+	// HINT: flags = CLONE_NEWUSER | CLONE_NEWNS | ____ | ____ | ____ | ____;
+	//       if (ns_spawn(&child, flags, child_main, &args) == -1)
+	//               clone_failed("clone", flags);
+	// WRONG no_newpid: "CLONE_NEWPID | CLONE_NEWNET" -> "CLONE_NEWNET" : CLONE_NEWPID
+	// WRONG no_newnet: "CLONE_NEWPID | CLONE_NEWNET" -> "CLONE_NEWPID" : CLONE_NEWNET
+	// STUB: (void)child_main; (void)flags; child.pid = 0;
+	// STUB: todo({n}, "start the child in the namespaces of a container");
 	// tag::clone[]
-	if (ns_spawn(&child, SIX_NEW, child_main, &args) == -1)
-		clone_failed("clone", SIX_NEW);
+	flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+		CLONE_NEWUTS | CLONE_NEWIPC;
+	if (ns_spawn(&child, flags, child_main, &args) == -1)
+		clone_failed("clone", flags);
 	// end::clone[]
 	// END SOLUTION
 	/* The signals a user sends us are meant for the command (init.h). */
