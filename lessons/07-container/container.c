@@ -349,8 +349,9 @@ static void make_root(struct child_args *a)
 	 *          size); end in the overlay's root (chdir).
 	 *          Afterwards `rm -rf /bin` inside works, inside, and leaves
 	 *          build/rootfs as it was. Read mount_namespaces(7), "Shared
-	 *          subtrees"; move_mount(2); the kernel's
-	 *          Documentation/filesystems/overlayfs.rst, "Upper and Lower".
+	 *          subtrees" and "Restrictions on mount namespaces"; mount(8),
+	 *          "Mount options for overlay"; linux/mount.h for move_mount()
+	 *          (no man page in Debian 12).
 	 */
 	todo(3, "a throwaway root: an overlay over the rootfs");
 }
@@ -719,9 +720,9 @@ int main(int argc, char *argv[])
 	 *          them only, not over the host. On -1, clone_failed("clone",
 	 *          flags) says why. Afterwards every line of the account below
 	 *          says "new". Read namespaces(7), the table of namespace types,
-	 *          and clone(2), "The flags mask". Which namespace does each of
-	 *          those five promises need, and which one lets an ordinary user
-	 *          create all the others?
+	 *          and clone(2), "The flags mask". Which namespace keeps each of
+	 *          those promises, and which one lets an ordinary user create
+	 *          all the others?
 	 */
 	(void)child_main; (void)flags; child.pid = 0;
 	todo(1, "start the child in the namespaces of a container");

@@ -384,8 +384,9 @@ static void make_root(struct child_args *a)
 	//       size); end in the overlay's root (chdir).
 	//       Afterwards `rm -rf /bin` inside works, inside, and leaves
 	//       build/rootfs as it was. Read mount_namespaces(7), "Shared
-	//       subtrees"; move_mount(2); the kernel's
-	//       Documentation/filesystems/overlayfs.rst, "Upper and Lower".
+	//       subtrees" and "Restrictions on mount namespaces"; mount(8),
+	//       "Mount options for overlay"; linux/mount.h for move_mount()
+	//       (no man page in Debian 12).
 	// HINT: The order matters. First cut propagation, alone, for every
 	//       mount. Then a scratch tmpfs anywhere (over a->rootfs is
 	//       fine: the host never sees it), with four directories in it:
@@ -553,8 +554,9 @@ static void lock_down(void)
 	//       /proc/self/status of the command shows CapBnd 00000000a80425fb
 	//       and NoNewPrivs 1. Read capabilities(7), "Capability bounding
 	//       set"; prctl(2); close_range(2).
-	// HINT: Four measures, four calls, and the order matters: which of
-	//       them would keep the others from working if it came first?
+	// HINT: Four measures, four calls. Only one of them needs a
+	//       capability: keep that one while you need it, and any order
+	//       works.
 	// HINT: prctl(2): PR_CAPBSET_READ tells whether a capability exists,
 	//       PR_CAPBSET_DROP takes one out of the bounding set;
 	//       PR_SET_NO_NEW_PRIVS; PR_SET_DUMPABLE. close_range(2) from 3.
