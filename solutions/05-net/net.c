@@ -192,7 +192,7 @@ static void configure_end(struct rtnl *nl, const char *name, int index,
 	// HINT: rtnl_check(nl, ____(nl, index, addr, prefix), ...);
 	//       rtnl_check(nl, ____(nl, index), ...);
 	//       if (gateway) rtnl_check(nl, ____(nl, index, *gateway), ...);
-	// WRONG end_down: "rtnl_link_up(nl, index)" -> "0 * index" : bring the parent's end up
+	// WRONG end_down: "rtnl_link_up(nl, index)" -> "0 * index" : bring the link up
 	// WRONG no_route: "if (gateway)" -> "if (false && gateway)" : no default route
 	// STUB: (void)nl, (void)name, (void)index, (void)addr, (void)prefix;
 	// STUB: (void)gateway;
