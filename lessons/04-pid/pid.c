@@ -96,7 +96,7 @@ int init_loop(const sigset_t *wait_for, pid_t cmd, int cmdfd)
 	 *          Stop when no child is left. Afterwards, behind -i, orphans
 	 *          never stay zombies (Z in ps) and SIGTERM sent to pid ends the
 	 *          command. Read pid_namespaces(7), "The namespace init process",
-	 *          sigwaitinfo(2) and waitpid(2).
+	 *          signal(7), "Synchronously accepting a signal", and waitpid(2).
 	 */
 	(void)wait_for;
 	(void)cmd;

@@ -97,7 +97,7 @@ int init_loop(const sigset_t *wait_for, pid_t cmd, int cmdfd)
 	//       Stop when no child is left. Afterwards, behind -i, orphans
 	//       never stay zombies (Z in ps) and SIGTERM sent to pid ends the
 	//       command. Read pid_namespaces(7), "The namespace init process",
-	//       sigwaitinfo(2) and waitpid(2).
+	//       signal(7), "Synchronously accepting a signal", and waitpid(2).
 	// HINT: The signals are blocked: nothing interrupts you, you fetch
 	//       them. One call waits for any signal of a set; SIGCHLD then
 	//       says "at least one child ended" (several endings may make
