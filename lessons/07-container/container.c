@@ -602,7 +602,7 @@ int main(int argc, char *argv[])
 	struct ns_child child;
 	struct cgroup cg;
 	struct pty pty;
-	int opt, code, sock[2], flags;
+	int opt, code, sock[2], kinds;
 
 	nslab_init("container", "07");
 	while ((opt = getopt_long(argc, argv, "+hq", options, NULL)) != -1) {
@@ -718,13 +718,13 @@ int main(int argc, char *argv[])
 	 *          needs: its command sees none of the host's processes, mounts,
 	 *          network, hostname or IPC objects, and its root is root over
 	 *          them only, not over the host. On -1, clone_failed("clone",
-	 *          flags) says why. Afterwards every line of the account below
+	 *          the flags) says why. Afterwards every line of the account below
 	 *          says "new". Read namespaces(7), the table of namespace types,
 	 *          and clone(2), "The flags mask". Which namespace keeps each of
 	 *          those promises, and which one lets an ordinary user create
 	 *          all the others?
 	 */
-	(void)child_main; (void)flags; child.pid = 0;
+	(void)child_main; (void)kinds; child.pid = 0;
 	todo(1, "start the child in the namespaces of a container");
 	/* The signals a user sends us are meant for the command (init.h). */
 	forward_signals(child.pid);

@@ -757,7 +757,7 @@ int main(int argc, char *argv[])
 	struct ns_child child;
 	struct cgroup cg;
 	struct pty pty;
-	int opt, code, sock[2], flags;
+	int opt, code, sock[2], kinds;
 
 	nslab_init("container", "07");
 	while ((opt = getopt_long(argc, argv, "+hq", options, NULL)) != -1) {
@@ -874,7 +874,7 @@ int main(int argc, char *argv[])
 	//       needs: its command sees none of the host's processes, mounts,
 	//       network, hostname or IPC objects, and its root is root over
 	//       them only, not over the host. On -1, clone_failed("clone",
-	//       flags) says why. Afterwards every line of the account below
+	//       the flags) says why. Afterwards every line of the account below
 	//       says "new". Read namespaces(7), the table of namespace types,
 	//       and clone(2), "The flags mask". Which namespace keeps each of
 	//       those promises, and which one lets an ordinary user create
@@ -887,18 +887,18 @@ int main(int argc, char *argv[])
 	//       its root may set up the other five without being root on the
 	//       host. The flags: CLONE_NEW* of clone(2), one per line of
 	//       six[].
-	// HINT: flags = CLONE_NEWUSER | CLONE_NEWNS | ____ | ____ | ____ | ____;
-	//       if (ns_spawn(&child, flags, child_main, &args) == -1)
-	//               clone_failed("clone", flags);
+	// HINT: kinds = CLONE_NEWUSER | CLONE_NEWNS | ____ | ____ | ____ | ____;
+	//       if (ns_spawn(&child, ____, child_main, &args) == -1)
+	//               clone_failed("clone", ____);
 	// WRONG no_newpid: "CLONE_NEWPID | CLONE_NEWNET" -> "CLONE_NEWNET" : CLONE_NEWPID
 	// WRONG no_newnet: "CLONE_NEWPID | CLONE_NEWNET" -> "CLONE_NEWPID" : CLONE_NEWNET
-	// STUB: (void)child_main; (void)flags; child.pid = 0;
+	// STUB: (void)child_main; (void)kinds; child.pid = 0;
 	// STUB: todo({n}, "start the child in the namespaces of a container");
 	// tag::clone[]
-	flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+	kinds = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
 		CLONE_NEWUTS | CLONE_NEWIPC;
-	if (ns_spawn(&child, flags, child_main, &args) == -1)
-		clone_failed("clone", flags);
+	if (ns_spawn(&child, kinds, child_main, &args) == -1)
+		clone_failed("clone", kinds);
 	// end::clone[]
 	// END SOLUTION
 	/* The signals a user sends us are meant for the command (init.h). */
