@@ -34,8 +34,10 @@
  *   0
  *   container: the command exited with status 0; veth nslab4242 removed
  *
- * Read: namespaces(7), user_namespaces(7), mount_setattr(2), open_tree(2),
- *       move_mount(2), pivot_root(2), proc(5), capabilities(7), prctl(2),
+ * Read: namespaces(7), user_namespaces(7), mount_namespaces(7),
+ *       mount_setattr(2) ("ID-mapped mounts"), linux/mount.h (open_tree,
+ *       move_mount: no man page in Debian 12), mount(8) ("Mount options
+ *       for overlay"), pivot_root(2), proc(5), capabilities(7), prctl(2),
  *       close_range(2), cgroups(7), pty(7), setsid(2), keyrings(7),
  *       tmpfs(5), Documentation/networking/ip-sysctl.rst.
  */

@@ -34,8 +34,10 @@
  *   0
  *   container: the command exited with status 0; veth nslab4242 removed
  *
- * Read: namespaces(7), user_namespaces(7), mount_setattr(2), open_tree(2),
- *       move_mount(2), pivot_root(2), proc(5), capabilities(7), prctl(2),
+ * Read: namespaces(7), user_namespaces(7), mount_namespaces(7),
+ *       mount_setattr(2) ("ID-mapped mounts"), linux/mount.h (open_tree,
+ *       move_mount: no man page in Debian 12), mount(8) ("Mount options
+ *       for overlay"), pivot_root(2), proc(5), capabilities(7), prctl(2),
  *       close_range(2), cgroups(7), pty(7), setsid(2), keyrings(7),
  *       tmpfs(5), Documentation/networking/ip-sysctl.rst.
  */
@@ -393,10 +395,10 @@ static void make_root(struct child_args *a)
 	//       the lower layer, the upper layer, overlay's work directory
 	//       and the mount point of the overlay.
 	// HINT: mount(2) with MS_REC | MS_PRIVATE on "/"; mount(2) of a
-	//       tmpfs; mkdir(2); move_mount(2) with MOVE_MOUNT_F_EMPTY_PATH
-	//       attaches a->tree; mount(2) of type "overlay" with the
-	//       options lowerdir=,upperdir=,workdir= (and userxattr: it is
-	//       mounted in a user namespace).
+	//       tmpfs; mkdir(2); move_mount() (linux/mount.h) with
+	//       MOVE_MOUNT_F_EMPTY_PATH attaches a->tree; mount(2) of type
+	//       "overlay" with the options lowerdir=,upperdir=,workdir=
+	//       (and userxattr: it is mounted in a user namespace).
 	// HINT: do_mount(NULL, "/", NULL, ____, NULL);
 	//       do_mount("tmpfs", a->rootfs, "tmpfs", 0, a->layer); chdir(a->rootfs);
 	//       mkdir lower, upper, work, root; move_mount(a->tree, "", AT_FDCWD, ____, ____);
