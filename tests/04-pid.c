@@ -4,8 +4,9 @@
  * table stay as they were, and each signal reaches the command once.
  *
  * Steps (solutions/04-pid/pid.c): 1 the child in new PID and mount
- * namespaces, 2 every mount private, 3 a fresh /proc, 4 PID 1's loop
- * (with -i). A test named sN_ checks step N and passes as soon as steps
+ * namespaces, 2 a fresh /proc, 3 PID 1's loop (with -i). Every mount
+ * private before /proc is given code (lesson 03's step 2), checked with
+ * step 1. A test named sN_ checks step N and passes as soon as steps
  * 1 to N are right; all_ tests check the whole program. */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -182,7 +183,7 @@ static int count_of(const char *text, const char *needle)
 /* ---- step 1: the child in new PID and mount namespaces ------------------ */
 
 /* Seen by the parent: its account names the child's namespaces before
- * the child runs anything, so this holds while steps 2 to 4 still stop
+ * the child runs anything, so this holds while steps 2 and 3 still stop
  * the program. */
 Test(pid, s1_child_is_pid_1_of_new_pid_and_mount_namespaces)
 {
@@ -218,17 +219,16 @@ Test(pid, s1_child_is_pid_1_of_new_pid_and_mount_namespaces)
 	run_free(&r);
 }
 
-/* ---- step 2: every mount private ----------------------------------------- */
+/* ---- given: every mount private (lesson 03), seen with step 1 ----------- */
 
 /* The test's own "/" is shared (harness_setup), as on a systemd host:
  * a mount namespace made from it starts with shared copies. */
-Test(pid, s2_no_mount_inside_is_shared)
+Test(pid, s1_no_mount_inside_is_shared)
 {
 	struct run r;
 
 	run_lesson(&r, ARGS("-q", "--", "/bin/cat", "/proc/self/mountinfo"));
 	require_steps_done(&r, 1);
-	cr_assert(!strstr(r.err, "TODO(2)"), "step 2 is not done: %s", why(&r));
 	cr_assert(!strstr(r.err, "still a shared mount"), "a mount inside is still "
 		  "shared, so the new /proc would appear on the host: make \"/\" "
 		  "private and every mount below it too (MS_REC with MS_PRIVATE, "
@@ -236,9 +236,9 @@ Test(pid, s2_no_mount_inside_is_shared)
 	cr_assert(!strstr(r.err, "mount(/"), "making the mounts private failed: "
 		  "mount() with MS_REC | MS_PRIVATE must ask for nothing else "
 		  "(no source, no MS_BIND); %s", why(&r));
-	if (strstr(r.err, "TODO(3)") || !r.out[0]) {
+	if (strstr(r.err, "TODO(2)") || !r.out[0]) {
 		run_free(&r);
-		return; /* the mount table inside is step 3's to show */
+		return; /* the mount table inside is step 2's to show */
 	}
 	for (char *line = r.out; *line;) {
 		char *end = strchrnul(line, '\n'), *dash = strstr(line, " - ");
@@ -251,7 +251,7 @@ Test(pid, s2_no_mount_inside_is_shared)
 	run_free(&r);
 }
 
-/* ---- step 3: a fresh /proc ------------------------------------------------ */
+/* ---- step 2: a fresh /proc ------------------------------------------------ */
 
 /* Run a shell that starts k sleepers and lists /proc (the glob is
  * expanded by the shell itself, no extra process); check the list. */
@@ -270,7 +270,7 @@ static void check_proc_lists(bool init)
 		run_lesson(&r, ARGS("-q", "-i", "--", "/bin/sh", "-c", script));
 	else
 		run_lesson(&r, ARGS("-q", "--", "/bin/sh", "-c", script));
-	require_steps_done(&r, init ? 4 : 3);
+	require_steps_done(&r, init ? 3 : 2);
 	cr_assert_eq(r.code, 0, "pid%s -- sh -c '...' exited with %d; %s",
 		     init ? " -i" : "", r.code, why(&r));
 	line = strstr(r.out, "pids ");
@@ -294,19 +294,19 @@ static void check_proc_lists(bool init)
 	run_free(&r);
 }
 
-Test(pid, s3_proc_lists_only_the_namespace)
+Test(pid, s2_proc_lists_only_the_namespace)
 {
 	check_proc_lists(false);
 }
 
-Test(pid, s3_fresh_proc_is_nosuid_nodev_noexec)
+Test(pid, s2_fresh_proc_is_nosuid_nodev_noexec)
 {
 	char *line, *save = NULL, *top = NULL;
 	struct run r;
 
 	/* The mount table inside: the last /proc line is the mount on top. */
 	run_lesson(&r, ARGS("-q", "--", "/bin/cat", "/proc/self/mountinfo"));
-	require_steps_done(&r, 3);
+	require_steps_done(&r, 2);
 	cr_assert_eq(r.code, 0, "pid -- cat /proc/self/mountinfo exited with %d; %s",
 		     r.code, why(&r));
 	for (line = strtok_r(r.out, "\n", &save); line;
@@ -327,13 +327,13 @@ Test(pid, s3_fresh_proc_is_nosuid_nodev_noexec)
 	run_free(&r);
 }
 
-Test(pid, s3_command_is_pid_1_seen_from_inside)
+Test(pid, s2_command_is_pid_1_seen_from_inside)
 {
 	struct run r;
 	struct probe p;
 
 	run_lesson(&r, ARGS("-q", "--", probe_bin()));
-	require_steps_done(&r, 3);
+	require_steps_done(&r, 2);
 	cr_assert_eq(r.code, 0, "pid -- probe exited with %d; %s", r.code, why(&r));
 	p = probe_parse(r.out, &r);
 	cr_assert_eq(p.pid, 1, "getpid() inside is %d, not 1: the command must be "
@@ -345,7 +345,7 @@ Test(pid, s3_command_is_pid_1_seen_from_inside)
 	run_free(&r);
 }
 
-Test(pid, s3_host_proc_and_mounts_unchanged_while_running)
+Test(pid, s2_host_proc_and_mounts_unchanged_while_running)
 {
 	char *before = host_state(harness_isolated()), self[32], want[32];
 	struct ns_id theirs;
@@ -381,14 +381,14 @@ static const char *orphan_script(char *buf, size_t size, int k)
 		       "i=$((i+1)); done; exec %s --hold", k, probe_bin());
 }
 
-Test(pid, s3_pid1_that_never_waits_keeps_zombies)
+Test(pid, s2_pid1_that_never_waits_keeps_zombies)
 {
 	char script[512];
 	int zombies = 0;
 	struct run r;
 	pid_t child;
 
-	/* The control for s4_init_reaps_orphans: without -i the probe is
+	/* The control for s3_init_reaps_orphans: without -i the probe is
 	 * PID 1, never waits, and its dead orphans stay zombies. */
 	orphan_script(script, sizeof(script), random_between(2, 5));
 	run_hold(&r, ARGS("-q", "--", "/bin/sh", "-c", script), NULL);
@@ -404,7 +404,7 @@ Test(pid, s3_pid1_that_never_waits_keeps_zombies)
 	run_free(&r);
 }
 
-Test(pid, s3_pid1_drops_signals_it_does_not_handle)
+Test(pid, s2_pid1_drops_signals_it_does_not_handle)
 {
 	struct run r;
 	siginfo_t how;
@@ -442,7 +442,7 @@ Test(pid, s3_pid1_drops_signals_it_does_not_handle)
 	run_free(&r);
 }
 
-Test(pid, s3_sigterm_reaches_a_pid_1_that_handles_it)
+Test(pid, s2_sigterm_reaches_a_pid_1_that_handles_it)
 {
 	int want = random_between(3, 120);
 	char script[160];
@@ -461,19 +461,19 @@ Test(pid, s3_sigterm_reaches_a_pid_1_that_handles_it)
 	run_free(&r);
 }
 
-Test(pid, s3_as_pid_1_exit_status_passes_through)
+Test(pid, s2_as_pid_1_exit_status_passes_through)
 {
 	basic_exit_status(&pid_plain);
 }
 
-Test(pid, s3_as_pid_1_killed_at_any_step_leaves_nothing, .timeout = 150)
+Test(pid, s2_as_pid_1_killed_at_any_step_leaves_nothing, .timeout = 150)
 {
 	basic_kill_points(&pid_plain);
 }
 
-/* ---- step 4: PID 1's loop, behind -i --------------------------------------- */
+/* ---- step 3: PID 1's loop, behind -i --------------------------------------- */
 
-Test(pid, s4_with_init_the_command_is_pid_2)
+Test(pid, s3_with_init_the_command_is_pid_2)
 {
 	struct ns_id init_ns, cmd_ns;
 	struct run r;
@@ -492,17 +492,17 @@ Test(pid, s4_with_init_the_command_is_pid_2)
 		  ns_same(init_ns, cmd_ns) && !ns_same(init_ns, my_ns("pid")),
 		  "the init and the command should share one new PID namespace");
 	run_finish(&r);
-	require_steps_done(&r, 4);
+	require_steps_done(&r, 3);
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
 	run_free(&r);
 }
 
-Test(pid, s4_proc_lists_only_the_namespace_behind_init)
+Test(pid, s3_proc_lists_only_the_namespace_behind_init)
 {
 	check_proc_lists(true);
 }
 
-Test(pid, s4_init_reaps_orphans)
+Test(pid, s3_init_reaps_orphans)
 {
 	int k = random_between(2, 5), zombies = 0, nchildren = 0;
 	char script[512];
@@ -520,7 +520,7 @@ Test(pid, s4_init_reaps_orphans)
 		if (zombies == 0 && nchildren == 1)
 			break;
 	}
-	require_steps_done(&r, 4);
+	require_steps_done(&r, 3);
 	cr_assert_eq(zombies, 0, "%d of the %d orphans stayed zombies in the "
 		     "namespace: the init (PID 1) must reap any child, waitpid() "
 		     "with pid -1, not only the command; %s", zombies, k, why(&r));
@@ -533,7 +533,7 @@ Test(pid, s4_init_reaps_orphans)
 	run_free(&r);
 }
 
-Test(pid, s4_init_forwards_signals_to_the_command)
+Test(pid, s3_init_forwards_signals_to_the_command)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
 	int sig = sigs[random_between(0, 4)];
@@ -548,7 +548,7 @@ Test(pid, s4_init_forwards_signals_to_the_command)
 	kill(r.pid, sig);
 	/* Until it exits (the sleep holds its stdout open). */
 	run_wait_output(&r, "\001never printed", RUN_TIMEOUT / 2);
-	require_steps_done(&r, 4);
+	require_steps_done(&r, 3);
 	cr_assert(r.reaped, "%s sent to pid -i did not end the command (PID 2, "
 		  "with no handler for it): the launcher passes it to the init, "
 		  "and the init (PID 1) must pass each signal it fetches on to "
@@ -563,7 +563,7 @@ Test(pid, s4_init_forwards_signals_to_the_command)
 	run_free(&r);
 }
 
-Test(pid, s4_processes_left_behind_end_with_the_namespace)
+Test(pid, s3_processes_left_behind_end_with_the_namespace)
 {
 	for (int init = 0; init <= 1; init++) {
 		int want = random_between(3, 120);
@@ -585,7 +585,7 @@ Test(pid, s4_processes_left_behind_end_with_the_namespace)
 			  "left; %s", init ? " -i" : "", why(&r));
 		/* run_finish also fails if any process outlived the run. */
 		run_finish(&r);
-		require_steps_done(&r, init ? 4 : 3);
+		require_steps_done(&r, init ? 3 : 2);
 		cr_assert_eq(r.code, want, "pid%s -- sh -c 'sleep 30 & exit %d' "
 			     "exited with %d: once the command has ended, the init "
 			     "ends the rest (init_end_the_rest) and reaps them until "
@@ -690,7 +690,7 @@ static void check_sigint_once(bool init)
 	run_free(&r);
 }
 
-Test(pid, s4_sigint_to_the_process_group_reaches_the_command_once)
+Test(pid, s3_sigint_to_the_process_group_reaches_the_command_once)
 {
 	check_sigint_once(false);
 	check_sigint_once(true);
@@ -717,7 +717,7 @@ static bool read_until(int master, char *buf, size_t size, size_t *len,
 
 /* Ctrl-C typed at a real terminal: the terminal sends SIGINT to its
  * foreground process group, which must be the command's. */
-Test(pid, s4_ctrl_c_at_a_terminal_reaches_the_command_once)
+Test(pid, s3_ctrl_c_at_a_terminal_reaches_the_command_once)
 {
 	int want = random_between(3, 120), master, status = 0;
 	char script[256], out[8192] = "";
@@ -790,7 +790,7 @@ Test(pid, all_rootless_run_as_an_ordinary_user)
 	run_start(&r, ARGS("-q", "-i", "--", "/bin/sh", "-c",
 			   "echo pids /proc/[0-9]*; exec \"$0\"", probe_bin()), &o);
 	run_finish(&r);
-	require_steps_done(&r, 4);
+	require_steps_done(&r, 3);
 	cr_assert_eq(r.code, 0, "rootless (as uid %u in a user namespace of its own, "
 		     "as make lesson04 runs it) pid -i exited with %d; %s",
 		     (unsigned)o.uid, r.code, why(&r));

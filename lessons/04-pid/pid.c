@@ -89,14 +89,14 @@ int init_loop(const sigset_t *wait_for, pid_t cmd, int cmdfd)
 	pid_t pid;
 
 	/*
-	 * TODO(4): Be PID 1, event by event: a signal of `wait_for` for the
+	 * TODO(3): Be PID 1, event by event: a signal of `wait_for` for the
 	 *          command goes on to it (init_forward() to `cmdfd`); SIGCHLD
 	 *          means children ended: reap them all, orphans as well as `cmd`
 	 *          (its exit_status() goes in `code`, then init_end_the_rest()).
 	 *          Stop when no child is left. Afterwards, behind -i, orphans
 	 *          never stay zombies (Z in ps) and SIGTERM sent to pid ends the
 	 *          command. Read pid_namespaces(7), "The namespace init process",
-	 *          sigwaitinfo(2) and waitpid(2).
+	 *          signal(7), "Synchronously accepting a signal", and waitpid(2).
 	 */
 	(void)wait_for;
 	(void)cmd;
@@ -104,7 +104,7 @@ int init_loop(const sigset_t *wait_for, pid_t cmd, int cmdfd)
 	(void)si;
 	(void)status;
 	(void)pid;
-	todo(4, "PID 1's loop: pass signals on, reap every child");
+	todo(3, "PID 1's loop: pass signals on, reap every child");
 	return code;
 }
 // EXPORT END
@@ -167,26 +167,25 @@ static int child_main(void *arg)
 	 * reaches the launcher alone, which passes it on (init.h). */
 	own_process_group(a->terminal && !a->init);
 
-	/*
-	 * TODO(2): Cut this namespace's mounts off from the host's, all of them,
-	 *          before mounting anything: afterwards no line of
-	 *          /proc/self/mountinfo here has a "shared:" field, and the /proc
-	 *          you mount next stays inside, even where the host's "/" is
-	 *          shared (as on systemd hosts). Read mount_namespaces(7),
-	 *          "Shared subtrees", and mount(2), "Changing the propagation
-	 *          type of an existing mount" (lesson 03).
-	 */
-	todo(2, "make every mount of the new namespace private");
+	/* Lesson 03's step 2, given here: a new mount namespace starts
+	 * with copies of the host's mounts, and on a systemd host a copy of
+	 * the shared "/" is a peer of it, so a /proc mounted below would show
+	 * up on the host. Every mount private, in a call of its own
+	 * (mount_namespaces(7), "Shared subtrees"). */
+	// tag::private[]
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		err(EXIT_FAILURE, "mount(/, MS_REC | MS_PRIVATE)");
+	// end::private[]
 
 	ensure_private();
 	/*
-	 * TODO(3): Give this namespace a /proc of its own: afterwards `ps -e`
+	 * TODO(2): Give this namespace a /proc of its own: afterwards `ps -e`
 	 *          inside shows only the namespace's processes, numbered from 1,
 	 *          and findmnt /proc shows nosuid,nodev,noexec (no set-user-ID
 	 *          programs, device files or executables there). Read proc(5)
 	 *          and pid_namespaces(7), "/proc and PID namespaces".
 	 */
-	todo(3, "mount a fresh /proc for the new PID namespace");
+	todo(2, "mount a fresh /proc for the new PID namespace");
 	ensure_proc_is_ours();
 
 	if (a->init)

@@ -117,15 +117,41 @@ static void create_veth(struct rtnl *nl, const char *name, const char *peer,
 	 *          pair: this end, `name`, here, and its peer, `peer`, born in the
 	 *          network namespace of process `pid`. Afterwards the account says
 	 *          "NAME here <=> PEER in the child's namespace", and `ip link`
-	 *          here never shows PEER. The nesting is yours to work out from
-	 *          rtnetlink(7), linux/if_link.h (IFLA_LINKINFO), linux/veth.h,
-	 *          and lessons/lib/rtnl.h (the builder).
+	 *          here never shows PEER. The attributes and their nesting are
+	 *          yours to work out from the kernel headers linux/if_link.h and
+	 *          linux/veth.h (rtnetlink(7) documents only the basic ones),
+	 *          netlink(7) for a new request's flags, and lessons/lib/rtnl.h
+	 *          (the builder). What does `ip -d link` show of a veth?
 	 */
 	(void)nl, (void)name, (void)peer, (void)pid;
 	todo(2, "create the veth pair (the RTM_NEWLINK request)");
 }
 
-/* The parent's part: the pair, then its own end's address, then up. */
+/* One end of the cable, over the socket `nl` of the namespace it is in:
+ * its address, the link up and, with a gateway (inside), the default
+ * route through the other end. The parent runs it for its end, then the
+ * child for its own. */
+static void configure_end(struct rtnl *nl, const char *name, int index,
+			  struct in_addr addr, int prefix,
+			  const struct in_addr *gateway)
+{
+	/*
+	 * TODO(3): Give link `index` (`name`) the address addr/prefix, bring it
+	 *          up and, when `gateway` is not NULL, add the default route
+	 *          through *gateway, in an order the kernel accepts: find it by
+	 *          experiment, lessons/lib/rtnl.h has a request for each part.
+	 *          Afterwards the account says "here: NAME (up, ADDR/PREFIX)",
+	 *          then "inside now: ...; default via GW", and the command can
+	 *          ping the parent. Read ip-address(8), ip-link(8), ip-route(8)
+	 *          and `ip route` on both sides after each request. Which of the
+	 *          three can fail when it comes too early, and why?
+	 */
+	(void)nl, (void)name, (void)index, (void)addr, (void)prefix;
+	(void)gateway;
+	todo(3, "configure this end: its address, up, and the route");
+}
+
+/* The parent's part: the pair, then its own end. */
 static void setup_veth(struct child_args *a, pid_t child)
 {
 	char label[64], links[256];
@@ -151,14 +177,8 @@ static void setup_veth(struct child_args *a, pid_t child)
 	say("%s here <=> %s in the child's namespace, %s", a->host_if,
 	    a->inside_if, ns_label(child, "net", label, sizeof(label)));
 
-	/*
-	 * TODO(3): Give this end (link host_index) the address a->host_addr with
-	 *          prefix a->prefix, and bring it up. Afterwards the account says
-	 *          "here: NAME (up, ADDR/PREFIX)" and `ip route` here shows the
-	 *          route to the subnet through it, which the kernel adds once the
-	 *          link has its address AND is up. Read ip-address(8), ip-link(8).
-	 */
-	todo(3, "give the parent's end its address and bring it up");
+	configure_end(&nl, a->host_if, host_index, a->host_addr, a->prefix,
+		      NULL);
 	rtnl_close(&nl);
 	say("here: %s", describe_links(a->host_if, links, sizeof(links)));
 }
@@ -183,28 +203,15 @@ static int child_main(void *arg)
 		errx(EXIT_FAILURE, "%s is not in this namespace: the peer must be "
 		     "born here (step 2)", a->inside_if);
 
-	/*
-	 * TODO(4): Bring this namespace's loopback (link `lo`) up, over the socket
-	 *          `nl` made here: it is down in every new network namespace, and
-	 *          until it is up even 127.0.0.1 does not work. Afterwards the
-	 *          account says "inside: lo (up, 127.0.0.1/8)". Read
-	 *          network_namespaces(7) and lessons/lib/rtnl.h.
-	 */
-	(void)lo;
-	todo(4, "bring lo up inside");
+	/* lo is down in every new network namespace, and until it is up
+	 * even 127.0.0.1 does not answer (network_namespaces(7)). */
+	// tag::lo_up[]
+	rtnl_check(&nl, rtnl_link_up(&nl, lo), "RTM_NEWLINK lo up");
+	// end::lo_up[]
 	say("inside: %s", describe_links("lo", links, sizeof(links)));
 
-	/*
-	 * TODO(5): Make our end (link `end`) the other side of the cable: the
-	 *          address a->inside_addr/a->prefix, the link up, and a default
-	 *          route through the parent's end, a->host_addr. Afterwards the
-	 *          account says "inside now: ... NAME (up, ADDR); default via GW"
-	 *          and the command can ping the parent. The kernel takes a gateway
-	 *          only through a route it has: the subnet's, there once the link
-	 *          has its address AND is up. Read ip-route(8), lessons/lib/rtnl.h.
-	 */
-	(void)end;
-	todo(5, "give the child's end its address, up, and the default route");
+	configure_end(&nl, a->inside_if, end, a->inside_addr, a->prefix,
+		      &a->host_addr);
 	rtnl_close(&nl);
 	wait_link_running(a->inside_if, 1000);
 	say("inside now: %s; default via %s",

@@ -34,8 +34,10 @@
  *   0
  *   container: the command exited with status 0; veth nslab4242 removed
  *
- * Read: namespaces(7), user_namespaces(7), mount_setattr(2), open_tree(2),
- *       move_mount(2), pivot_root(2), proc(5), capabilities(7), prctl(2),
+ * Read: namespaces(7), user_namespaces(7), mount_namespaces(7),
+ *       mount_setattr(2) ("ID-mapped mounts"), linux/mount.h (open_tree,
+ *       move_mount: no man page in Debian 12), mount(8) ("Mount options
+ *       for overlay"), pivot_root(2), proc(5), capabilities(7), prctl(2),
  *       close_range(2), cgroups(7), pty(7), setsid(2), keyrings(7),
  *       tmpfs(5), Documentation/networking/ip-sysctl.rst.
  */
@@ -93,8 +95,6 @@
 #define DEFAULT_LAYER_SIZE (256LL << 20)
 #define MIN_LAYER_SIZE (1LL << 20)
 #define SHM_SIZE "64m"
-#define SIX_NEW (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | \
-		 CLONE_NEWUTS | CLONE_NEWIPC)
 static const char *const six[] = {"user", "mnt", "pid", "net", "uts", "ipc"};
 
 /* Docker's default capability set (moby's oci/caps/defaults.go), as a
@@ -374,8 +374,9 @@ static void make_root(struct child_args *a)
 	 *          size); end in the overlay's root (chdir).
 	 *          Afterwards `rm -rf /bin` inside works, inside, and leaves
 	 *          build/rootfs as it was. Read mount_namespaces(7), "Shared
-	 *          subtrees"; move_mount(2); the kernel's
-	 *          Documentation/filesystems/overlayfs.rst, "Upper and Lower".
+	 *          subtrees" and "Restrictions on mount namespaces"; mount(8),
+	 *          "Mount options for overlay"; linux/mount.h for move_mount()
+	 *          (no man page in Debian 12).
 	 */
 	todo(3, "a throwaway root: an overlay over the rootfs");
 }
@@ -652,7 +653,7 @@ int main(int argc, char *argv[])
 	struct ns_child child;
 	struct cgroup cg;
 	struct pty pty;
-	int opt, code, sock[2];
+	int opt, code, sock[2], kinds;
 
 	nslab_init("container", "07");
 	while ((opt = getopt_long(argc, argv, "+hq", options, NULL)) != -1) {
@@ -778,15 +779,19 @@ int main(int argc, char *argv[])
 	atexit(remove_veth);
 
 	/*
-	 * TODO(1): Start child_main(&args) as a child in a new namespace of each
-	 *          of the six kinds a container has (user, mount, PID, network,
-	 *          UTS, IPC), held until ns_release(): the pattern you wrote in
-	 *          01 is ns_spawn() in lessons/lib/nslab.h. Afterwards the
-	 *          account below calls all six "new". Read namespaces(7), the
-	 *          table of namespace types, and clone(2), "The flags mask".
+	 * TODO(1): Start child_main(&args) with ns_spawn() (lessons/lib/nslab.h),
+	 *          held until ns_release(), in the new namespaces a container
+	 *          needs: its command sees none of the host's processes, mounts,
+	 *          network, hostname or IPC objects, and its root is root over
+	 *          them only, not over the host. On -1, clone_failed("clone",
+	 *          the flags) says why. Afterwards every line of the account below
+	 *          says "new". Read namespaces(7), the table of namespace types,
+	 *          and clone(2), "The flags mask". Which namespace keeps each of
+	 *          those promises, and which one lets an ordinary user create
+	 *          all the others?
 	 */
-	(void)child_main; child.pid = 0;
-	todo(1, "start the child in the six new namespaces");
+	(void)child_main; (void)kinds; child.pid = 0;
+	todo(1, "start the child in the namespaces of a container");
 	/* The signals a user sends us are meant for the command (init.h). */
 	forward_signals(child.pid);
 	if (args.tty)

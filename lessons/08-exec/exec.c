@@ -224,10 +224,11 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 		err(EXIT_FAILURE, "a controlling terminal (setsid, TIOCSCTTY)");
 	/*
 	 * TODO(4): Give this process the target's root directory and working
-	 *          directory (held in t->root and t->cwd), then its gid and uid
+	 *          directory (held in t->root and t->cwd), and its ids
 	 *          (t->gid, t->uid), so the command sees the container's files
 	 *          and not the host's, and `id` inside prints the target's ids.
-	 *          Read chroot(2), fchdir(2), setresuid(2), setgroups(2).
+	 *          Read chroot(2), fchdir(2), setresuid(2), setgroups(2): in
+	 *          which order may the ids change?
 	 */
 	(void)t;
 	todo(4, "the target's root, working directory and ids");

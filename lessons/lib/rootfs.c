@@ -97,9 +97,10 @@ unsigned rootfs_subid(const char *file)
 void rootfs_idmap_failed(const char *rootfs)
 {
 	errx(EXIT_FAILURE, "mount_setattr(%s, MOUNT_ATTR_IDMAP): %s: the file "
-	     "system of the rootfs cannot be idmapped here (it needs Linux 5.12 "
-	     "or later and a file system that supports it: ext4, xfs, btrfs, "
-	     "tmpfs since 6.3); put the rootfs on one that does, run as an "
+	     "system of the rootfs cannot be idmapped here (it needs a file "
+	     "system that supports it: ext4 and xfs since Linux 5.12, btrfs "
+	     "since 5.15, tmpfs since 6.3); put the rootfs on one that does, "
+	     "run as an "
 	     "ordinary user (rootless), or accept a privileged container: "
 	     "--identity-map", rootfs, strerror(errno));
 }

@@ -159,6 +159,7 @@ pid_t ns_clone(int (*fn)(void *), char *stack, size_t size, int flags,
 	//       child termination signal").
 	// HINT: return clone(fn, stack + ____, flags | ____, arg);
 	//       and in main: pid = ns_clone(child_main, stack, STACK_SIZE, ____, &args);
+	//       if (pid == -1) clone_failed("clone", ____);
 	// WRONG stack_bottom: "stack + size," -> "stack + 0 * size," : top of the stack
 	// WRONG no_sigchld: "flags | SIGCHLD" -> "flags" : SIGCHLD
 	// STUB: (void)fn;
@@ -292,17 +293,18 @@ int main(int argc, char *argv[])
 	// BEGIN SOLUTION 1
 	// TODO: Part 2, here: start child_main(&args) with ns_clone() in a
 	//       UTS namespace of its own, on `stack`, and keep its pid in
-	//       `pid`. Afterwards the account line below says "a new UTS
+	//       `pid`; on -1, clone_failed("clone", flags) (nslab.h) says
+	//       why. Afterwards the account line below says "a new UTS
 	//       namespace" next to an inode that differs from the parent's.
 	// WRONG no_newuts: "STACK_SIZE, CLONE_NEWUTS," -> "STACK_SIZE, 0," : CLONE_NEWUTS
 	// STUB: (void)child_main;
 	// STUB: todo({n}, "start the child in a new UTS namespace");
 	// tag::clone[]
 	pid = ns_clone(child_main, stack, STACK_SIZE, CLONE_NEWUTS, &args);
-	// end::clone[]
-	// END SOLUTION
 	if (pid == -1)
 		clone_failed("clone", CLONE_NEWUTS);
+	// end::clone[]
+	// END SOLUTION
 	say("child  pid %d in %s", (int)pid,
 	    ns_account(pid, 0, "uts", label, sizeof(label)));
 

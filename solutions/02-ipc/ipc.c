@@ -306,7 +306,8 @@ int main(int argc, char *argv[])
 	//       own, held until ns_release(), in `child`. Afterwards the
 	//       account below says "a new IPC namespace" next to an inode
 	//       that differs from the parent's. Lesson 01's pattern is
-	//       ns_spawn() now (lessons/lib/nslab.h); read clone(2), "The
+	//       ns_spawn() now (lessons/lib/nslab.h); on -1,
+	//       clone_failed("clone", flags) says why. Read clone(2), "The
 	//       flags mask", and ipc_namespaces(7).
 	// HINT: The clone pattern takes the namespaces to make new as flags,
 	//       one CLONE_NEW* per type. Which one gives a process its own
@@ -314,17 +315,17 @@ int main(int argc, char *argv[])
 	// HINT: ns_spawn(&child, flags, fn, arg) (lessons/lib/nslab.h) adds
 	//       SIGCHLD and the stack itself; the flag is CLONE_NEWIPC
 	//       (clone(2)). On failure child.pid is -1, errno set.
-	// HINT: ns_spawn(&child, ____, child_main, ____); (the arg is cmd)
+	// HINT: if (ns_spawn(&child, ____, child_main, ____) == -1) (the arg is cmd)
+	//               clone_failed("clone", ____);
 	// WRONG no_newipc: "CLONE_NEWIPC, child_main" -> "0, child_main" : CLONE_NEWIPC
 	// STUB: (void)child_main;
 	// STUB: (void)cmd;
 	// STUB: todo({n}, "start the child in a new IPC namespace");
 	// tag::spawn[]
-	ns_spawn(&child, CLONE_NEWIPC, child_main, cmd);
+	if (ns_spawn(&child, CLONE_NEWIPC, child_main, cmd) == -1)
+		clone_failed("clone", CLONE_NEWIPC);
 	// end::spawn[]
 	// END SOLUTION
-	if (child.pid == -1)
-		clone_failed("clone", CLONE_NEWIPC);
 	say("child  pid %d in %s", (int)child.pid,
 	    ns_account(child.pid, 0, "ipc", label, sizeof(label)));
 

@@ -372,23 +372,25 @@ int main(int argc, char *argv[])
 	// STEP: the child runs in a new mount namespace
 	// TODO: Start child_main(&args) in a mount namespace of its own, as
 	//       in lesson 01 but with ns_spawn() (lessons/lib/nslab.h), and
-	//       keep its pid in `pid`: the account line below then says "a
-	//       new mount namespace". Read mount_namespaces(7).
+	//       keep its pid in `pid` (on -1, clone_failed("clone", flags)
+	//       says why): the account line below then says "a new mount
+	//       namespace". Read mount_namespaces(7).
 	// HINT: The clone(2) pattern you wrote in lesson 01 is ns_spawn():
 	//       give it the namespaces to make new, a function, its argument.
 	// HINT: ns_spawn(&child, flags, fn, arg) returns the pid. The mount
 	//       namespace was the first, so its flag has the oldest name
 	//       (clone(2), "The flags mask").
 	// HINT: pid = ns_spawn(&child, ____, ____, &args);
+	//       if (pid == -1) clone_failed("clone", ____);
 	// WRONG no_newns: "CLONE_NEWNS, child_main" -> "0, child_main" : CLONE_NEWNS
 	// STUB: (void)child_main;
 	// STUB: todo({n}, "start the child in a new mount namespace");
 	// tag::spawn[]
 	pid = ns_spawn(&child, CLONE_NEWNS, child_main, &args);
-	// end::spawn[]
-	// END SOLUTION
 	if (pid == -1)
 		clone_failed("clone", CLONE_NEWNS);
+	// end::spawn[]
+	// END SOLUTION
 	say("child  pid %d in %s", (int)pid,
 	    ns_account(pid, 0, "mnt", label, sizeof(label)));
 	ns_release(&child);

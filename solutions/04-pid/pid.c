@@ -88,7 +88,7 @@ int init_loop(const sigset_t *wait_for, pid_t cmd, int cmdfd)
 	siginfo_t si;
 	pid_t pid;
 
-	// BEGIN SOLUTION 4
+	// BEGIN SOLUTION 3
 	// STEP: PID 1 reaps every child and passes signals on
 	// TODO: Be PID 1, event by event: a signal of `wait_for` for the
 	//       command goes on to it (init_forward() to `cmdfd`); SIGCHLD
@@ -97,7 +97,7 @@ int init_loop(const sigset_t *wait_for, pid_t cmd, int cmdfd)
 	//       Stop when no child is left. Afterwards, behind -i, orphans
 	//       never stay zombies (Z in ps) and SIGTERM sent to pid ends the
 	//       command. Read pid_namespaces(7), "The namespace init process",
-	//       sigwaitinfo(2) and waitpid(2).
+	//       signal(7), "Synchronously accepting a signal", and waitpid(2).
 	// HINT: The signals are blocked: nothing interrupts you, you fetch
 	//       them. One call waits for any signal of a set; SIGCHLD then
 	//       says "at least one child ended" (several endings may make
@@ -210,34 +210,18 @@ static int child_main(void *arg)
 	 * reaches the launcher alone, which passes it on (init.h). */
 	own_process_group(a->terminal && !a->init);
 
-	// BEGIN SOLUTION 2
-	// STEP: every mount is private before /proc is mounted
-	// TODO: Cut this namespace's mounts off from the host's, all of them,
-	//       before mounting anything: afterwards no line of
-	//       /proc/self/mountinfo here has a "shared:" field, and the /proc
-	//       you mount next stays inside, even where the host's "/" is
-	//       shared (as on systemd hosts). Read mount_namespaces(7),
-	//       "Shared subtrees", and mount(2), "Changing the propagation
-	//       type of an existing mount" (lesson 03).
-	// HINT: A new mount namespace starts with copies of the host's mounts;
-	//       a copy of a shared mount is a peer of the original, and what
-	//       you mount under it appears on the host. Change the propagation
-	//       of "/" and of every mount below it, in a call of its own.
-	// HINT: mount(2) with no source, no type and no data, target "/", and
-	//       the flags MS_PRIVATE and MS_REC (below it too); the call must
-	//       ask for nothing else (no MS_BIND, no MS_REMOUNT).
-	// HINT: if (mount(NULL, "/", NULL, ____ | ____, NULL) == -1)
-	//               err(EXIT_FAILURE, "mount(/, ____)");
-	// WRONG no_rec: "MS_REC | MS_PRIVATE, NULL" -> "MS_PRIVATE, NULL" : MS_REC
-	// STUB: todo({n}, "make every mount of the new namespace private");
+	/* Lesson 03's step 2, given here: a new mount namespace starts
+	 * with copies of the host's mounts, and on a systemd host a copy of
+	 * the shared "/" is a peer of it, so a /proc mounted below would show
+	 * up on the host. Every mount private, in a call of its own
+	 * (mount_namespaces(7), "Shared subtrees"). */
 	// tag::private[]
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
 		err(EXIT_FAILURE, "mount(/, MS_REC | MS_PRIVATE)");
 	// end::private[]
-	// END SOLUTION
 
 	ensure_private();
-	// BEGIN SOLUTION 3
+	// BEGIN SOLUTION 2
 	// STEP: a fresh /proc shows only the namespace
 	// TODO: Give this namespace a /proc of its own: afterwards `ps -e`
 	//       inside shows only the namespace's processes, numbered from 1,

@@ -118,9 +118,11 @@ static void create_veth(struct rtnl *nl, const char *name, const char *peer,
 	//       pair: this end, `name`, here, and its peer, `peer`, born in the
 	//       network namespace of process `pid`. Afterwards the account says
 	//       "NAME here <=> PEER in the child's namespace", and `ip link`
-	//       here never shows PEER. The nesting is yours to work out from
-	//       rtnetlink(7), linux/if_link.h (IFLA_LINKINFO), linux/veth.h,
-	//       and lessons/lib/rtnl.h (the builder).
+	//       here never shows PEER. The attributes and their nesting are
+	//       yours to work out from the kernel headers linux/if_link.h and
+	//       linux/veth.h (rtnetlink(7) documents only the basic ones),
+	//       netlink(7) for a new request's flags, and lessons/lib/rtnl.h
+	//       (the builder). What does `ip -d link` show of a veth?
 	// HINT: A link's kind and its options travel nested: IFLA_LINKINFO
 	//       holds IFLA_INFO_KIND and IFLA_INFO_DATA. A veth's one option,
 	//       VETH_INFO_PEER, describes the peer like a whole link: a struct
@@ -161,7 +163,52 @@ static void create_veth(struct rtnl *nl, const char *name, const char *peer,
 	// END SOLUTION
 }
 
-/* The parent's part: the pair, then its own end's address, then up. */
+/* One end of the cable, over the socket `nl` of the namespace it is in:
+ * its address, the link up and, with a gateway (inside), the default
+ * route through the other end. The parent runs it for its end, then the
+ * child for its own. */
+static void configure_end(struct rtnl *nl, const char *name, int index,
+			  struct in_addr addr, int prefix,
+			  const struct in_addr *gateway)
+{
+	// BEGIN SOLUTION 3
+	// STEP: each end configured in an order the kernel accepts
+	// TODO: Give link `index` (`name`) the address addr/prefix, bring it
+	//       up and, when `gateway` is not NULL, add the default route
+	//       through *gateway, in an order the kernel accepts: find it by
+	//       experiment, lessons/lib/rtnl.h has a request for each part.
+	//       Afterwards the account says "here: NAME (up, ADDR/PREFIX)",
+	//       then "inside now: ...; default via GW", and the command can
+	//       ping the parent. Read ip-address(8), ip-link(8), ip-route(8)
+	//       and `ip route` on both sides after each request. Which of the
+	//       three can fail when it comes too early, and why?
+	// HINT: A gateway must be reachable through a route the kernel
+	//       already has. Which route does the kernel add by itself, and
+	//       when (`ip route`, "proto kernel")?
+	// HINT: rtnl_addr_add(), rtnl_link_up() and rtnl_route_add_default()
+	//       (lessons/lib/rtnl.h), each checked with rtnl_check(nl, error,
+	//       "what was asked", ...); the route last: the subnet's route
+	//       is there once the link has its address AND is up.
+	// HINT: rtnl_check(nl, ____(nl, index, addr, prefix), ...);
+	//       rtnl_check(nl, ____(nl, index), ...);
+	//       if (gateway) rtnl_check(nl, ____(nl, index, *gateway), ...);
+	// WRONG end_down: "rtnl_link_up(nl, index)" -> "0 * index" : bring the link up
+	// WRONG no_route: "if (gateway)" -> "if (false && gateway)" : no default route
+	// STUB: (void)nl, (void)name, (void)index, (void)addr, (void)prefix;
+	// STUB: (void)gateway;
+	// STUB: todo({n}, "configure this end: its address, up, and the route");
+	// tag::configure_end[]
+	rtnl_check(nl, rtnl_addr_add(nl, index, addr, prefix),
+		   "RTM_NEWADDR %s/%d dev %s", inet_ntoa(addr), prefix, name);
+	rtnl_check(nl, rtnl_link_up(nl, index), "RTM_NEWLINK %s up", name);
+	if (gateway)
+		rtnl_check(nl, rtnl_route_add_default(nl, index, *gateway),
+			   "RTM_NEWROUTE default via %s", inet_ntoa(*gateway));
+	// end::configure_end[]
+	// END SOLUTION
+}
+
+/* The parent's part: the pair, then its own end. */
 static void setup_veth(struct child_args *a, pid_t child)
 {
 	char label[64], links[256];
@@ -187,29 +234,8 @@ static void setup_veth(struct child_args *a, pid_t child)
 	say("%s here <=> %s in the child's namespace, %s", a->host_if,
 	    a->inside_if, ns_label(child, "net", label, sizeof(label)));
 
-	// BEGIN SOLUTION 3
-	// STEP: the parent's end has its address and is up
-	// TODO: Give this end (link host_index) the address a->host_addr with
-	//       prefix a->prefix, and bring it up. Afterwards the account says
-	//       "here: NAME (up, ADDR/PREFIX)" and `ip route` here shows the
-	//       route to the subnet through it, which the kernel adds once the
-	//       link has its address AND is up. Read ip-address(8), ip-link(8).
-	// HINT: Two requests on this namespace's socket `nl`: an address on a
-	//       link, and the link's IFF_UP flag.
-	// HINT: rtnl_addr_add() and rtnl_link_up() (lessons/lib/rtnl.h), each
-	//       checked with rtnl_check(&nl, error, "what was asked", ...).
-	// HINT: rtnl_check(&nl, rtnl_addr_add(&nl, ____, ____, ____), "RTM_NEWADDR ...");
-	//       rtnl_check(&nl, rtnl_link_up(&nl, ____), "RTM_NEWLINK ... up");
-	// WRONG host_end_down: "rtnl_link_up(&nl, host_index)" -> "0 * host_index" : bring the parent's end up
-	// STUB: todo({n}, "give the parent's end its address and bring it up");
-	// tag::host_end[]
-	rtnl_check(&nl, rtnl_addr_add(&nl, host_index, a->host_addr, a->prefix),
-		   "RTM_NEWADDR %s/%d dev %s", inet_ntoa(a->host_addr), a->prefix,
-		   a->host_if);
-	rtnl_check(&nl, rtnl_link_up(&nl, host_index), "RTM_NEWLINK %s up",
-		   a->host_if);
-	// end::host_end[]
-	// END SOLUTION
+	configure_end(&nl, a->host_if, host_index, a->host_addr, a->prefix,
+		      NULL);
 	rtnl_close(&nl);
 	say("here: %s", describe_links(a->host_if, links, sizeof(links)));
 }
@@ -234,54 +260,15 @@ static int child_main(void *arg)
 		errx(EXIT_FAILURE, "%s is not in this namespace: the peer must be "
 		     "born here (step 2)", a->inside_if);
 
-	// BEGIN SOLUTION 4
-	// STEP: lo is up inside
-	// TODO: Bring this namespace's loopback (link `lo`) up, over the socket
-	//       `nl` made here: it is down in every new network namespace, and
-	//       until it is up even 127.0.0.1 does not work. Afterwards the
-	//       account says "inside: lo (up, 127.0.0.1/8)". Read
-	//       network_namespaces(7) and lessons/lib/rtnl.h.
-	// HINT: One flag of one link, what `ip link set lo up` sends, on the
-	//       socket made inside (a socket talks to its own namespace).
-	// HINT: rtnl_link_up() with the index `lo`, checked with rtnl_check().
-	// HINT: rtnl_check(&nl, rtnl_link_up(&nl, ____), "RTM_NEWLINK lo up");
-	// WRONG lo_down: "rtnl_link_up(&nl, lo)" -> "0 * lo" : bring lo up
-	// STUB: (void)lo;
-	// STUB: todo({n}, "bring lo up inside");
+	/* lo is down in every new network namespace, and until it is up
+	 * even 127.0.0.1 does not answer (network_namespaces(7)). */
 	// tag::lo_up[]
 	rtnl_check(&nl, rtnl_link_up(&nl, lo), "RTM_NEWLINK lo up");
 	// end::lo_up[]
-	// END SOLUTION
 	say("inside: %s", describe_links("lo", links, sizeof(links)));
 
-	// BEGIN SOLUTION 5
-	// STEP: the child's end has its address and a default route
-	// TODO: Make our end (link `end`) the other side of the cable: the
-	//       address a->inside_addr/a->prefix, the link up, and a default
-	//       route through the parent's end, a->host_addr. Afterwards the
-	//       account says "inside now: ... NAME (up, ADDR); default via GW"
-	//       and the command can ping the parent. The kernel takes a gateway
-	//       only through a route it has: the subnet's, there once the link
-	//       has its address AND is up. Read ip-route(8), lessons/lib/rtnl.h.
-	// HINT: Three requests, in an order the kernel accepts: what makes
-	//       the gateway reachable comes before the route through it.
-	// HINT: rtnl_addr_add(), rtnl_link_up(), rtnl_route_add_default(),
-	//       each checked with rtnl_check().
-	// HINT: rtnl_check(&nl, rtnl_addr_add(&nl, end, ____, ____), ...);
-	//       rtnl_check(&nl, ____(&nl, end), ...);
-	//       rtnl_check(&nl, rtnl_route_add_default(&nl, end, ____), ...);
-	// WRONG end_down: "rtnl_link_up(&nl, end)" -> "0 * end" : the link up before the route
-	// STUB: (void)end;
-	// STUB: todo({n}, "give the child's end its address, up, and the default route");
-	// tag::inside_end[]
-	rtnl_check(&nl, rtnl_addr_add(&nl, end, a->inside_addr, a->prefix),
-		   "RTM_NEWADDR %s/%d dev %s", inet_ntoa(a->inside_addr),
-		   a->prefix, a->inside_if);
-	rtnl_check(&nl, rtnl_link_up(&nl, end), "RTM_NEWLINK %s up", a->inside_if);
-	rtnl_check(&nl, rtnl_route_add_default(&nl, end, a->host_addr),
-		   "RTM_NEWROUTE default via %s", inet_ntoa(a->host_addr));
-	// end::inside_end[]
-	// END SOLUTION
+	configure_end(&nl, a->inside_if, end, a->inside_addr, a->prefix,
+		      &a->host_addr);
 	rtnl_close(&nl);
 	wait_link_running(a->inside_if, 1000);
 	say("inside now: %s; default via %s",

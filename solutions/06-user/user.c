@@ -334,18 +334,19 @@ int main(int argc, char *argv[])
 	//       call; you choose the namespaces the child gets new. It waits
 	//       until ns_release(): the parent writes its maps first.
 	// HINT: ns_spawn(&child, FLAGS, fn, arg) returns the child's pid, or
-	//       -1 with errno set (clone_failed() below explains it); the flag
-	//       for a user namespace is in clone(2).
+	//       -1 with errno set (clone_failed("clone", flags) explains
+	//       it); the flag for a user namespace is in clone(2).
 	// HINT: pid = ns_spawn(&____, ____, child_main, &args);
+	//       if (pid == -1) clone_failed("clone", ____);
 	// WRONG no_newuser: "CLONE_NEWUSER, child_main" -> "0, child_main" : CLONE_NEWUSER
 	// STUB: (void)child_main;
 	// STUB: todo({n}, "start the child in a new user namespace");
 	// tag::spawn[]
 	pid = ns_spawn(&child, CLONE_NEWUSER, child_main, &args);
-	// end::spawn[]
-	// END SOLUTION
 	if (pid == -1)
 		clone_failed("clone", CLONE_NEWUSER);
+	// end::spawn[]
+	// END SOLUTION
 	say("child  pid %d in %s", (int)pid,
 	    ns_account(pid, 0, "user", label, sizeof(label)));
 

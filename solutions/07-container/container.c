@@ -34,8 +34,10 @@
  *   0
  *   container: the command exited with status 0; veth nslab4242 removed
  *
- * Read: namespaces(7), user_namespaces(7), mount_setattr(2), open_tree(2),
- *       move_mount(2), pivot_root(2), proc(5), capabilities(7), prctl(2),
+ * Read: namespaces(7), user_namespaces(7), mount_namespaces(7),
+ *       mount_setattr(2) ("ID-mapped mounts"), linux/mount.h (open_tree,
+ *       move_mount: no man page in Debian 12), mount(8) ("Mount options
+ *       for overlay"), pivot_root(2), proc(5), capabilities(7), prctl(2),
  *       close_range(2), cgroups(7), pty(7), setsid(2), keyrings(7),
  *       tmpfs(5), Documentation/networking/ip-sysctl.rst.
  */
@@ -93,8 +95,6 @@
 #define DEFAULT_LAYER_SIZE (256LL << 20)
 #define MIN_LAYER_SIZE (1LL << 20)
 #define SHM_SIZE "64m"
-#define SIX_NEW (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | \
-		 CLONE_NEWUTS | CLONE_NEWIPC)
 static const char *const six[] = {"user", "mnt", "pid", "net", "uts", "ipc"};
 
 /* Docker's default capability set (moby's oci/caps/defaults.go), as a
@@ -409,18 +409,19 @@ static void make_root(struct child_args *a)
 	//       size); end in the overlay's root (chdir).
 	//       Afterwards `rm -rf /bin` inside works, inside, and leaves
 	//       build/rootfs as it was. Read mount_namespaces(7), "Shared
-	//       subtrees"; move_mount(2); the kernel's
-	//       Documentation/filesystems/overlayfs.rst, "Upper and Lower".
+	//       subtrees" and "Restrictions on mount namespaces"; mount(8),
+	//       "Mount options for overlay"; linux/mount.h for move_mount()
+	//       (no man page in Debian 12).
 	// HINT: The order matters. First cut propagation, alone, for every
 	//       mount. Then a scratch tmpfs anywhere (over a->rootfs is
 	//       fine: the host never sees it), with four directories in it:
 	//       the lower layer, the upper layer, overlay's work directory
 	//       and the mount point of the overlay.
 	// HINT: mount(2) with MS_REC | MS_PRIVATE on "/"; mount(2) of a
-	//       tmpfs; mkdir(2); move_mount(2) with MOVE_MOUNT_F_EMPTY_PATH
-	//       attaches a->tree; mount(2) of type "overlay" with the
-	//       options lowerdir=,upperdir=,workdir= (and userxattr: it is
-	//       mounted in a user namespace).
+	//       tmpfs; mkdir(2); move_mount() (linux/mount.h) with
+	//       MOVE_MOUNT_F_EMPTY_PATH attaches a->tree; mount(2) of type
+	//       "overlay" with the options lowerdir=,upperdir=,workdir=
+	//       (and userxattr: it is mounted in a user namespace).
 	// HINT: do_mount(NULL, "/", NULL, ____, NULL);
 	//       do_mount("tmpfs", a->rootfs, "tmpfs", 0, a->layer); chdir(a->rootfs);
 	//       mkdir lower, upper, work, root; move_mount(a->tree, "", AT_FDCWD, ____, ____);
@@ -597,8 +598,9 @@ static void lock_down(void)
 	//       /proc/self/status of the command shows CapBnd 00000000a80425fb
 	//       and NoNewPrivs 1. Read capabilities(7), "Capability bounding
 	//       set"; prctl(2); close_range(2).
-	// HINT: Four measures, four calls, and the order matters: which of
-	//       them would keep the others from working if it came first?
+	// HINT: Four measures, four calls. Only one of them needs a
+	//       capability: keep that one while you need it, and any order
+	//       works.
 	// HINT: prctl(2): PR_CAPBSET_READ tells whether a capability exists,
 	//       PR_CAPBSET_DROP takes one out of the bounding set;
 	//       PR_SET_NO_NEW_PRIVS; PR_SET_DUMPABLE. close_range(2) from 3.
@@ -806,7 +808,7 @@ int main(int argc, char *argv[])
 	struct ns_child child;
 	struct cgroup cg;
 	struct pty pty;
-	int opt, code, sock[2];
+	int opt, code, sock[2], kinds;
 
 	nslab_init("container", "07");
 	while ((opt = getopt_long(argc, argv, "+hq", options, NULL)) != -1) {
@@ -932,29 +934,37 @@ int main(int argc, char *argv[])
 	atexit(remove_veth);
 
 	// BEGIN SOLUTION 1
-	// STEP: the child runs in six new namespaces
-	// TODO: Start child_main(&args) as a child in a new namespace of each
-	//       of the six kinds a container has (user, mount, PID, network,
-	//       UTS, IPC), held until ns_release(): the pattern you wrote in
-	//       01 is ns_spawn() in lessons/lib/nslab.h. Afterwards the
-	//       account below calls all six "new". Read namespaces(7), the
-	//       table of namespace types, and clone(2), "The flags mask".
-	// HINT: One flag per namespace type. Which one must the kernel make
-	//       first, so that it owns the five others and the child may set
-	//       them up without being root on the host?
+	// STEP: the namespaces a container needs
+	// TODO: Start child_main(&args) with ns_spawn() (lessons/lib/nslab.h),
+	//       held until ns_release(), in the new namespaces a container
+	//       needs: its command sees none of the host's processes, mounts,
+	//       network, hostname or IPC objects, and its root is root over
+	//       them only, not over the host. On -1, clone_failed("clone",
+	//       the flags) says why. Afterwards every line of the account below
+	//       says "new". Read namespaces(7), the table of namespace types,
+	//       and clone(2), "The flags mask". Which namespace keeps each of
+	//       those promises, and which one lets an ordinary user create
+	//       all the others?
+	// HINT: One flag per namespace type, each a promise: the account
+	//       below lists the types a container has (six[]).
 	// HINT: ns_spawn(&child, FLAGS, child_main, &args) returns the pid or
-	//       -1; on -1, clone_failed("clone", FLAGS) says why. The flags:
-	//       CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET,
-	//       CLONE_NEWUTS, CLONE_NEWIPC (SIX_NEW names them all).
-	// HINT: if (ns_spawn(&child, ____, child_main, &args) == -1)
+	//       -1. The user namespace owns the others the same clone()
+	//       creates: the kernel makes it first (user_namespaces(7)), so
+	//       its root may set up the other five without being root on the
+	//       host. The flags: CLONE_NEW* of clone(2), one per line of
+	//       six[].
+	// HINT: kinds = CLONE_NEWUSER | CLONE_NEWNS | ____ | ____ | ____ | ____;
+	//       if (ns_spawn(&child, ____, child_main, &args) == -1)
 	//               clone_failed("clone", ____);
-	// WRONG no_newpid: "if (ns_spawn(&child, SIX_NEW," -> "if (ns_spawn(&child, SIX_NEW & ~CLONE_NEWPID," : CLONE_NEWPID
-	// WRONG no_newnet: "if (ns_spawn(&child, SIX_NEW," -> "if (ns_spawn(&child, SIX_NEW & ~CLONE_NEWNET," : CLONE_NEWNET
-	// STUB: (void)child_main; child.pid = 0;
-	// STUB: todo({n}, "start the child in the six new namespaces");
+	// WRONG no_newpid: "CLONE_NEWPID | CLONE_NEWNET" -> "CLONE_NEWNET" : CLONE_NEWPID
+	// WRONG no_newnet: "CLONE_NEWPID | CLONE_NEWNET" -> "CLONE_NEWPID" : CLONE_NEWNET
+	// STUB: (void)child_main; (void)kinds; child.pid = 0;
+	// STUB: todo({n}, "start the child in the namespaces of a container");
 	// tag::clone[]
-	if (ns_spawn(&child, SIX_NEW, child_main, &args) == -1)
-		clone_failed("clone", SIX_NEW);
+	kinds = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+		CLONE_NEWUTS | CLONE_NEWIPC;
+	if (ns_spawn(&child, kinds, child_main, &args) == -1)
+		clone_failed("clone", kinds);
 	// end::clone[]
 	// END SOLUTION
 	/* The signals a user sends us are meant for the command (init.h). */

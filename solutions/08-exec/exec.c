@@ -275,10 +275,11 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 	// BEGIN SOLUTION 4
 	// STEP: the container's root, working dir and ids
 	// TODO: Give this process the target's root directory and working
-	//       directory (held in t->root and t->cwd), then its gid and uid
+	//       directory (held in t->root and t->cwd), and its ids
 	//       (t->gid, t->uid), so the command sees the container's files
 	//       and not the host's, and `id` inside prints the target's ids.
-	//       Read chroot(2), fchdir(2), setresuid(2), setgroups(2).
+	//       Read chroot(2), fchdir(2), setresuid(2), setgroups(2): in
+	//       which order may the ids change?
 	// HINT: A process has a root directory and a working directory of
 	//       its own; both are still the launcher's. The descriptors in
 	//       t name the target's. Ids last, the gid before the uid: why?
