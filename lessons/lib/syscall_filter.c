@@ -44,6 +44,10 @@ int filter_syscalls(void)
 	 * the library without a word. */
 	if ((e = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) != 0)
 		goto out;
+	/* The kernel's own errno when it refuses the filter (EACCES), not
+	 * libseccomp's -ECANCELED for every such refusal. */
+	if ((e = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)) != 0)
+		goto out;
 	/* The 32-bit calls of an x86_64 kernel (int 0x80, x32) are other
 	 * numbers: the same rules for them, else they would be a way round
 	 * a denylist. Any other architecture the filter kills (libseccomp's

@@ -203,6 +203,7 @@ static void join_namespaces(const struct target *t, bool by_files)
 		// HINT: if (setns(____, ____) == -1)
 		//               setns_failed(____, t);
 		// WRONG no_user: "t->flags) ==" -> "t->flags & ~CLONE_NEWUSER) ==" : user namespace first
+		// WRONG no_bounding: "if (confine_bounding(&t->conf, why, sizeof(why)) == -1 ||" -> "if (" : PR_CAPBSET_DROP
 		// STUB: (void)t;
 		// STUB: (void)setns_failed;
 		// STUB: todo({n}, "join the target's namespaces through its pidfd");
@@ -312,7 +313,6 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 	// WRONG no_chroot: "chroot(\".\") == -1 ||" -> "" : chroot
 	// WRONG no_setsid: "if (!pty && setsid() == -1)" -> "if (!pty && setpgid(0, 0) == -1)" : setsid
 	// WRONG host_keyring: "if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING" -> "if (false && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING" : KEYCTL_JOIN_SESSION_KEYRING
-	// WRONG no_bounding: "if (confine_bounding(&t->conf, why, sizeof(why)) == -1 ||" -> "if (" : PR_CAPBSET_DROP
 	// WRONG no_nnp: "if (t->conf.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS" -> "if (false && prctl(PR_SET_NO_NEW_PRIVS" : PR_SET_NO_NEW_PRIVS
 	// WRONG no_filter: "if (t->conf.seccomp == 2 && (e = filter_syscalls()) != 0)" -> "if (false && (e = filter_syscalls()) != 0)" : seccomp
 	// WRONG no_cgroup: "confine_cgroups(&t.conf, why, sizeof(why)) == -1)" -> "false)" : cgroup.procs
