@@ -185,18 +185,6 @@ int confine_cgroups(const struct confinement *c, char *why, size_t size)
 
 /* ---- the capabilities ---------------------------------------------------- */
 
-int confine_bounding(const struct confinement *c, char *why, size_t size)
-{
-	for (int cap = 0; cap < 64 && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
-		if (!(c->bnd & (1ULL << cap)) &&
-		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1) {
-			snprintf(why, size, "prctl(PR_CAPBSET_DROP, %d): %s", cap,
-				 strerror(errno));
-			return -1;
-		}
-	return 0;
-}
-
 int confine_keep_capabilities(char *why, size_t size)
 {
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1) {

@@ -13,8 +13,10 @@
  *   before joining   confine_read(), then confine_cgroups(): the host's
  *                    cgroup files are reachable only from here, and
  *                    every process started after is born inside
- *   before the ids   confine_bounding(): dropping from the bounding set
- *                    needs CAP_SETPCAP, which a change of uid takes away
+ *   before the ids   the bounding set (lesson 07's step 6, which the
+ *                    lesson that joins does itself: it is 07's answer):
+ *                    dropping from it needs CAP_SETPCAP, which a change
+ *                    of uid takes away; and confine_keep_capabilities()
  *   after the ids    confine_capabilities(), then no_new_privs and the
  *                    filter (the lesson's, with syscall_filter.h's
  *                    filter_syscalls()), last before execve
@@ -46,9 +48,6 @@ int confine_read(int proc, pid_t pid, struct confinement *c, char *why,
  * target's differs from ours (cgroup v2: the one line "0::PATH"; v1: a
  * line per hierarchy), found through /proc/self/mountinfo. */
 int confine_cgroups(const struct confinement *c, char *why, size_t size);
-
-/* Drop every capability the target's bounding set has not. */
-int confine_bounding(const struct confinement *c, char *why, size_t size);
 
 /* Keep the permitted set across the change of ids that follows (a uid
  * other than 0 would clear it, prctl(2) PR_SET_KEEPCAPS), then, after
