@@ -1024,3 +1024,32 @@ Test(exec, all_no_descriptor_of_ours_reaches_the_command)
 			 "(close_range) before the command runs; it has fds%s", fds);
 	run_free(&r);
 }
+
+/* While exec holds descriptors of the host's, no process of the container
+ * may ptrace it or open its /proc/PID/fd (runc's CVE-2016-9962): it is
+ * not dumpable, and the kernel then shows its /proc/PID/fd as root's,
+ * not as its owner's (proc(5), "/proc/pid"). The child it forks inherits it,
+ * until the command's execve. Seen as an ordinary user entering a
+ * rootless container of their own, where the two owners differ. */
+Test(exec, all_exec_is_not_dumpable_while_it_holds_host_descriptors)
+{
+	struct run_opts o = {.uid = test_uid(), .gid = test_uid()};
+	struct stat st;
+	char path[64];
+	struct run r;
+	int e;
+
+	run_hold(&r, ARGS(user_target.pidstr, "--", PROBE, "--hold"), &o);
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)r.pid);
+	e = stat(path, &st) == -1 ? errno : 0;
+	run_finish(&r);
+	cr_assert_eq(e, 0, "stat(%s): %s", path, strerror(e));
+	cr_assert_eq(st.st_uid, 0, "exec (uid %u) is dumpable while it holds the "
+		     "host's /proc and the target's root: a process of the container "
+		     "could ptrace its child before the command's execve and take "
+		     "them (runc's CVE-2016-9962); prctl PR_SET_DUMPABLE 0 before "
+		     "the first setns (its /proc/%d/fd belongs to uid %u)",
+		     (unsigned)o.uid, (int)r.pid, (unsigned)st.st_uid);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}

@@ -328,6 +328,7 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 	// WRONG no_nnp: "if (t->conf.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS" -> "if (false && prctl(PR_SET_NO_NEW_PRIVS" : PR_SET_NO_NEW_PRIVS
 	// WRONG no_filter: "if (t->conf.seccomp == 2 && (e = filter_syscalls()) != 0)" -> "if (false && (e = filter_syscalls()) != 0)" : seccomp
 	// WRONG no_cgroup: "confine_cgroups(&t.conf, why, sizeof(why)) == -1)" -> "false)" : cgroup.procs
+	// WRONG exec_dumpable: "if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)" -> "if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == -1)" : PR_SET_DUMPABLE
 	// WRONG host_fd: "close_range(3, ~0U, 0);" -> "fcntl(t->proc, F_SETFD, 0);" : close_range
 	// WRONG uid_first: "setresgid(t->gid, t->gid, t->gid) == -1 ||" -> "setresuid(t->uid, t->uid, t->uid) == -1 || setresgid(t->gid, t->gid, t->gid) == -1 ||" : gid before the uid
 	// STUB: (void)t;
