@@ -54,7 +54,10 @@ int confine_read(int proc, pid_t pid, struct confinement *c, char *why,
 		snprintf(why, size, "/proc/%s: %s", path, strerror(errno));
 		return -1;
 	}
-	for (char *line = status; line && *line; line = strchr(line, '\n'), line += !!line) {
+	for (char *line = status, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			next++;
 		for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
 			if (!strncmp(line, caps[i].key, strlen(caps[i].key)) &&
 			    sscanf(line + strlen(caps[i].key), "%" SCNx64,
@@ -175,8 +178,11 @@ int confine_cgroups(const struct confinement *c, char *why, size_t size)
 		snprintf(dir, sizeof(dir), "%s%s", mount, where);
 		/* "0": the writer itself (cgroups(7), cgroup.procs). */
 		if (!cg_try_write(dir, "cgroup.procs", "0")) {
+			int e = errno;
+
 			snprintf(why, size, "%s/cgroup.procs <- this process: %s", dir,
-				 strerror(errno));
+				 strerror(e));
+			errno = e;
 			return -1;
 		}
 	}

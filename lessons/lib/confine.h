@@ -46,7 +46,8 @@ int confine_read(int proc, pid_t pid, struct confinement *c, char *why,
 
 /* Move this process into the cgroup of every hierarchy in which the
  * target's differs from ours (cgroup v2: the one line "0::PATH"; v1: a
- * line per hierarchy), found through /proc/self/mountinfo. */
+ * line per hierarchy), found through /proc/self/mountinfo. When the
+ * kernel refuses a move, errno says why (EACCES: not our cgroup). */
 int confine_cgroups(const struct confinement *c, char *why, size_t size);
 
 /* Keep the permitted set across the change of ids that follows (a uid

@@ -327,7 +327,7 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 	// WRONG host_keyring: "if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING" -> "if (false && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING" : KEYCTL_JOIN_SESSION_KEYRING
 	// WRONG no_nnp: "if (t->conf.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS" -> "if (false && prctl(PR_SET_NO_NEW_PRIVS" : PR_SET_NO_NEW_PRIVS
 	// WRONG no_filter: "if (t->conf.seccomp == 2 && (e = filter_syscalls()) != 0)" -> "if (false && (e = filter_syscalls()) != 0)" : seccomp
-	// WRONG no_cgroup: "confine_cgroups(&t.conf, why, sizeof(why)) == -1)" -> "false)" : cgroup.procs
+	// WRONG no_cgroup: "if (confine_cgroups(&t.conf, why, sizeof(why)) == -1) {" -> "if (false) {" : cgroup.procs
 	// WRONG exec_dumpable: "if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)" -> "if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == -1)" : PR_SET_DUMPABLE
 	// WRONG host_fd: "close_range(3, ~0U, 0);" -> "fcntl(t->proc, F_SETFD, 0);" : close_range
 	// WRONG uid_first: "setresgid(t->gid, t->gid, t->gid) == -1 ||" -> "setresuid(t->uid, t->uid, t->uid) == -1 || setresgid(t->gid, t->gid, t->gid) == -1 ||" : gid before the uid
@@ -515,9 +515,18 @@ int main(int argc, char *argv[])
 	 * execve: no process of the container may ptrace us or open our
 	 * /proc/PID/fd while we hold descriptors of the host's. */
 	// tag::confine[]
-	if (confine_read(t.proc, t.pid, &t.conf, why, sizeof(why)) == -1 ||
-	    confine_cgroups(&t.conf, why, sizeof(why)) == -1)
+	if (confine_read(t.proc, t.pid, &t.conf, why, sizeof(why)) == -1)
 		errx(EXIT_FAILURE, "%s", why);
+	/* An ordinary user may move only between cgroups delegated to them:
+	 * a rootless container of lesson 07 has no cgroup, nor limits, of
+	 * its own, and its command may sit in another terminal's session
+	 * scope, which is root's. Root is refused nothing here. */
+	if (confine_cgroups(&t.conf, why, sizeof(why)) == -1) {
+		if (geteuid() == 0 || (errno != EACCES && errno != EPERM))
+			errx(EXIT_FAILURE, "%s", why);
+		warnx("%s: the command stays in our cgroup (an ordinary user may move "
+		      "only within cgroups delegated to them)", why);
+	}
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		err(EXIT_FAILURE, "prctl(PR_SET_DUMPABLE, 0)");
 	// end::confine[]
