@@ -1057,8 +1057,11 @@ Test(container, s6_the_callers_keyring_is_out_of_reach)
 	random_name(desc, sizeof(desc), "nslab-key-", 24);
 	random_name(secret, sizeof(secret), "secret-", 24);
 	add_session_key(desc, secret);
+	/* Without the syscall filter, which refuses keyctl itself: this
+	 * test is of the keyring alone, and the filter's is below. */
 	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net",
-			    "none", "--", "/bin/nslab-probe", "--key", desc));
+			    "none", "--security-opt", "seccomp=unconfined", "--",
+			    "/bin/nslab-probe", "--key", desc));
 	cr_assert_eq(r.code, 0, "container -- nslab-probe --key exited with %d; %s",
 		     r.code, why(&r));
 	snprintf(want, sizeof(want), "key %s ", desc);
@@ -1217,4 +1220,60 @@ Test(container, all_bad_sizes_roots_and_hostnames_get_a_clear_error)
 	};
 
 	check_bad_inputs(container_lesson(), rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+/* ---- the syscall filter (lessons/lib/syscall_filter.h) ---------------- */
+
+/* A user namespace of its own would give the command every capability
+ * again, and the kernel's keyrings are the host's: both refused, by the
+ * filter (the same probe without it shows they would have worked), and
+ * what the suite runs still works under it (every test above). */
+Test(container, all_a_syscall_filter_refuses_user_namespaces_and_keyrings)
+{
+	struct run r, open;
+
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			    "--net", "none", "--", "/bin/sh", "-c",
+			    "/bin/nslab-probe --unshare-user --keyctl --self; "
+			    "unshare -U true 2>/dev/null && echo BUSYBOX-UNSHARED; "
+			    "echo done"));
+	run_lesson(&open, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			       "--net", "none", "--security-opt", "seccomp=unconfined",
+			       "--", "/bin/nslab-probe", "--unshare-user", "--keyctl"));
+	cr_assert(strstr(r.out, "done"), "the command did not run; %s", why(&r));
+	cr_assert(strstr(open.out, "unshare-user ok") && strstr(open.out, "keyctl ok"),
+		  "with --security-opt seccomp=unconfined the probe should create a "
+		  "user namespace and reach its keyring (this test needs both to "
+		  "mean anything); it printed: %s; %s", open.out, why(&open));
+	cr_assert(strstr(r.out, "self Seccomp:\t2"), "the command runs under no "
+		  "seccomp filter (/proc/self/status should say \"Seccomp: 2\"): load "
+		  "lessons/lib/syscall_filter.h's filter, last before the command "
+		  "runs; %s", why(&r));
+	cr_assert(strstr(r.out, "unshare-user EPERM") && !strstr(r.out, "BUSYBOX-UNSHARED"),
+		  "the command created a user namespace of its own, where it has "
+		  "every capability and the kernel's attack surface (nf_tables, "
+		  "io_uring): the seccomp filter must refuse unshare and clone with "
+		  "CLONE_NEWUSER (EPERM); it printed: %s", r.out);
+	cr_assert(strstr(r.out, "keyctl EPERM"), "the command reached the kernel's "
+		  "keyrings (keyctl), which are not namespaced: the seccomp filter "
+		  "must refuse keyctl, add_key and request_key (EPERM); it printed: %s",
+		  r.out);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+	run_free(&open);
+}
+
+/* The option's value is checked like every other: a clear error. */
+Test(container, all_an_unknown_security_opt_is_refused)
+{
+	struct run r;
+
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			    "--net", "none", "--security-opt", "seccomp=/tmp/x.json",
+			    "--", "/bin/true"));
+	cr_assert_eq(r.code, 2, "--security-opt seccomp=/tmp/x.json should be bad "
+		     "usage (exit 2), not %d; %s", r.code, why(&r));
+	cr_assert(strstr(r.err, "seccomp=unconfined"), "the error should name the "
+		  "one value known (seccomp=unconfined): %s", r.err);
+	run_free(&r);
 }

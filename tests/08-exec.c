@@ -22,7 +22,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/keyctl.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -34,6 +37,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,6 +51,7 @@ struct target {
 	pid_t pid;      /* its PID 1, as the test sees it */
 	pid_t owner;    /* its parent, which the test started */
 	bool rootless;  /* in a user namespace of an ordinary user */
+	bool locked;    /* PID 1 locked down as lesson 07's (lock_target) */
 	uid_t uid;      /* its ids inside */
 	gid_t gid;
 	char hostname[24];
@@ -76,6 +81,31 @@ static int copy_file(int from, const char *path, mode_t mode)
 		if (write(to, buf, (size_t)n) != n)
 			return -1;
 	return close(to);
+}
+
+/* Docker's default capabilities, lesson 07's (CapBnd 00000000a80425fb). */
+#define DOCKER_CAPS 0xa80425fbULL
+
+/* The locked target's PID 1, as lesson 07's is: Docker's capabilities
+ * and bounding set, no_new_privs, and a seccomp filter (here one that
+ * allows everything: exec cannot read a filter, it loads lesson 07's
+ * whenever the target runs under one, and that is what the test sees). */
+static int lock_target(void)
+{
+	struct sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+	struct sock_fprog prog = {.len = 1, .filter = allow};
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2] = {
+		{(uint32_t)DOCKER_CAPS, (uint32_t)DOCKER_CAPS, 0}, {0, 0, 0}};
+
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		if (!(DOCKER_CAPS & (1ULL << cap)) &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			return -1;
+	if (syscall(SYS_capset, &h, d) == -1 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
 /* In the child: fail with a message to the test. */
@@ -135,6 +165,8 @@ static int target_main(void *arg)
 	close(a->probe);
 	if (a->busybox != -1)
 		close(a->busybox);
+	if (a->t->locked)
+		TRY(lock_target(), "lock down");
 
 	/* PID 1: reap whatever enters and ends here, until killed. */
 	sigemptyset(&chld);
@@ -224,7 +256,7 @@ static int open_busybox(void)
 }
 
 /* Start a target container and wait until it is ready. */
-static void start_target(struct target *t, bool rootless)
+static void start_target_locked(struct target *t, bool rootless, bool locked)
 {
 	int ready[2], probe, busybox;
 	char msg[256] = "";
@@ -233,10 +265,12 @@ static void start_target(struct target *t, bool rootless)
 
 	memset(t, 0, sizeof(*t));
 	t->rootless = rootless;
+	t->locked = locked;
 	random_name(t->hostname, sizeof(t->hostname), "box-", 12);
 	/* The root container's command runs as an ordinary uid, so that
-	 * exec must take it over; the rootless one is root inside. */
-	if (!rootless)
+	 * exec must take it over; the rootless one is root inside, and so
+	 * is the locked one, whose capabilities are Docker's. */
+	if (!rootless && !locked)
 		t->uid = t->gid = (uid_t)random_between(1000, 9999);
 	probe = open(probe_bin(), O_RDONLY | O_CLOEXEC);
 	cr_assert_neq(probe, -1, "cannot open the probe %s: %s", probe_bin(), strerror(errno));
@@ -266,6 +300,11 @@ static void start_target(struct target *t, bool rootless)
 	cr_assert(n > 0 && msg[0] == 'r', "the test could not make its %s container: %s",
 		  rootless ? "rootless" : "root's", n > 0 ? msg + 1 : "no answer");
 	snprintf(t->pidstr, sizeof(t->pidstr), "%d", (int)t->pid);
+}
+
+static void start_target(struct target *t, bool rootless)
+{
+	start_target_locked(t, rootless, false);
 }
 
 /* ---- the suite ------------------------------------------------------- */
@@ -782,5 +821,235 @@ Test(exec, s4_the_callers_keyring_is_out_of_reach)
 		  "found the caller's key in its session keyring and read it: give it "
 		  "a session keyring of its own, as runc exec does (keyctl "
 		  "KEYCTL_JOIN_SESSION_KEYRING); the probe said: %s", strstr(r.out, want));
+	run_free(&r);
+}
+
+/* ---- as locked down as the container's PID 1 (lessons/lib/confine.h) -- */
+
+/* The locked target's cgroup, the test's own, below the harness's parent
+ * (so that teardown removes it): v1 a directory in the pids and the
+ * memory trees, v2 one in the unified tree. */
+static bool is_fs(const char *path, long magic)
+{
+	struct statfs s;
+
+	return statfs(path, &s) == 0 && (long)s.f_type == magic;
+}
+
+static bool put(const char *dir, const char *file, const char *value)
+{
+	char path[PATH_MAX + 64];
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return false;
+	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
+	close(fd);
+	return ok;
+}
+
+/* mkdir -p TOP/REL/NAME; on v2 each level hands pids and memory down. */
+static void make_cgroup_dir(const char *top, const char *rel, const char *name,
+			    bool v2, char *dir, size_t size)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", top);
+	snprintf(dir, size, "%s/%s/", rel, name);
+	for (char *p = dir, *slash; (slash = strchr(p, '/')); p = slash + 1) {
+		if (v2)
+			put(path, "cgroup.subtree_control", "+pids +memory");
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%.*s",
+			 (int)(slash - p), p);
+		cr_assert(mkdir(path, 0755) == 0 || errno == EEXIST, "mkdir(%s): %s",
+			  path, strerror(errno));
+	}
+	snprintf(dir, size, "%s", path);
+}
+
+/* Put the locked target in a cgroup of its own with at most `pids`
+ * processes and `memory` bytes, no swap beyond. */
+static void limit_target(const struct target *t, long pids, long long memory)
+{
+	char name[32], dir[2][PATH_MAX], value[32];
+	const char *top = is_fs("/sys/fs/cgroup", 0x63677270) ? "/sys/fs/cgroup"
+							      : "/sys/fs/cgroup/unified";
+	bool v2 = !is_fs("/sys/fs/cgroup/pids", 0x27e0eb);
+	char *ctl;
+
+	random_name(name, sizeof(name), "exec-target-", 20);
+	if (v2) {
+		snprintf(dir[0], sizeof(dir[0]), "%s/cgroup.controllers", top);
+		ctl = slurp(dir[0]);
+		if (!ctl || !strstr(ctl, "pids") || !strstr(ctl, "memory"))
+			cr_skip_test("the cgroup v2 tree %s offers no pids and memory "
+				     "controllers", top);
+		free(ctl);
+		make_cgroup_dir(top, harness_cgroup_parent(), name, true, dir[0],
+				sizeof(dir[0]));
+		snprintf(dir[1], sizeof(dir[1]), "%s", dir[0]);
+	} else {
+		make_cgroup_dir("/sys/fs/cgroup/pids", harness_cgroup_parent(), name,
+				false, dir[0], sizeof(dir[0]));
+		make_cgroup_dir("/sys/fs/cgroup/memory", harness_cgroup_parent(), name,
+				false, dir[1], sizeof(dir[1]));
+	}
+	snprintf(value, sizeof(value), "%ld", pids);
+	cr_assert(put(dir[0], "pids.max", value), "%s/pids.max: %s", dir[0], strerror(errno));
+	snprintf(value, sizeof(value), "%lld", memory);
+	cr_assert(put(dir[1], v2 ? "memory.max" : "memory.limit_in_bytes", value),
+		  "the memory limit in %s: %s", dir[1], strerror(errno));
+	if (v2)
+		put(dir[1], "memory.swap.max", "0");
+	else
+		put(dir[1], "memory.memsw.limit_in_bytes", value);
+	snprintf(value, sizeof(value), "%d", (int)t->pid);
+	for (int i = 0; i < (v2 ? 1 : 2); i++)
+		cr_assert(put(dir[i], "cgroup.procs", value), "%s/cgroup.procs <- %s: %s",
+			  dir[i], value, strerror(errno));
+	/* The test's own change of the host: the runs must leave it so. */
+	harness_rebase();
+}
+
+/* The value of "self KEY" in the probe's --self output ("" if none). */
+static const char *self_value(const struct run *r, const char *key, char *buf,
+			      size_t size)
+{
+	char want[64];
+	const char *at;
+
+	snprintf(want, sizeof(want), "self %s", key);
+	buf[0] = '\0';
+	if ((at = strstr(r->out, want)))
+		snprintf(buf, size, "%.*s", (int)strcspn(at + strlen(want), "\n"),
+			 at + strlen(want));
+	return buf;
+}
+
+static void check_same(const struct run *r, const struct target *t, const char *key,
+		       const char *fix)
+{
+	char mine[128], theirs[128];
+
+	status_line(t->pid, key, theirs, sizeof(theirs));
+	self_value(r, key, mine, sizeof(mine));
+	cr_assert(*theirs && strstr(theirs, mine) && *mine, "the command's %s should "
+		  "be the container's PID 1's, \"%s\"; it is \"%s\": %s; %s", key,
+		  theirs, mine, fix, why(r));
+}
+
+Test(exec, all_the_command_has_the_capabilities_and_filter_of_pid_1)
+{
+	struct target locked;
+	struct run r;
+
+	need_root_target();
+	start_target_locked(&locked, false, true);
+	run_lesson(&r, ARGS("-T", locked.pidstr, "--", PROBE, "--self", "--keyctl"));
+	cr_assert_eq(r.code, 0, "exec into a locked-down container exited with %d; %s",
+		     r.code, why(&r));
+	check_same(&r, &locked, "CapBnd:", "drop every capability its bounding set "
+		   "has not (prctl PR_CAPBSET_DROP), or a root command gets them all back "
+		   "at execve");
+	check_same(&r, &locked, "CapEff:", "its bounding set and capability sets "
+		   "(PR_CAPBSET_DROP, capset)");
+	check_same(&r, &locked, "NoNewPrivs:", "set no_new_privs as it has it "
+		   "(prctl PR_SET_NO_NEW_PRIVS), or a setuid program inside gains what "
+		   "the container may not");
+	check_same(&r, &locked, "Seccomp:", "load the container's seccomp filter "
+		   "(lessons/lib/syscall_filter.h), last before the command");
+	cr_assert(strstr(r.out, "keyctl EPERM"), "the command reached the kernel's "
+		  "keyrings (keyctl): under the container's seccomp filter it is "
+		  "refused with EPERM; it printed: %s", r.out);
+	run_free(&r);
+}
+
+Test(exec, all_the_command_is_in_the_containers_cgroup_and_limits)
+{
+	int n = random_between(8, 14);
+	struct target locked;
+	char mine[4096], *theirs, path[64];
+	struct run r;
+
+	need_root_target();
+	start_target_locked(&locked, false, true);
+	limit_target(&locked, n, 64LL << 20);
+	run_lesson(&r, ARGS("-T", locked.pidstr, "--", PROBE, "--self"));
+	cr_assert_eq(r.code, 0, "exec exited with %d; %s", r.code, why(&r));
+	mine[0] = '\0';
+	for (const char *at = r.out; (at = strstr(at, "self cgroup ")); at++)
+		snprintf(mine + strlen(mine), sizeof(mine) - strlen(mine), "%.*s\n",
+			 (int)strcspn(at + 12, "\n"), at + 12);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)locked.pid);
+	theirs = slurp(path);
+	cr_assert(theirs && !strcmp(mine, theirs), "the command should be in the "
+		  "container's cgroup, where its limits are: move exec into the cgroup "
+		  "of every hierarchy of /proc/PID/cgroup (cgroup.procs) before it "
+		  "joins; the container's PID 1 is in:\n%s\nthe command in:\n%s",
+		  theirs ? theirs : "?", mine);
+	free(theirs);
+	run_free(&r);
+	/* Its PID 1, exec itself (in the cgroup, so that the command is
+	 * born there) and the probe, then the probe's children. */
+	check_fork_bomb(ARGS("-T", locked.pidstr, "--", PROBE, "--forks", "--hold"), n, 3,
+			"the container's PID 1, exec, the probe");
+}
+
+Test(exec, all_a_memory_hog_through_exec_meets_the_containers_limit)
+{
+	struct target locked;
+
+	need_root_target();
+	start_target_locked(&locked, false, true);
+	if (access("/bin/busybox", X_OK) == -1 && access("/usr/bin/busybox", X_OK) == -1)
+		cr_skip_test("no busybox to copy into the container for sh");
+	limit_target(&locked, 100, 32LL << 20);
+	check_memory_hog(ARGS("-T", locked.pidstr, "--"), PROBE);
+}
+
+Test(exec, all_no_descriptor_of_ours_reaches_the_command)
+{
+	char fds[64];
+	struct run r;
+
+	need_root_target();
+	run_lesson(&r, ARGS("-T", root_target.pidstr, "--", PROBE, "--self"));
+	cr_assert_eq(r.code, 0, "exec exited with %d; %s", r.code, why(&r));
+	self_value(&r, "fds", fds, sizeof(fds));
+	cr_assert_str_eq(fds, " 0 1 2", "only 0, 1 and 2 may reach the command: a "
+			 "descriptor of the host's (/proc, the target's root) is a way "
+			 "out through openat(fd, \"..\"); close every other one "
+			 "(close_range) before the command runs; it has fds%s", fds);
+	run_free(&r);
+}
+
+/* While exec holds descriptors of the host's, no process of the container
+ * may ptrace it or open its /proc/PID/fd (runc's CVE-2016-9962): it is
+ * not dumpable, and the kernel then shows its /proc/PID/fd as root's,
+ * not as its owner's (proc(5), "/proc/pid"). The child it forks inherits it,
+ * until the command's execve. Seen as an ordinary user entering a
+ * rootless container of their own, where the two owners differ. */
+Test(exec, all_exec_is_not_dumpable_while_it_holds_host_descriptors)
+{
+	struct run_opts o = {.uid = test_uid(), .gid = test_uid()};
+	struct stat st;
+	char path[64];
+	struct run r;
+	int e;
+
+	run_hold(&r, ARGS(user_target.pidstr, "--", PROBE, "--hold"), &o);
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)r.pid);
+	e = stat(path, &st) == -1 ? errno : 0;
+	run_finish(&r);
+	cr_assert_eq(e, 0, "stat(%s): %s", path, strerror(e));
+	cr_assert_eq(st.st_uid, 0, "exec (uid %u) is dumpable while it holds the "
+		     "host's /proc and the target's root: a process of the container "
+		     "could ptrace its child before the command's execve and take "
+		     "them (runc's CVE-2016-9962); prctl PR_SET_DUMPABLE 0 before "
+		     "the first setns (its /proc/%d/fd belongs to uid %u)",
+		     (unsigned)o.uid, (int)r.pid, (unsigned)st.st_uid);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
 	run_free(&r);
 }

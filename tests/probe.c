@@ -6,7 +6,8 @@
  * The suites parse this (probe_parse.c, probe_parse).
  *
  *   nslab-probe [--clocks] [--forks] [--burn MS] [--hog] [--tiocsti TEXT]
- *               [--key DESC] [--hold] [--exit N | --signal N]
+ *               [--key DESC] [--unshare-user] [--keyctl] [--self]
+ *               [--hold] [--exit N | --signal N]
  *
  *   --clocks    also print "clock NAME SECONDS" for CLOCK_MONOTONIC,
  *               CLOCK_BOOTTIME and CLOCK_REALTIME (lesson 10)
@@ -25,6 +26,16 @@
  *   --key DESC  look for the "user" key DESC from the session keyring
  *               (keyctl(2) KEYCTL_SEARCH, KEYCTL_READ); print "key DESC
  *               ERRNO", or "key DESC found: PAYLOAD" (lesson 07, 08)
+ *   --unshare-user  try unshare(CLONE_NEWUSER), the door to a full set of
+ *               capabilities that a seccomp filter closes; print
+ *               "unshare-user ok" or "unshare-user ERRNO" (lesson 07, 08)
+ *   --keyctl    try keyctl(KEYCTL_GET_KEYRING_ID) of the session keyring;
+ *               print "keyctl ok" or "keyctl ERRNO" (lesson 07, 08)
+ *   --self      print the locks this process runs under, as the kernel
+ *               shows them: "self CapEff: HEX" (also CapPrm, CapInh,
+ *               CapBnd, CapAmb, NoNewPrivs, Seccomp), "self cgroup LINE"
+ *               for each line of /proc/self/cgroup, and "self fds N N..."
+ *               with every descriptor open here (lesson 08)
  *   --hold      after the report print "ready" and wait for EOF on stdin,
  *               so the test can look at this process from outside
  *   --exit N    exit with status N
@@ -37,6 +48,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/keyctl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,10 +235,62 @@ static void key(const char *desc)
 	fflush(stdout);
 }
 
+static void unshare_user(void)
+{
+	int e = unshare(CLONE_NEWUSER) == -1 ? errno : 0;
+
+	printf("unshare-user %s\n", e ? strerrorname_np(e) : "ok");
+	fflush(stdout);
+}
+
+static void try_keyctl(void)
+{
+	long id = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID,
+			  KEY_SPEC_SESSION_KEYRING, 0);
+
+	printf("keyctl %s\n", id == -1 ? strerrorname_np(errno) : "ok");
+	fflush(stdout);
+}
+
+static void self(void)
+{
+	static const char *const keys[] = {"CapInh:", "CapPrm:", "CapEff:",
+					   "CapBnd:", "CapAmb:", "NoNewPrivs:",
+					   "Seccomp:"};
+	char line[512];
+	struct dirent *e;
+	FILE *f;
+	DIR *d;
+
+	if ((f = fopen("/proc/self/status", "re"))) {
+		while (fgets(line, sizeof(line), f))
+			for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+				if (!strncmp(line, keys[i], strlen(keys[i])))
+					printf("self %s", line);
+		fclose(f);
+	}
+	if ((f = fopen("/proc/self/cgroup", "re"))) {
+		while (fgets(line, sizeof(line), f))
+			printf("self cgroup %s", line);
+		fclose(f);
+	}
+	/* The directory's own descriptor is one of them: leave it out. */
+	printf("self fds");
+	if ((d = opendir("/proc/self/fd"))) {
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+				printf(" %s", e->d_name);
+		closedir(d);
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
 int main(int argc, char *argv[])
 {
 	const char *inject_text = NULL, *key_desc = NULL;
 	int hold = 0, code = 0, sig = 0, do_clocks = 0, do_forks = 0, do_hog = 0;
+	int do_unshare = 0, do_keyctl = 0, do_self = 0;
 	long burn_ms = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -240,6 +304,12 @@ int main(int argc, char *argv[])
 			do_hog = 1;
 		else if (!strcmp(argv[i], "--tiocsti") && i + 1 < argc)
 			inject_text = argv[++i];
+		else if (!strcmp(argv[i], "--unshare-user"))
+			do_unshare = 1;
+		else if (!strcmp(argv[i], "--keyctl"))
+			do_keyctl = 1;
+		else if (!strcmp(argv[i], "--self"))
+			do_self = 1;
 		else if (!strcmp(argv[i], "--key") && i + 1 < argc)
 			key_desc = argv[++i];
 		else if (!strcmp(argv[i], "--burn") && i + 1 < argc)
@@ -250,7 +320,8 @@ int main(int argc, char *argv[])
 			sig = atoi(argv[++i]);
 		else {
 			fprintf(stderr, "usage: %s [--clocks] [--forks] [--burn MS] "
-				"[--hog] [--tiocsti TEXT] [--key DESC] [--hold] "
+				"[--hog] [--tiocsti TEXT] [--key DESC] "
+				"[--unshare-user] [--keyctl] [--self] [--hold] "
 				"[--exit N | --signal N]\n",
 				argv[0]);
 			return 2;
@@ -273,6 +344,12 @@ int main(int argc, char *argv[])
 		tiocsti(inject_text);
 	if (key_desc)
 		key(key_desc);
+	if (do_unshare)
+		unshare_user();
+	if (do_keyctl)
+		try_keyctl();
+	if (do_self)
+		self();
 	if (hold) {
 		char c;
 

@@ -13,7 +13,9 @@
  * dumpable (CVE-2019-5736); the container is a session of its own, so no
  * terminal of the caller's is its /dev/tty (bubblewrap's CVE-2017-5226),
  * with a session keyring of its own (runc's); the command gets Docker's
- * capabilities and no_new_privs; a cgroup caps its processes (1024 unless
+ * capabilities and no_new_privs, and a seccomp filter refuses it the
+ * calls of Docker's profile that reach the rest of the kernel, a user
+ * namespace of its own first (lessons/lib/syscall_filter.h); a cgroup caps its processes (1024 unless
  * --pids-limit), memory and CPU, so a fork bomb or a memory hog inside
  * cannot take the host down; the host's end of the veth learns nothing
  * from the container (no router advertisements: CVE-2020-13401).
@@ -39,7 +41,7 @@
  *       move_mount: no man page in Debian 12), mount(8) ("Mount options
  *       for overlay"), pivot_root(2), proc(5), capabilities(7), prctl(2),
  *       close_range(2), cgroups(7), pty(7), setsid(2), keyrings(7),
- *       tmpfs(5), Documentation/networking/ip-sysctl.rst.
+ *       seccomp(2), tmpfs(5), Documentation/networking/ip-sysctl.rst.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -79,6 +81,7 @@
 #include "pty.h"
 #include "rootfs.h"
 #include "rtnl.h"
+#include "syscall_filter.h"
 
 /* The kernel keeps the hostname in a 65-byte array: 64 bytes at most. */
 #define UTS_NAME_MAX HOST_NAME_MAX
@@ -123,6 +126,7 @@ struct child_args {
 	const char *hostname;      /* to set inside */
 	const char *layer;         /* the writable layer's tmpfs options */
 	bool veth, rootless, tty;  /* a veth; ids of the caller; a terminal */
+	bool unconfined;           /* --security-opt seccomp=unconfined */
 	struct in_addr addr, gw;   /* inside: own address, the parent's */
 	int prefix;
 	int tree;                  /* a detached copy of the rootfs mount, or -1 */
@@ -158,6 +162,9 @@ static void usage(FILE *out, const char *prog)
 		"                     container's /dev/shm holds 64M, as Docker's\n"
 		"  --cpus N.N         at most N.N CPUs' worth of time\n"
 		"  --cgroup-parent P  make the cgroup under P (default \"%s\")\n"
+		"  --security-opt seccomp=unconfined\n"
+		"                     no syscall filter, as Docker's option (to see\n"
+		"                     what the filter stops; never for real work)\n"
 		"  -q                 no account on stderr;  -h  this help\n\n"
 		"As root: sudo make lesson07. Exit status: COMMAND's, or 128+N if a\n"
 		"signal N killed it (137: the OOM killer, at --memory).\n",
@@ -510,6 +517,7 @@ static int child_main(void *arg)
 	const char *term = getenv("TERM");
 	char term_copy[64];
 	struct pty pty;
+	int e;
 
 	snprintf(term_copy, sizeof(term_copy), "%s", term ? term : "linux");
 	/* Our copy of the write end, or the launcher's death is no EOF;
@@ -553,6 +561,16 @@ static int child_main(void *arg)
 	// end::session[]
 	wait_for_cgroup(a);
 	lock_down();
+	/* The syscall filter (lessons/lib/syscall_filter.h), last: after
+	 * no_new_privs, without which the kernel refuses it to a process
+	 * that has dropped CAP_SYS_ADMIN, and after everything PID 1 does
+	 * with the calls it refuses. PID 1 runs under it too, and every
+	 * process it starts, lesson 08's included (it loads the same). */
+	// tag::seccomp[]
+	if (!a->unconfined && (e = filter_syscalls()) != 0)
+		errx(EXIT_FAILURE, "seccomp(SECCOMP_SET_MODE_FILTER): %s",
+		     filter_error(e));
+	// end::seccomp[]
 	clearenv();
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
 	setenv("HOME", "/root", 1);
@@ -639,6 +657,7 @@ int main(int argc, char *argv[])
 		{"tmpfs-size", required_argument, NULL, 's'},
 		{"cpus", required_argument, NULL, 'c'},
 		{"cgroup-parent", required_argument, NULL, 'P'},
+		{"security-opt", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct child_args args = {.tree = -1, .sock = -1, .cgroup = -1};
@@ -669,6 +688,13 @@ int main(int argc, char *argv[])
 		case 's': layer_size = cg_parse_size("--tmpfs-size", optarg); break;
 		case 'c': lim.cpus = cg_parse_cpus("--cpus", optarg); break;
 		case 'P': parent = optarg; break;
+		case 'S':
+			/* Docker's spelling; the one value this lab knows. */
+			if (strcmp(optarg, "seccomp=unconfined") != 0)
+				errx(EXIT_USAGE, "--security-opt %s: only "
+				     "seccomp=unconfined is known here", optarg);
+			args.unconfined = true;
+			break;
 		case 'q': nslab_quiet = true; break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -823,6 +849,8 @@ int main(int argc, char *argv[])
 		say("network: none, only lo inside");
 	say("hostname \"%s\"; writes go to a tmpfs layer of %lldM, never to the "
 	    "rootfs", args.hostname, layer_size >> 20);
+	say(args.unconfined ? "no syscall filter (--security-opt seccomp=unconfined)"
+	    : "a seccomp filter refuses user namespaces, keyctl, bpf, io_uring...");
 	ns_release(&child);
 	/* The child is in its cgroup: on v2 born there, on v1 joined by
 	 * itself (enter_cgroup_v1()). Else (v2 on a kernel before clone3)

@@ -12,6 +12,10 @@
  * `docker exec -it` does (lessons/lib/pty.c); with or without one, the
  * command is a session of its own (no terminal of ours is its /dev/tty)
  * with a session keyring of its own (none of our keys), as runc exec's.
+ * And it is as locked down as the container's PID 1 (lessons/lib/
+ * confine.h): the same capabilities and bounding set, no_new_privs, the
+ * seccomp filter of lesson 07 (syscall_filter.h), the container's
+ * cgroup, and no descriptor of ours once container code can reach it.
  *
  * Usage: exec [-q] [-t | -T] [-f] PID [--] [COMMAND [ARG...]]
  *
@@ -29,7 +33,7 @@
  *
  * Read: setns(2), pidfd_open(2), namespaces(7), pid_namespaces(7),
  *       user_namespaces(7), nsenter(1), chroot(2), pty(7), setsid(2),
- *       keyrings(7).
+ *       keyrings(7), capabilities(7), seccomp(2), cgroups(7).
  */
 #define _GNU_SOURCE
 #include <err.h>
@@ -41,6 +45,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +57,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "nslab.h"
 #include "pty.h"
+#include "syscall_filter.h"
 
 /* Every namespace type a process can be in (namespaces(7)). */
 static const char *const ns_types[] = {"user", "mnt",    "pid", "net",
@@ -69,6 +76,7 @@ struct target {
 	int root, cwd; /* its root and working directory (O_PATH) */
 	uid_t uid;     /* its ids, as its own user namespace numbers them */
 	gid_t gid;
+	struct confinement conf; /* its capabilities, filter, cgroup */
 };
 
 static void usage(FILE *out, const char *prog)
@@ -216,12 +224,35 @@ static void die_with_launcher(int alive)
 		errx(EXIT_FAILURE, "the launcher is gone");
 }
 
+/* The bounding set of the container's PID 1, as lesson 07's step 6 made
+ * it: every capability it has not is dropped, or a command run as root
+ * gets them all back at execve (capabilities(7), "Transformation of
+ * capabilities during execve()"). */
+static void drop_bounding_set(uint64_t keep)
+{
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			err(EXIT_FAILURE, "prctl(PR_CAPBSET_DROP, %d)", cap);
+}
+
 /* Everything here runs in the child, inside the target's namespaces. */
 static void run_command(const struct target *t, char **argv, struct pty *pty,
 			int alive)
 {
+	char why[512];
+	int e;
+
 	if (pty && pty_attach(pty) == -1)
 		err(EXIT_FAILURE, "a controlling terminal (setsid, TIOCSCTTY)");
+	/* The target's bounding set while we may still change it (it takes
+	 * CAP_SETPCAP, which a change of uid may take away), and our
+	 * permitted capabilities kept across the ids, to be cut to the
+	 * target's once they are set (confine.h). */
+	// tag::bounding[]
+	drop_bounding_set(t->conf.bnd);
+	if (confine_keep_capabilities(why, sizeof(why)) == -1)
+		errx(EXIT_FAILURE, "%s", why);
+	// end::bounding[]
 	/*
 	 * TODO(4): Give this process the target's root directory and working
 	 *          directory (held in t->root and t->cwd), and its ids
@@ -249,8 +280,23 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 	/* After the ids: changing credentials clears PR_SET_PDEATHSIG. */
 	die_with_launcher(alive);
 	/* Only 0, 1 and 2 go in: a directory descriptor of the host's
-	 * (t->proc) would be a way out, through openat(fd, ".."). */
+	 * (t->proc) would be a way out, through openat(fd, ".."). Until
+	 * the command runs, no process of the container may reach them
+	 * either: this one is not dumpable (main), so none may ptrace it
+	 * or open its /proc/PID/fd (runc's CVE-2016-9962). */
 	close_range(3, ~0U, 0);
+	/* Last, as the container's PID 1 had them: its capabilities, then
+	 * no_new_privs, then the filter, which the kernel loads only under
+	 * no_new_privs once CAP_SYS_ADMIN is gone. */
+	// tag::last[]
+	if (confine_capabilities(&t->conf, why, sizeof(why)) == -1)
+		errx(EXIT_FAILURE, "%s", why);
+	if (t->conf.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		err(EXIT_FAILURE, "prctl(PR_SET_NO_NEW_PRIVS)");
+	if (t->conf.seccomp == 2 && (e = filter_syscalls()) != 0)
+		errx(EXIT_FAILURE, "seccomp(SECCOMP_SET_MODE_FILTER): %s",
+		     filter_error(e));
+	// end::last[]
 	exec_command(argv);
 }
 
@@ -290,7 +336,7 @@ int main(int argc, char *argv[])
 		char **cmd;
 	} o = {.tty = isatty(STDIN_FILENO)};
 	struct pty pty;
-	char label[96], mine[96], *end;
+	char label[96], mine[96], why[512], *end;
 	int opt, self_ns, alive[2], code;
 	pid_t pid;
 
@@ -358,6 +404,33 @@ int main(int argc, char *argv[])
 			    ns_label(t.pid, ns_types[i], label, sizeof(label)),
 			    ns_label(0, ns_types[i], mine, sizeof(mine)));
 	hold_target(&t);
+	/* The container's confinement, read while /proc is the host's, and
+	 * its cgroup entered before any setns(): after setns(CLONE_NEWNS)
+	 * the host's cgroup files are out of sight, after
+	 * setns(CLONE_NEWCGROUP) the kernel refuses a move from a cgroup
+	 * outside the new root, and the command, forked after, is born
+	 * inside: every limit of the container counts it from its first
+	 * instant (confine.h). Not dumpable from here to the command's
+	 * execve: no process of the container may ptrace us or open our
+	 * /proc/PID/fd while we hold descriptors of the host's. */
+	// tag::confine[]
+	if (confine_read(t.proc, t.pid, &t.conf, why, sizeof(why)) == -1)
+		errx(EXIT_FAILURE, "%s", why);
+	/* An ordinary user may move only between cgroups delegated to them:
+	 * a rootless container of lesson 07 has no cgroup, nor limits, of
+	 * its own, and its command may sit in another terminal's session
+	 * scope, which is root's. Root is refused nothing here. */
+	if (confine_cgroups(&t.conf, why, sizeof(why)) == -1) {
+		if (geteuid() == 0 || (errno != EACCES && errno != EPERM))
+			errx(EXIT_FAILURE, "%s", why);
+		warnx("%s: the command stays in our cgroup (an ordinary user may move "
+		      "only within cgroups delegated to them)", why);
+	}
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		err(EXIT_FAILURE, "prctl(PR_SET_DUMPABLE, 0)");
+	// end::confine[]
+	say("the command gets PID %d's %s, and its cgroup", (int)t.pid,
+	    confine_describe(&t.conf, why, sizeof(why)));
 	if ((self_ns = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 		err(EXIT_FAILURE, "open(/proc/self/ns)");
 
