@@ -242,24 +242,24 @@ static void join_uts(const char *spec, char **argv)
 	char path[64], label[96], host[UTS_NAME_MAX + 1];
 	char *end;
 	long pid;
-	int fd;
+	int ns;
 
 	errno = 0;
 	pid = strtol(spec, &end, 10);
 	if (errno || end == spec || *end || pid < 1 || pid > INT_MAX)
 		errx(EXIT_USAGE, "-j %s: give the pid of a running process", spec);
 	snprintf(path, sizeof(path), "/proc/%ld/ns/uts", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns == -1)
 		err(EXIT_FAILURE, "open(%s): is pid %ld running?", path, pid);
-	if (setns(fd, CLONE_NEWUTS) == -1) {
+	if (setns(ns, CLONE_NEWUTS) == -1) {
 		if (errno == EPERM)
 			errx(EXIT_FAILURE, "setns(%s, CLONE_NEWUTS): %s: joining "
 			     "needs root: sudo make lesson01 ARGS='-j %ld'",
 			     path, strerror(errno), pid);
 		err(EXIT_FAILURE, "setns(%s, CLONE_NEWUTS)", path);
 	}
-	close(fd);
+	close(ns);
 	gethostname(host, sizeof(host));
 	say("joined %s of pid %ld, hostname \"%s\"",
 	    ns_label(0, "uts", label, sizeof(label)), pid, host);

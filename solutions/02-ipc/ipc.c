@@ -268,14 +268,14 @@ static bool list_leftovers;
 static int run_and_list(char **cmd)
 {
 	char label[40];
-	pid_t pid = fork();
+	pid_t command = fork();
 	int code;
 
-	if (pid == -1)
+	if (command == -1)
 		err(EXIT_FAILURE, "fork");
-	if (pid == 0)
+	if (command == 0)
 		exec_command(cmd);
-	code = wait_child(pid);
+	code = wait_child(command);
 	printf("left in %s when the command ended:\n",
 	       ns_label(0, "ipc", label, sizeof(label)));
 	sysvipc("msg", true);

@@ -176,7 +176,7 @@ static void create_veth(struct rtnl *nl, const char *name, const char *peer,
  * bridge's index; rtnetlink(7), linux/if_link.h). A port carries frames
  * and needs no address of its own: the children's ends behind two ports
  * are on one Ethernet and reach each other directly. */
-static void join_bridge(struct rtnl *nl, const struct child_args *a, int index)
+static void join_bridge(struct rtnl *nl, const struct child_args *a, int port)
 {
 	struct rtnl_req req;
 	struct ifinfomsg *ifi = rtnl_start(&req, RTM_NEWLINK, 0, sizeof(*ifi));
@@ -185,12 +185,12 @@ static void join_bridge(struct rtnl *nl, const struct child_args *a, int index)
 	if (master < 0)
 		errx(EXIT_FAILURE, "-B %s: no such link here any more", a->bridge);
 	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = index;
+	ifi->ifi_index = port;
 	rtnl_attr_u32(&req, IFLA_MASTER, (uint32_t)master);
 	rtnl_check(nl, rtnl_talk(nl, &req), "RTM_NEWLINK %s master %s (is %s a "
 		   "bridge? ip -d link show %s)", a->host_if, a->bridge, a->bridge,
 		   a->bridge);
-	rtnl_check(nl, rtnl_link_up(nl, index), "RTM_NEWLINK %s up", a->host_if);
+	rtnl_check(nl, rtnl_link_up(nl, port), "RTM_NEWLINK %s up", a->host_if);
 }
 
 // CHALLENGE END

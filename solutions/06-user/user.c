@@ -260,8 +260,8 @@ static void nest_user_namespaces(void)
 		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
 		write_self("gid_map", map);
 		say("depth %d: %s, uid %u gid %u", level,
-		    ns_label(0, "user", label, sizeof(label)), (unsigned)geteuid(),
-		    (unsigned)getegid());
+		    ns_label(0, "user", label, sizeof(label)), (unsigned)uid,
+		    (unsigned)gid);
 	}
 }
 

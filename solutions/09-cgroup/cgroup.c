@@ -315,10 +315,11 @@ static void print_stats(const struct cgroup *cg, double wall)
 
 static double seconds_now(void)
 {
-	struct timespec ts;
+	struct timespec at;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	if (clock_gettime(CLOCK_MONOTONIC, &at) == -1)
+		err(EXIT_FAILURE, "clock_gettime(CLOCK_MONOTONIC)");
+	return at.tv_sec + at.tv_nsec / 1e9;
 }
 
 // CHALLENGE END

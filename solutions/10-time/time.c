@@ -203,7 +203,7 @@ static void offsets_since_start_of(const char *spec, struct offsets *off)
 	unsigned long long ticks;
 	long long start, boot, mono;
 	long pid, hz = sysconf(_SC_CLK_TCK);
-	FILE *f;
+	FILE *stat_file;
 	int field;
 
 	errno = 0;
@@ -212,11 +212,11 @@ static void offsets_since_start_of(const char *spec, struct offsets *off)
 		errx(EXIT_USAGE, "--uptime-of \"%s\": give the pid of a running process",
 		     spec);
 	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if (!(f = fopen(path, "re")))
+	if (!(stat_file = fopen(path, "re")))
 		err(EXIT_FAILURE, "--uptime-of %ld: open(%s)", pid, path);
-	if (!fgets(text, sizeof(text), f))
+	if (!fgets(text, sizeof(text), stat_file))
 		text[0] = '\0';
-	fclose(f);
+	fclose(stat_file);
 	/* The name in field 2 may hold spaces and ')': count from the last. */
 	p = strrchr(text, ')');
 	for (field = 2; p && field < 22; field++)
