@@ -321,7 +321,7 @@ int main(int argc, char *argv[])
 		     strlen(args.domainname), UTS_NAME_MAX);
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
 	// CHALLENGE BEGIN
-	if (join && (args.domainname || strcmp(args.hostname, DEFAULT_HOSTNAME)))
+	if (join && (args.domainname || strcmp(args.hostname, DEFAULT_HOSTNAME) != 0))
 		errx(EXIT_USAGE, "-j joins a namespace as it is: -n and -d would "
 		     "rename it for everyone in it");
 	if (join)
