@@ -312,17 +312,17 @@ struct stats {
 };
 
 /* The program's --stats line, and the probe's own count of its work. */
-static void burn_with_stats(struct run *r, const char *cpus, struct stats *st,
-			    double *probe_cpu)
+static void burn_with_stats(struct run *r, const char *cpus, const char *ms,
+			    struct stats *st, double *probe_cpu)
 {
 	double probe_wall = 0;
 	const char *line;
 
 	if (cpus)
 		run_lesson(r, CG_ARGS("-q", "--stats", "--cpus", cpus, "--", probe_bin(),
-				      "--burn", "300"));
+				      "--burn", ms));
 	else
-		run_lesson(r, CG_ARGS("-q", "--stats", "--", probe_bin(), "--burn", "300"));
+		run_lesson(r, CG_ARGS("-q", "--stats", "--", probe_bin(), "--burn", ms));
 	cr_assert_eq(r->code, 0, "exit status %d; %s", r->code, why(r));
 	line = strstr(r->out, "burned ");
 	cr_assert(line && sscanf(line, "burned %lf in %lf", probe_cpu, &probe_wall) == 2,
@@ -334,16 +334,20 @@ static void burn_with_stats(struct run *r, const char *cpus, struct stats *st,
 		  "S CPUs; throttled N times (T s)\" on stderr; %s", why(r));
 }
 
-Test(cgroup, challenge_stats_measure_the_cpu_limit)
+Test(cgroup, challenge_stats_measure_the_cpu_limit, .timeout = 40)
 {
-	int centi = random_between(20, 40);
+	/* A small quota, 4 to 6 ms per 100 ms period: even on a machine
+	 * busy enough to give the command a small share of a CPU, it
+	 * overruns the quota in every period it runs, and is throttled.
+	 * 150 ms of work then takes some 3 s. */
+	int centi = random_between(4, 6);
 	double probe_cpu = 0;
 	char scpus[16];
 	struct stats st;
 	struct run r;
 
 	snprintf(scpus, sizeof(scpus), "0.%02d", centi);
-	burn_with_stats(&r, scpus, &st, &probe_cpu);
+	burn_with_stats(&r, scpus, "150", &st, &probe_cpu);
 	/* The command's CPU time is at least what the probe burned, and
 	 * not much more (exec and the report). */
 	cr_assert(st.cpu >= probe_cpu * 0.95 && st.cpu <= probe_cpu + 0.1, "--stats says "
@@ -365,7 +369,7 @@ Test(cgroup, challenge_stats_without_a_limit_show_no_throttling)
 	struct stats st;
 	struct run r;
 
-	burn_with_stats(&r, NULL, &st, &probe_cpu);
+	burn_with_stats(&r, NULL, "300", &st, &probe_cpu);
 	cr_assert(st.cpu >= probe_cpu * 0.95 && st.cpu <= probe_cpu + 0.1, "--stats says "
 		  "the command used %.3f s of CPU, the probe counted %.3f s itself",
 		  st.cpu, probe_cpu);
