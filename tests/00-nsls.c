@@ -322,3 +322,59 @@ Test(nsls, all_help_exits_0)
 	cr_assert(strstr(r.out, "Usage"), "nsls -h should print the usage on stdout");
 	run_free(&r);
 }
+
+/* ---- the challenge: -u, the user namespace that owns each one -------- */
+
+/* The owner nsls -u gives for namespace `name` in column `col` (0 the
+ * first PID): its inode, 0 for "-"; fails the test if there is none. */
+static unsigned long long owner_in(const struct run *r, const char *name, int col)
+{
+	const char *sec = strstr(r->out, "\nOWNED BY");
+	char key[40], word[32];
+	const char *p;
+	int at;
+
+	cr_assert(sec, "nsls -u printed no second table (no \"OWNED BY\" header after "
+		  "the first); %s", why(r));
+	snprintf(key, sizeof(key), "\n%s ", name);
+	p = strstr(sec, key);
+	cr_assert(p, "nsls -u: no row \"%s\" in the OWNED BY table; %s", name, why(r));
+	p += strlen(key);
+	for (int i = 0; i <= col; i++) {
+		cr_assert(sscanf(p, " %31s%n", word, &at) == 1, "nsls -u: the row \"%s\" "
+			  "of the OWNED BY table has no column %d", name, col + 1);
+		p += at;
+	}
+	return strcmp(word, "-") ? strtoull(word, NULL, 10) : 0;
+}
+
+Test(nsls, challenge_owners_are_the_user_namespaces_that_own_them)
+{
+	struct ns_id mine = my_ns("user"), theirs;
+	char me[16], other[16];
+	struct run r;
+	pid_t helper;
+
+	require_unshare(CLONE_NEWUSER | CLONE_NEWUTS, "a user and a UTS namespace");
+	helper = start_helper(CLONE_NEWUSER | CLONE_NEWUTS);
+	cr_assert(ns_of(helper, "user", &theirs), "cannot read the helper's user namespace");
+	snprintf(me, sizeof(me), "%d", (int)getpid());
+	snprintf(other, sizeof(other), "%d", (int)helper);
+	run_lesson(&r, ARGS("-q", "-u", me, other));
+	cr_assert_eq(r.code, 0, "nsls -u %s %s exited with %d; %s", me, other, r.code,
+		     why(&r));
+	/* The helper made its UTS namespace inside its new user namespace:
+	 * that one owns it. Its IPC namespace is the test's, owned by the
+	 * test's user namespace, and so is its user namespace (the parent). */
+	cr_assert_eq(owner_in(&r, "uts", 1), (unsigned long long)theirs.ino, "nsls -u: "
+		     "the helper's uts namespace is owned by the user namespace it "
+		     "was made in, %s (NS_GET_USERNS, ioctl_ns(2))", ns_link("user", theirs));
+	cr_assert_eq(owner_in(&r, "ipc", 1), (unsigned long long)mine.ino, "nsls -u: "
+		     "the helper's ipc namespace is the test's, owned by %s",
+		     ns_link("user", mine));
+	cr_assert_eq(owner_in(&r, "user", 1), (unsigned long long)mine.ino, "nsls -u: "
+		     "a user namespace is owned by its parent, %s", ns_link("user", mine));
+	cr_assert_eq(owner_in(&r, "uts", 0), owner_in(&r, "ipc", 0), "nsls -u: the "
+		     "test's uts and ipc namespaces have one owner");
+	run_free(&r);
+}

@@ -114,3 +114,90 @@ Test(uts, all_bad_input_gets_a_clear_error)
 
 	check_bad_inputs(&uts, rows, sizeof(rows) / sizeof(rows[0]));
 }
+
+/* ---- the challenge: -j PID joins a running process's UTS namespace ---- */
+
+/* A lesson run holding in a UTS namespace named `host`; the pid of its
+ * command, which the joiner is given. */
+static pid_t start_named(struct run *r, const char *host)
+{
+	pid_t child;
+
+	run_hold(r, ARGS("-q", "-n", host, "--", probe_bin(), "--hold"), NULL);
+	child = find_descendant(r->pid, "nslab-probe", 2.0);
+	cr_assert_gt(child, 0, "cannot find the command among the lesson's "
+		     "children; %s", why(r));
+	/* The holder outlives the joiner's run on purpose. */
+	harness_keep(r->pid);
+	harness_keep(child);
+	return child;
+}
+
+Test(uts, challenge_join_runs_in_the_uts_namespace_of_pid)
+{
+	char host[24], pid[16];
+	struct ns_id theirs;
+	struct run holder, r;
+	struct utsname before, after;
+	struct probe p;
+	pid_t child;
+
+	random_name(host, sizeof(host), "joined-", 16);
+	uname(&before);
+	child = start_named(&holder, host);
+	cr_assert(ns_of(child, "uts", &theirs), "cannot read the UTS namespace of pid %d",
+		  (int)child);
+	snprintf(pid, sizeof(pid), "%d", (int)child);
+	run_lesson(&r, ARGS("-q", "-j", pid, "--", probe_bin()));
+	cr_assert(strstr(r.out, "nslab-probe report"), "uts -j %s -- probe: the "
+		  "command did not run; %s", pid, why(&r));
+	p = probe_parse(r.out, &r);
+	cr_assert(ns_same(p.ns[ns_index("uts")], theirs), "uts -j %s: the command "
+		  "is not in the UTS namespace of pid %s (%s): it must join that "
+		  "one, /proc/%s/ns/uts (setns(2)), not make a new one", pid, pid,
+		  ns_link("uts", theirs), pid);
+	cr_assert_str_eq(p.hostname, host, "uts -j %s: the hostname inside is "
+			 "\"%s\", the namespace's is \"%s\"", pid, p.hostname, host);
+	for (int i = 0; i < NS_COUNT; i++)
+		cr_assert(!strcmp(ns_names[i], "uts") || ns_same(p.ns[i], my_ns(ns_names[i])),
+			  "uts -j: the command's %s namespace is not the caller's: "
+			  "join the UTS namespace only", ns_names[i]);
+	cr_assert_eq(r.code, 0, "uts -j %s: exit status %d; %s", pid, r.code, why(&r));
+	run_free(&r);
+	run_finish(&holder);
+	run_free(&holder);
+	uname(&after);
+	cr_assert_str_eq(after.nodename, before.nodename, "the host's hostname "
+			 "changed from \"%s\" to \"%s\"", before.nodename, after.nodename);
+}
+
+Test(uts, challenge_join_passes_the_exit_status_on)
+{
+	char host[24], pid[16], code[8];
+	struct run holder, r;
+	int want = random_between(1, 99);
+
+	random_name(host, sizeof(host), "joined-", 16);
+	snprintf(pid, sizeof(pid), "%d", (int)start_named(&holder, host));
+	snprintf(code, sizeof(code), "%d", want);
+	run_lesson(&r, ARGS("-q", "-j", pid, "--", probe_bin(), "--exit", code));
+	cr_assert(strstr(r.out, "nslab-probe report"), "uts -j %s -- probe: the "
+		  "command did not run; %s", pid, why(&r));
+	cr_assert_eq(r.code, want, "uts -j %s: exit status %d, the command's was %d",
+		     pid, r.code, want);
+	run_free(&r);
+	run_finish(&holder);
+	run_free(&holder);
+}
+
+Test(uts, challenge_join_bad_pid_gets_a_clear_error)
+{
+	const struct bad_input rows[] = {
+		BAD(2, "abc", "-j", "abc", "--", probe_bin()),
+		BAD(2, "-j 0", "-j", "0", "--", probe_bin()),
+		BAD(1, "/proc/2147483647/ns/uts", "-j", "2147483647", "--", probe_bin()),
+		BAD(2, "-n and -d", "-j", "1", "-n", "box", "--", probe_bin()),
+	};
+
+	check_bad_inputs(&uts, rows, sizeof(rows) / sizeof(rows[0]));
+}

@@ -568,3 +568,50 @@ Test(ipc, s1_sigkill_mid_run_leaves_host_ipc_as_it_was)
 	run_free(&r);
 }
 
+
+/* ---- the challenge: -l, what the command left, before it goes -------- */
+
+/* How many lines of `out` start with `prefix`. */
+static int lines_starting(const char *out, const char *prefix)
+{
+	int n = 0;
+
+	for (const char *l = out; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l)
+		n += strncmp(l, prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+Test(ipc, challenge_leftovers_are_listed_then_die_with_the_namespace)
+{
+	int want[3] = {random_between(0, 3), random_between(0, 3), random_between(1, 3)};
+	int code = random_between(1, 99);
+	char script[512], key[64];
+	struct run r;
+	size_t len = 0;
+
+	require_ipcmk();
+	for (int i = 0; i < want[0]; i++)
+		len += snprintf(script + len, sizeof(script) - len, "ipcmk -Q >/dev/null && ");
+	for (int i = 0; i < want[1]; i++)
+		len += snprintf(script + len, sizeof(script) - len, "ipcmk -M 4096 >/dev/null && ");
+	for (int i = 0; i < want[2]; i++)
+		len += snprintf(script + len, sizeof(script) - len, "ipcmk -S 1 >/dev/null && ");
+	snprintf(script + len, sizeof(script) - len, "exit %d", code);
+	run_lesson(&r, ARGS("-q", "-l", "--", "sh", "-c", script));
+	cr_assert(strstr(r.out, "left in ipc:["), "ipc -l: after the command, a line "
+		  "\"left in ipc:[INO] when the command ended:\", then the objects; %s",
+		  why(&r));
+	for (int i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "  /proc/sysvipc/%s: key", types[i]);
+		cr_assert_eq(lines_starting(r.out, key), want[i], "ipc -l: the command left "
+			     "%d object(s) in /proc/sysvipc/%s, the list shows %d: list "
+			     "them while the namespace still has a process, after the "
+			     "command ended; it printed \"%s\"", want[i], types[i],
+			     lines_starting(r.out, key), r.out);
+	}
+	/* Then they went with the namespace: run_lesson checked the host's
+	 * tables, and the status is the command's. */
+	cr_assert_eq(r.code, code, "ipc -l: exit status %d, the command's was %d; %s",
+		     r.code, code, why(&r));
+	run_free(&r);
+}

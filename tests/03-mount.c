@@ -583,3 +583,89 @@ Test(mount, s5_bad_bind_spec_is_an_error)
 		      "-b binding a directory on a file", file, "directory");
 }
 
+
+/* ---- the challenge: -v SRC:DST, a read-only volume ------------------- */
+
+Test(mount, challenge_readonly_volume_shows_the_source_and_refuses_writes)
+{
+	char src[PATH_MAX], dst[PATH_MAX], spec[2 * PATH_MAX + 2];
+	char word[24], from[PATH_MAX + 8], script[4 * PATH_MAX], path[PATH_MAX + 32];
+	struct stat st;
+	struct run r;
+	int fd;
+
+	make_in_scratch(src, sizeof(src), "src-", false);
+	make_in_scratch(dst, sizeof(dst), "dst-", false);
+	random_name(word, sizeof(word), "in-src-", 20);
+	path_printf(from, sizeof(from), "%s/f", src);
+	write_file(from, word);
+	path_printf(spec, sizeof(spec), "%s:%s", src, dst);
+	path_printf(script, sizeof(script), "cat %s/f && echo && "
+		    "if echo x > %s/new; then echo WROTE; else echo REFUSED; fi",
+		    dst, dst);
+	run_lesson(&r, ARGS("-q", "-v", spec, "--", "/bin/sh", "-c", script));
+	cr_assert(r.code == 0 && strstr(r.out, word), "mount -v %s -- sh -c '%s' "
+		  "exited with %d: inside, %s/f should show %s (\"%s\"), as with -b; %s",
+		  spec, script, r.code, dst, from, word, why(&r));
+	cr_assert(strstr(r.out, "REFUSED") && strstr(r.err, "Read-only file system"),
+		  "mount -v %s: the command could write into %s (or failed for "
+		  "another reason than EROFS): the volume must be read-only inside; "
+		  "%s", spec, dst, why(&r));
+	path_printf(path, sizeof(path), "%s/new", src);
+	cr_assert_eq(stat(path, &st), -1, "a file written inside reached %s", src);
+	/* Read-only is the mount's, not the file system's: the host's
+	 * source stays writable. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	cr_assert_neq(fd, -1, "after mount -v, the host cannot write into %s (%s): "
+		      "make the bind mount inside read-only, not the file system",
+		      src, strerror(errno));
+	close(fd);
+	path_printf(path, sizeof(path), "%s/f", dst);
+	cr_assert_eq(stat(path, &st), -1, "the volume reached the host's %s", dst);
+	run_free(&r);
+}
+
+Test(mount, challenge_readonly_volume_leaves_the_mount_table_as_it_was)
+{
+	char src[PATH_MAX], dst[PATH_MAX], spec[2 * PATH_MAX + 2];
+	char script[2 * PATH_MAX], *before, *after;
+	struct run r;
+
+	make_in_scratch(src, sizeof(src), "s-", false);
+	make_in_scratch(dst, sizeof(dst), "d-", false);
+	path_printf(spec, sizeof(spec), "%s:%s", src, dst);
+	/* mountinfo: field 5 the mount point, field 6 its options. */
+	path_printf(script, sizeof(script), "awk -v d=%s '$5 == d && $6 ~ /^ro(,|$)/ "
+		    "{ found = 1 } END { exit !found }' /proc/self/mountinfo", dst);
+	before = mountinfo_of(0);
+	run_lesson(&r, ARGS("-q", "-v", spec, "--", "/bin/sh", "-c", script));
+	after = mountinfo_of(0);
+	cr_assert_eq(r.code, 0, "mount -v %s: no read-only mount inside (exit status "
+		     "%d); %s", spec, r.code, why(&r));
+	cr_assert_str_eq(after, before, "/proc/self/mountinfo changed during the run");
+	free(before);
+	free(after);
+	run_free(&r);
+}
+
+Test(mount, challenge_readonly_volume_bad_spec_is_an_error)
+{
+	char dir[PATH_MAX], missing[PATH_MAX + 32], spec[2 * PATH_MAX + 40];
+	struct run r;
+
+	make_in_scratch(dir, sizeof(dir), "d-", false);
+	run_lesson(&r, ARGS("-q", "-v", dir, "--", probe_bin()));
+	cr_assert(r.code == 2 && strstr(r.err, "-v wants SRC:DST"), "mount -v %s "
+		  "(no ':') should exit 2 and say \"-v wants SRC:DST\", got %d; %s",
+		  dir, r.code, why(&r));
+	cr_assert_null(strstr(r.out, "nslab-probe report"), "the command ran anyway");
+	run_free(&r);
+	path_printf(missing, sizeof(missing), "%s/missing", dir);
+	path_printf(spec, sizeof(spec), "%s:%s", missing, dir);
+	run_lesson(&r, ARGS("-q", "-v", spec, "--", probe_bin()));
+	cr_assert(r.code == 1 && strstr(r.err, missing), "mount -v %s (no such "
+		  "source) should exit 1 naming %s, got %d; %s", spec, missing,
+		  r.code, why(&r));
+	cr_assert_null(strstr(r.out, "nslab-probe report"), "the command ran anyway");
+	run_free(&r);
+}

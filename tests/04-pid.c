@@ -804,3 +804,40 @@ Test(pid, all_rootless_run_as_an_ordinary_user)
 }
 
 LESSON_BASICS(pid, &pid_init, s1)
+
+/* ---- the challenge: -s N, the command's PID chosen ------------------- */
+
+Test(pid, challenge_the_command_gets_the_pid_asked)
+{
+	int want = random_between(3, 30000);
+	char spid[16], me[32], next[32];
+	struct run r;
+
+	snprintf(spid, sizeof(spid), "%d", want);
+	run_lesson(&r, ARGS("-q", "-i", "-s", spid, "--", "/bin/sh", "-c",
+			    "echo \"me $$\"; /bin/true & echo \"next $!\"; wait"));
+	snprintf(me, sizeof(me), "me %d\n", want);
+	snprintf(next, sizeof(next), "next %d\n", want + 1);
+	cr_assert(strstr(r.out, me), "pid -i -s %d: the command should be PID %d inside, "
+		  "it printed \"%s\"; %s", want, want, r.out, why(&r));
+	cr_assert(strstr(r.out, next), "pid -i -s %d: the command's first child should "
+		  "be PID %d, the next number the namespace hands out; it printed "
+		  "\"%s\"", want, want + 1, r.out);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+Test(pid, challenge_a_pid_that_cannot_be_gets_a_clear_error)
+{
+	const struct bad_input with_init[] = {
+		BAD(2, "from 2 to", "-s", "1", "--", probe_bin()),
+		BAD(2, "\"abc\"", "-s", "abc", "--", probe_bin()),
+		BAD(2, "from 2 to", "-s", "4194305", "--", probe_bin()),
+	};
+	const struct bad_input plain[] = {
+		BAD(2, "-s needs -i", "-s", "5", "--", probe_bin()),
+	};
+
+	check_bad_inputs(&pid_init, with_init, sizeof(with_init) / sizeof(with_init[0]));
+	check_bad_inputs(&pid_plain, plain, sizeof(plain) / sizeof(plain[0]));
+}

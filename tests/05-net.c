@@ -686,3 +686,125 @@ Test(net, all_subnet_the_host_uses_is_refused)
 
 	check_bad_inputs(&net_l, rows, 1);
 }
+
+/* ---- the challenge: -B BRIDGE, two children on one bridge ------------ */
+
+/* A bridge of the test's own network namespace, up, with no address:
+ * the two children's ends behind it are the only hosts on it. */
+static void make_bridge(char *name, size_t size)
+{
+	char out[512];
+
+	snprintf(name, size, "tbr%d", (int)getpid() % 1000000);
+	cr_assert_eq(run_here(ARGS(BUSYBOX, "ip", "link", "add", name, "type", "bridge"),
+			      out, sizeof(out)), 0, "ip link add %s type bridge: %s", name, out);
+	cr_assert_eq(run_here(ARGS(BUSYBOX, "ip", "link", "set", name, "up"), out,
+			      sizeof(out)), 0, "ip link set %s up: %s", name, out);
+	/* The bridge is the test's, made on purpose. */
+	harness_rebase();
+}
+
+/* Is `port` a port of `bridge` here: does `ip link show` name the
+ * bridge its master? (/sys/class/net is the namespace of the sysfs
+ * mount, the real host's, not the test's.) */
+static bool is_port(const char *bridge, const char *port)
+{
+	char out[1024], master[32];
+
+	snprintf(master, sizeof(master), " master %s ", bridge);
+	return run_here(ARGS(BUSYBOX, "ip", "-o", "link", "show", "dev", port), out,
+			sizeof(out)) == 0 && strstr(out, master);
+}
+
+/* Three addresses of one random /24 of 10.0.0.0/8: the gateway (.1, which
+ * nobody has), and one for each of two children. */
+struct lan {
+	char gw[24], a[24], b[24], a_s[INET_ADDRSTRLEN];
+};
+
+static void random_lan(struct lan *l)
+{
+	int x = random_between(0, 255), y = random_between(0, 255);
+	int ia = random_between(2, 126), ib = random_between(128, 254);
+
+	snprintf(l->gw, sizeof(l->gw), "10.%d.%d.1/24", x, y);
+	snprintf(l->a_s, sizeof(l->a_s), "10.%d.%d.%d", x, y, ia);
+	snprintf(l->a, sizeof(l->a), "%s/24", l->a_s);
+	snprintf(l->b, sizeof(l->b), "10.%d.%d.%d/24", x, y, ib);
+}
+
+Test(net, challenge_two_children_on_one_bridge_ping_each_other)
+{
+	char bridge[IFNAMSIZ], a_if[IFNAMSIZ], script[256], out[4096];
+	struct run a;
+	struct lan l;
+	int code;
+
+	if (!harness_isolated())
+		cr_skip_test("a bridge needs a network namespace of the test's own (as root)");
+	random_lan(&l);
+	make_bridge(bridge, sizeof(bridge));
+
+	run_hold(&a, ARGS("-q", "-B", bridge, "-a", l.gw, "-b", l.a, "--",
+			  probe_bin(), "--hold"), NULL);
+	snprintf(a_if, sizeof(a_if), "veth%da", (int)a.pid);
+	cr_assert(is_port(bridge, a_if), "net -B %s: the parent's end %s is not a "
+		  "port of %s (ip link show %s names no master %s); %s", bridge, a_if,
+		  bridge, a_if, bridge, why(&a));
+	snprintf(script, sizeof(script), "busybox ping -c 1 -W 3 %s >/dev/null && "
+		 "echo ping-ok", l.a_s);
+	/* The second child runs while the first holds, so the harness's
+	 * check after each run would count the first one's end as a change:
+	 * the second is run plainly, and the check after the first covers
+	 * both. */
+	code = run_here(ARGS(lesson_bin(), "-q", "-B", bridge, "-a", l.gw, "-b", l.b, "--",
+			     "/bin/sh", "-c", script), out, sizeof(out));
+	cr_assert(strstr(out, "ping-ok"), "net -B %s -b %s: from the second child, "
+		  "ping %s (the first child's end, on the same bridge) failed: both "
+		  "parents' ends must be ports of %s, and up; it printed \"%s\"",
+		  bridge, l.b, l.a_s, bridge, out);
+	cr_assert_eq(code, 0, "the second child: exit status %d; it printed \"%s\"",
+		     code, out);
+	run_finish(&a);
+	cr_assert_eq(a.code, 0, "the first child: exit status %d; %s", a.code, why(&a));
+	run_free(&a);
+}
+
+Test(net, challenge_bridge_port_has_no_address_and_goes_with_the_namespace)
+{
+	char bridge[IFNAMSIZ], a_if[IFNAMSIZ], out[512];
+	struct run a;
+	struct pair p;
+
+	if (!harness_isolated())
+		cr_skip_test("a bridge needs a network namespace of the test's own (as root)");
+	random_pair(&p);
+	make_bridge(bridge, sizeof(bridge));
+	run_hold(&a, ARGS("-q", "-B", bridge, "-a", p.host_arg, "-b", p.inside_arg, "--",
+			  probe_bin(), "--hold"), NULL);
+	snprintf(a_if, sizeof(a_if), "veth%da", (int)a.pid);
+	cr_assert(is_port(bridge, a_if), "net -B %s: %s is not a port of %s; %s",
+		  bridge, a_if, bridge, why(&a));
+	run_here(ARGS(BUSYBOX, "ip", "-o", "-4", "addr", "show", "dev", a_if), out,
+		 sizeof(out));
+	cr_assert(!strstr(out, p.host_s), "net -B: the port %s has the address %s "
+		  "(\"%s\"): a bridge's port carries frames, -a is only the children's "
+		  "gateway", a_if, p.host_s, out);
+	run_finish(&a);
+	cr_assert_eq(a.code, 0, "exit status %d; %s", a.code, why(&a));
+	cr_assert(!is_port(bridge, a_if), "%s is still a port of %s after the "
+		  "run", a_if, bridge);
+	run_free(&a);
+}
+
+Test(net, challenge_missing_bridge_is_an_error)
+{
+	char missing[IFNAMSIZ];
+
+	random_name(missing, sizeof(missing), "nobr", 10);
+	const struct bad_input rows[] = {
+		BAD(1, missing, "-B", missing, "--", probe_bin()),
+	};
+
+	check_bad_inputs(&net_lesson, rows, sizeof(rows) / sizeof(rows[0]));
+}

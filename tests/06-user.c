@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -926,3 +928,77 @@ static const struct lesson *as_ordinary_user(void)
 }
 
 LESSON_BASICS(user, as_ordinary_user(), all)
+
+/* ---- the challenge: -d DEPTH, user namespaces inside user namespaces -- */
+
+/* How many NS_GET_PARENT steps lead from process pid's user namespace
+ * to the test's own; -1 if none does within 40 (ioctl_ns(2)). */
+static int levels_below_mine(pid_t pid)
+{
+	struct ns_id mine = my_ns("user");
+	char path[64];
+	struct stat st;
+	int fd, parent;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_neq(fd, -1, "open(%s): %s", path, strerror(errno));
+	for (int level = 0; level <= 40; level++) {
+		cr_assert_eq(fstat(fd, &st), 0);
+		if (st.st_dev == mine.dev && st.st_ino == mine.ino) {
+			close(fd);
+			return level;
+		}
+		parent = ioctl(fd, NS_GET_PARENT);
+		close(fd);
+		if (parent == -1)
+			return -1;
+		fd = parent;
+	}
+	close(fd);
+	return -1;
+}
+
+Test(user, challenge_the_command_runs_depth_user_namespaces_deep)
+{
+	struct who w = ordinary_user();
+	struct run_opts o = {.uid = w.self ? 0 : w.uid, .gid = w.self ? 0 : w.gid,
+			     .keep_stdin = true};
+	int depth = random_between(2, 6), got;
+	char sdepth[8];
+	struct probe p;
+	struct run r;
+	pid_t child;
+
+	require_userns_as(&w);
+	snprintf(sdepth, sizeof(sdepth), "%d", depth);
+	run_hold(&r, ARGS("-q", "-d", sdepth, "--", probe_bin(), "--hold"), &o);
+	child = find_descendant(r.pid, "nslab-probe", 2.0);
+	cr_assert_gt(child, 0, "cannot find the command among the lesson's children");
+	got = levels_below_mine(child);
+	cr_assert_eq(got, depth, "user -d %d: the command's user namespace is %d "
+		     "level(s) below the caller's, not %d: each level is a new user "
+		     "namespace made inside the one before (NS_GET_PARENT walks them)",
+		     depth, got, depth);
+	/* However deep, root inside is still the caller outside. */
+	cr_assert_eq(status_id(child, "Uid:"), w.uid, "user -d %d: seen from outside the "
+		     "command runs as uid %ld, it should be the caller, %u", depth,
+		     status_id(child, "Uid:"), (unsigned)w.uid);
+	p = probe_parse(r.out, &r);
+	cr_assert_eq(p.uid, 0, "user -d %d: the command's uid inside is %u, not 0: "
+		     "each inner map keeps the id it is given", depth, (unsigned)p.uid);
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+Test(user, challenge_a_depth_out_of_range_gets_a_clear_error)
+{
+	const struct bad_input rows[] = {
+		BAD(2, "from 1 to 32", "-d", "0", "--", probe_bin()),
+		BAD(2, "from 1 to 32", "-d", "33", "--", probe_bin()),
+		BAD(2, "\"x\"", "-d", "x", "--", probe_bin()),
+	};
+
+	check_bad_inputs(as_ordinary_user(), rows, sizeof(rows) / sizeof(rows[0]));
+}

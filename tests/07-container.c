@@ -1277,3 +1277,63 @@ Test(container, all_an_unknown_security_opt_is_refused)
 		  "one value known (seccomp=unconfined): %s", r.err);
 	run_free(&r);
 }
+
+/* ---- the challenge: --read-only, Docker's read-only root ------------- */
+
+Test(container, challenge_read_only_root_refuses_writes_and_dev_shm_takes_them)
+{
+	struct run r;
+
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			    "--net", "none", "--read-only", "--", "/bin/sh", "-c",
+			    "if echo x >/etc/new; then echo WROTE; else echo REFUSED; fi; "
+			    "if mkdir /new-dir; then echo WROTE; fi; "
+			    "echo y >/dev/shm/f && echo SHM-OK; cat /proc/self/stat >/dev/null "
+			    "&& echo PROC-OK"));
+	cr_assert(!strstr(r.out, "WROTE") && strstr(r.out, "REFUSED") &&
+		  strstr(r.err, "Read-only file system"), "container --read-only: the "
+		  "command could write its root (or failed for another reason than "
+		  "EROFS): / must be read-only inside; it printed \"%s\"; %s", r.out,
+		  why(&r));
+	cr_assert(strstr(r.out, "SHM-OK") && strstr(r.out, "PROC-OK"), "container "
+		  "--read-only: /dev/shm must stay writable and /proc mounted (mounts "
+		  "of their own, below the root); it printed \"%s\"; %s", r.out, why(&r));
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+Test(container, challenge_read_only_root_shows_ro_and_passes_the_status_on)
+{
+	char code[8];
+	struct run r;
+	int want = random_between(1, 99);
+
+	snprintf(code, sizeof(code), "%d", want);
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			    "--read-only", "--", "/bin/sh", "-c",
+			    "awk '$5 == \"/\" && $6 ~ /^ro(,|$)/ { ro = 1 } END { exit !ro }' "
+			    "/proc/self/mountinfo && echo ROOT-RO; exit $0", code));
+	cr_assert(strstr(r.out, "ROOT-RO"), "container --read-only: / is not a "
+		  "read-only mount in the container's /proc/self/mountinfo; %s", why(&r));
+	cr_assert_eq(r.code, want, "container --read-only: exit status %d, the "
+		     "command's was %d; %s", r.code, want, why(&r));
+	run_free(&r);
+}
+
+Test(container, challenge_read_only_is_asked_for_never_the_default)
+{
+	struct run r;
+
+	/* --read-only is asked for, never the default (s3's writable layer). */
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			    "--net", "none", "--read-only", "--", "/bin/true"));
+	cr_assert_eq(r.code, 0, "container --read-only -- true: exit status %d; %s",
+		     r.code, why(&r));
+	run_free(&r);
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			    "--net", "none", "--", "/bin/sh", "-c",
+			    "echo x >/etc/new && echo WROTE"));
+	cr_assert(strstr(r.out, "WROTE"), "without --read-only the container must "
+		  "write its layer as before; it printed \"%s\"; %s", r.out, why(&r));
+	run_free(&r);
+}

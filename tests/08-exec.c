@@ -1053,3 +1053,52 @@ Test(exec, all_exec_is_not_dumpable_while_it_holds_host_descriptors)
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
 	run_free(&r);
 }
+
+/* ---- the challenge: -w DIR, the command's working directory ---------- */
+
+Test(exec, challenge_the_command_starts_in_the_directory_asked)
+{
+	const char *argv[] = {root_target.pidstr, "-q", "-T", "-w", "/bin", "--", PROBE,
+			      "--hold", NULL};
+	struct run r;
+	pid_t cmd;
+
+	need_root_target();
+	run_start(&r, argv, &(struct run_opts){.keep_stdin = true});
+	if (!run_wait_output(&r, "ready", RUN_TIMEOUT)) {
+		run_finish(&r);
+		cr_assert_fail("exec -w /bin: the command never printed \"ready\"; %s",
+			       why(&r));
+	}
+	cmd = find_descendant(r.pid, "nslab-probe", 2.0);
+	cr_assert_gt(cmd, 0, "cannot find the command among exec's children");
+	/* The container's /bin, not the host's, and not its usual /work. */
+	cr_assert(same_file(stat_of(cmd, "cwd"), stat_of(root_target.pid, "root/bin")),
+		  "exec -w /bin: the command's working directory is not the container's "
+		  "/bin: resolve the path inside the container's root, after the chroot");
+	cr_assert(same_file(stat_of(cmd, "root"), stat_of(root_target.pid, "root")),
+		  "exec -w: the command's root is not the container's any more");
+	run_finish(&r);
+	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+Test(exec, challenge_a_directory_that_cannot_be_gets_a_clear_error)
+{
+	char missing[40];
+	struct run r;
+
+	need_root_target();
+	random_name(missing, sizeof(missing), "/missing-", 20);
+	run_lesson(&r, ARGS(root_target.pidstr, "-q", "-T", "-w", missing, "--", PROBE));
+	cr_assert(r.code == 1 && strstr(r.err, missing), "exec -w %s (no such directory "
+		  "in the container) should exit 1 naming it, got %d; %s", missing,
+		  r.code, why(&r));
+	cr_assert_null(strstr(r.out, "nslab-probe report"), "the command ran anyway");
+	run_free(&r);
+	run_lesson(&r, ARGS(root_target.pidstr, "-q", "-T", "-w", "bin", "--", PROBE));
+	cr_assert(r.code == 2 && strstr(r.err, "absolute"), "exec -w bin (a relative "
+		  "path) should exit 2 and ask for an absolute path, got %d; %s", r.code,
+		  why(&r));
+	run_free(&r);
+}

@@ -303,3 +303,77 @@ Test(cgroup, all_bad_input_gets_a_clear_error)
 
 	check_bad_inputs(&cgl, rows, sizeof(rows) / sizeof(rows[0]));
 }
+
+/* ---- the challenge: --stats, the limit proven by a measurement ------- */
+
+struct stats {
+	double cpu, wall, share;
+	long throttled;
+};
+
+/* The program's --stats line, and the probe's own count of its work. */
+static void burn_with_stats(struct run *r, const char *cpus, const char *ms,
+			    struct stats *st, double *probe_cpu)
+{
+	double probe_wall = 0;
+	const char *line;
+
+	if (cpus)
+		run_lesson(r, CG_ARGS("-q", "--stats", "--cpus", cpus, "--", probe_bin(),
+				      "--burn", ms));
+	else
+		run_lesson(r, CG_ARGS("-q", "--stats", "--", probe_bin(), "--burn", ms));
+	cr_assert_eq(r->code, 0, "exit status %d; %s", r->code, why(r));
+	line = strstr(r->out, "burned ");
+	cr_assert(line && sscanf(line, "burned %lf in %lf", probe_cpu, &probe_wall) == 2,
+		  "the probe did not report its work; %s", why(r));
+	line = strstr(r->err, "stats: cpu ");
+	cr_assert(line && sscanf(line, "stats: cpu %lf s in %lf s, %lf CPUs; throttled %ld",
+				 &st->cpu, &st->wall, &st->share, &st->throttled) == 4,
+		  "--stats (even with -q) should print \"cgroup: stats: cpu C s in W s, "
+		  "S CPUs; throttled N times (T s)\" on stderr; %s", why(r));
+}
+
+Test(cgroup, challenge_stats_measure_the_cpu_limit, .timeout = 40)
+{
+	/* A small quota, 4 to 6 ms per 100 ms period: even on a machine
+	 * busy enough to give the command a small share of a CPU, it
+	 * overruns the quota in every period it runs, and is throttled.
+	 * 150 ms of work then takes some 3 s. */
+	int centi = random_between(4, 6);
+	double probe_cpu = 0;
+	char scpus[16];
+	struct stats st;
+	struct run r;
+
+	snprintf(scpus, sizeof(scpus), "0.%02d", centi);
+	burn_with_stats(&r, scpus, "150", &st, &probe_cpu);
+	/* The command's CPU time is at least what the probe burned, and
+	 * not much more (exec and the report). */
+	cr_assert(st.cpu >= probe_cpu * 0.95 && st.cpu <= probe_cpu + 0.1, "--stats says "
+		  "the command used %.3f s of CPU, the probe counted %.3f s itself: "
+		  "the command's own time, and its children's", st.cpu, probe_cpu);
+	cr_assert(st.wall > 0 && st.share <= centi / 100.0 * 1.25 + 0.05 &&
+		  st.share > 0, "--cpus %s --stats: a share of %.2f CPUs (%.3f s in %.3f s) "
+		  "is not under the limit", scpus, st.share, st.cpu, st.wall);
+	cr_assert_gt(st.throttled, 0, "--cpus %s --stats: throttled %ld times; a command "
+		     "that wants a whole CPU under a quota of %s is throttled every "
+		     "period it overruns (cpu.stat, nr_throttled)", scpus, st.throttled,
+		     scpus);
+	run_free(&r);
+}
+
+Test(cgroup, challenge_stats_without_a_limit_show_no_throttling)
+{
+	double probe_cpu = 0;
+	struct stats st;
+	struct run r;
+
+	burn_with_stats(&r, NULL, "300", &st, &probe_cpu);
+	cr_assert(st.cpu >= probe_cpu * 0.95 && st.cpu <= probe_cpu + 0.1, "--stats says "
+		  "the command used %.3f s of CPU, the probe counted %.3f s itself",
+		  st.cpu, probe_cpu);
+	cr_assert_eq(st.throttled, 0, "--stats without --cpus: throttled %ld times, "
+		     "but no quota applies", st.throttled);
+	run_free(&r);
+}

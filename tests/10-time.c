@@ -10,7 +10,10 @@
 #define _GNU_SOURCE
 #include "harness.h"
 
+#include <errno.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +167,56 @@ Test(time, all_bad_input_gets_a_clear_error)
 		BAD(2, "whole seconds", "--monotonic", "1.5", "--", probe_bin()),
 		BAD(2, "whole seconds", "--boottime", "soon", "--", probe_bin()),
 		BAD(2, "alone", "--uptime", "10", "--boottime", "5", "--", probe_bin()),
+	};
+
+	check_bad_inputs(&timel, rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+/* ---- the challenge: --uptime-of PID, a process's own uptime ---------- */
+
+Test(time, challenge_uptime_of_a_process_counts_from_its_start)
+{
+	double started, elapsed, boot, mono;
+	char spid[16];
+	struct run r;
+	pid_t pid;
+
+	started = clock_s(CLOCK_BOOTTIME);
+	pid = fork();
+	cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	harness_keep(pid);
+	nap(random_between(800, 1800) / 1000.0);
+	snprintf(spid, sizeof(spid), "%d", (int)pid);
+	run_lesson(&r, ARGS("-q", "--uptime-of", spid, "--", probe_bin(), "--clocks"));
+	elapsed = clock_s(CLOCK_BOOTTIME) - started;
+	cr_assert_eq(r.code, 0, "time --uptime-of %s: exit status %d; %s", spid, r.code,
+		     why(&r));
+	boot = probe_clock(&r, "boottime");
+	mono = probe_clock(&r, "monotonic");
+	/* Inside, both clocks count from the process's start: no more than
+	 * the test's own count since it forked it, nor much less. */
+	cr_assert(boot <= elapsed + 0.05 && boot >= elapsed - 0.5, "time --uptime-of %s: "
+		  "CLOCK_BOOTTIME inside reads %.2f s, but pid %s started %.2f s ago "
+		  "(its start time: /proc/%s/stat, field 22)", spid, boot, spid, elapsed, spid);
+	cr_assert(mono <= elapsed + 0.05 && mono >= elapsed - 0.5, "time --uptime-of %s: "
+		  "CLOCK_MONOTONIC inside reads %.2f s, but pid %s started %.2f s ago: "
+		  "both clocks count from its start", spid, mono, spid, elapsed);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	run_free(&r);
+}
+
+Test(time, challenge_uptime_of_bad_input_gets_a_clear_error)
+{
+	const struct bad_input rows[] = {
+		BAD(2, "abc", "--uptime-of", "abc", "--", probe_bin()),
+		BAD(1, "/proc/2147483647/stat", "--uptime-of", "2147483647", "--", probe_bin()),
+		BAD(2, "--uptime-of sets both", "--uptime-of", "1", "--uptime", "5", "--",
+		    probe_bin()),
 	};
 
 	check_bad_inputs(&timel, rows, sizeof(rows) / sizeof(rows[0]));

@@ -31,6 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+// CHALLENGE BEGIN
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
+// CHALLENGE END
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -49,6 +54,9 @@ static void usage(FILE *out, const char *prog)
 		"differ between the PIDs.\n"
 		"\n"
 		"  -q  do not print the account of what happens on stderr\n"
+		// CHALLENGE BEGIN
+		"  -u  then a second table: the user namespace that owns each one\n"
+		// CHALLENGE END
 		"  -h  show this help\n"
 		"\n"
 		"Another user's process needs root: sudo make lesson00 ARGS=\"1 $$\"\n",
@@ -208,6 +216,49 @@ static __attribute__((noreturn)) void read_failed(pid_t pid, const char *path)
 	errx(EXIT_FAILURE, "stat(%s): %s", path, strerror(e));
 }
 
+// CHALLENGE BEGIN
+/* The challenge, -u: every namespace is owned by a user namespace, the
+ * one its creator was in, and the capabilities that count for it are
+ * the ones held there (user_namespaces(7)). ioctl(NS_GET_USERNS) on a
+ * namespace's file opens its owner (for a user namespace: its parent);
+ * EPERM when the owner is out of this process's view, as the initial
+ * user namespace is (ioctl_ns(2)). */
+static void print_owners(const pid_t *pids, int npids, char names[][NAME_LEN],
+			 int nnames)
+{
+	printf("%-18s", "OWNED BY");
+	for (int p = 0; p < npids; p++)
+		printf("  %10d", (int)pids[p]);
+	printf("\n");
+	for (int n = 0; n < nnames; n++) {
+		printf("%-18s", names[n]);
+		for (int p = 0; p < npids; p++) {
+			char path[64];
+			struct stat st;
+			int fd, owner;
+
+			snprintf(path, sizeof(path), "/proc/%d/ns/%.31s", (int)pids[p],
+				 names[n]);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+				read_failed(pids[p], path);
+			owner = ioctl(fd, NS_GET_USERNS);
+			if (owner == -1 && errno != EPERM)
+				err(EXIT_FAILURE, "ioctl(%s, NS_GET_USERNS)", path);
+			close(fd);
+			if (owner == -1) {
+				printf("  %10s", "-");
+				continue;
+			}
+			if (fstat(owner, &st) == -1)
+				err(EXIT_FAILURE, "fstat(owner of %s)", path);
+			close(owner);
+			printf("  %10llu", (unsigned long long)st.st_ino);
+		}
+		printf("\n");
+	}
+}
+
+// CHALLENGE END
 int main(int argc, char *argv[])
 {
 	static struct ns_id ids[MAX_PIDS][MAX_NS];
@@ -215,10 +266,21 @@ int main(int argc, char *argv[])
 	char list[MAX_NS * NAME_LEN] = "";
 	pid_t pids[MAX_PIDS];
 	int opt, npids = 0, nnames;
+	// CHALLENGE BEGIN
+	bool owners = false;
+	// CHALLENGE END
 
 	nslab_init("nsls", "00");
-	while ((opt = getopt(argc, argv, "+hq")) != -1) {
+	// CHALLENGE BEGIN
+	while ((opt = getopt(argc, argv, "+hqu")) != -1) {
+	// SKELETON: while ((opt = getopt(argc, argv, "+hq")) != -1) {
+	// CHALLENGE END
 		switch (opt) {
+		// CHALLENGE BEGIN
+		case 'u':
+			owners = true;
+			break;
+		// CHALLENGE END
 		case 'q':
 			nslab_quiet = true;
 			break;
@@ -271,5 +333,9 @@ int main(int argc, char *argv[])
 		}
 		printf("%s\n", differs ? "  differs" : "");
 	}
+	// CHALLENGE BEGIN
+	if (owners)
+		print_owners(pids, npids, names, nnames);
+	// CHALLENGE END
 	return EXIT_SUCCESS;
 }

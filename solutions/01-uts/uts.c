@@ -68,6 +68,9 @@ static void usage(FILE *out, const char *prog)
 		"\n"
 		"  -n HOSTNAME  hostname inside (at most %d bytes)\n"
 		"  -d DOMAIN    NIS domain name inside (at most %d bytes)\n"
+		// CHALLENGE BEGIN
+		"  -j PID       run COMMAND in the UTS namespace of process PID\n"
+		// CHALLENGE END
 		"  -q           do not print the account of what happens on stderr\n"
 		"  -h           show this help\n"
 		"\n"
@@ -230,6 +233,41 @@ int wait_child(pid_t pid)
 }
 // EXPORT END
 
+// CHALLENGE BEGIN
+/* The challenge: a namespace outlives no process, but any process may
+ * join one that still has a member. The namespace is a file in /proc,
+ * and setns(2) on it moves the caller itself at once (only a PID
+ * namespace waits for the next child): no clone, no child, just exec. */
+static void join_uts(const char *spec, char **argv)
+{
+	char path[64], label[96], host[UTS_NAME_MAX + 1];
+	char *end;
+	long pid;
+	int ns;
+
+	errno = 0;
+	pid = strtol(spec, &end, 10);
+	if (errno || end == spec || *end || pid < 1 || pid > INT_MAX)
+		errx(EXIT_USAGE, "-j %s: give the pid of a running process", spec);
+	snprintf(path, sizeof(path), "/proc/%ld/ns/uts", pid);
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns == -1)
+		err(EXIT_FAILURE, "open(%s): is pid %ld running?", path, pid);
+	if (setns(ns, CLONE_NEWUTS) == -1) {
+		if (errno == EPERM)
+			errx(EXIT_FAILURE, "setns(%s, CLONE_NEWUTS): %s: joining "
+			     "needs root: sudo make lesson01 ARGS='-j %ld'",
+			     path, strerror(errno), pid);
+		err(EXIT_FAILURE, "setns(%s, CLONE_NEWUTS)", path);
+	}
+	close(ns);
+	gethostname(host, sizeof(host));
+	say("joined %s of pid %ld, hostname \"%s\"",
+	    ns_label(0, "uts", label, sizeof(label)), pid, host);
+	exec_command(argv);
+}
+
+// CHALLENGE END
 int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
@@ -240,12 +278,23 @@ int main(int argc, char *argv[])
 	struct child_args args = {.hostname = DEFAULT_HOSTNAME};
 	char label[96], before[UTS_NAME_MAX + 1], after[UTS_NAME_MAX + 1];
 	int opt, code = EXIT_FAILURE;
+	// CHALLENGE BEGIN
+	const char *join = NULL;
+	// CHALLENGE END
 	char *stack;
 	pid_t pid = -1;
 
 	nslab_init("uts", "01");
-	while ((opt = getopt(argc, argv, "+hqn:d:")) != -1) {
+	// CHALLENGE BEGIN
+	while ((opt = getopt(argc, argv, "+hqn:d:j:")) != -1) {
+	// SKELETON: while ((opt = getopt(argc, argv, "+hqn:d:")) != -1) {
+	// CHALLENGE END
 		switch (opt) {
+		// CHALLENGE BEGIN
+		case 'j':
+			join = optarg;
+			break;
+		// CHALLENGE END
 		case 'n':
 			args.hostname = optarg;
 			break;
@@ -272,6 +321,13 @@ int main(int argc, char *argv[])
 		     "allows at most %d", args.domainname,
 		     strlen(args.domainname), UTS_NAME_MAX);
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
+	// CHALLENGE BEGIN
+	if (join && (args.domainname || strcmp(args.hostname, DEFAULT_HOSTNAME) != 0))
+		errx(EXIT_USAGE, "-j joins a namespace as it is: -n and -d would "
+		     "rename it for everyone in it");
+	if (join)
+		join_uts(join, args.argv);
+	// CHALLENGE END
 
 	/* The child blocks on this pipe until the parent writes to it.
 	 * O_CLOEXEC: the command never inherits it. */

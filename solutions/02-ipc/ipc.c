@@ -61,6 +61,10 @@ static void usage(FILE *out, const char *prog)
 		"Without COMMAND: a shell when stdin is a terminal, otherwise a\n"
 		"demonstration that creates one object of each kind inside.\n"
 		"\n"
+		// CHALLENGE BEGIN
+		"  -l           when COMMAND ends, list the System V objects it left\n"
+		"               in the namespace, before the namespace goes\n"
+		// CHALLENGE END
 		"  -q           do not print the account of what happens on stderr\n"
 		"  -h           show this help\n"
 		"\n"
@@ -254,6 +258,33 @@ static int demonstrate(void)
 	return EXIT_SUCCESS;
 }
 
+// CHALLENGE BEGIN
+/* The challenge, -l: an IPC object outlives the process that made it,
+ * not its namespace (ipc_namespaces(7)). While a member is left (this
+ * child, which now runs the command as its own child and waits), the
+ * objects are there to list; when it ends, the kernel destroys them. */
+static bool list_leftovers;
+
+static int run_and_list(char **cmd)
+{
+	char label[40];
+	pid_t command = fork();
+	int code;
+
+	if (command == -1)
+		err(EXIT_FAILURE, "fork");
+	if (command == 0)
+		exec_command(cmd);
+	code = wait_child(command);
+	printf("left in %s when the command ended:\n",
+	       ns_label(0, "ipc", label, sizeof(label)));
+	sysvipc("msg", true);
+	sysvipc("shm", true);
+	sysvipc("sem", true);
+	return code;
+}
+
+// CHALLENGE END
 /* Everything here runs inside the new IPC namespace. `arg` is the
  * command, or NULL for the demonstration. */
 static int child_main(void *arg)
@@ -269,6 +300,10 @@ static int child_main(void *arg)
 	 * system call, which would not flush stdio. */
 	if (!cmd)
 		exit(demonstrate());
+	// CHALLENGE BEGIN
+	if (list_leftovers)
+		exit(run_and_list(cmd));
+	// CHALLENGE END
 	exec_command(cmd);
 }
 
@@ -281,8 +316,16 @@ int main(int argc, char *argv[])
 	int opt, code;
 
 	nslab_init("ipc", "02");
-	while ((opt = getopt(argc, argv, "+hq")) != -1) {
+	// CHALLENGE BEGIN
+	while ((opt = getopt(argc, argv, "+hql")) != -1) {
+	// SKELETON: while ((opt = getopt(argc, argv, "+hq")) != -1) {
+	// CHALLENGE END
 		switch (opt) {
+		// CHALLENGE BEGIN
+		case 'l':
+			list_leftovers = true;
+			break;
+		// CHALLENGE END
 		case 'q':
 			nslab_quiet = true;
 			break;

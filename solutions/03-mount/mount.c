@@ -31,6 +31,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+// CHALLENGE BEGIN
+#include <sys/statvfs.h>
+// CHALLENGE END
 #include <unistd.h>
 
 #include "nslab.h"
@@ -45,6 +48,9 @@ struct child_args {
 	struct {        /* in command-line order: */
 		const char *src; /* NULL: a tmpfs on dst (-t) */
 		const char *dst; /* else bind src on dst (-b) */
+		// CHALLENGE BEGIN
+		bool readonly;   /* -v: the bind mount read-only */
+		// CHALLENGE END
 	} mounts[MAX_MOUNTS];
 	int nmounts;
 };
@@ -62,6 +68,9 @@ static void usage(FILE *out, const char *prog)
 		"              what the host mounts later shows up inside, ours never leave\n"
 		"  -t DIR      mount an empty tmpfs on DIR, an existing directory\n"
 		"  -b SRC:DST  bind-mount SRC on DST (both directories, or both not)\n"
+		// CHALLENGE BEGIN
+		"  -v SRC:DST  the same, read-only inside (SRC stays writable outside)\n"
+		// CHALLENGE END
 		"  -q          do not print the account of what happens on stderr\n"
 		"  -h          show this help\n"
 		"\n"
@@ -219,6 +228,35 @@ static void cut_propagation(const struct child_args *a)
 	}
 }
 
+// CHALLENGE BEGIN
+/* The challenge, -v: a bind mount shares the source's superblock, and
+ * read-only is a flag of the mount, not of the file system, so only this
+ * mount turns read-only and the source stays writable everywhere else.
+ * MS_BIND cannot set it at once: a second call remounts the bind
+ * (mount(2), "Creating a bind mount"; "Remounting an existing mount"),
+ * with the flags the mount already has, which a mount namespace owned by
+ * a less privileged user namespace may not drop (mount_namespaces(7)). */
+static void make_readonly(const char *dir)
+{
+	static const struct { unsigned long st, ms; } keep[] = {
+		{ST_NOSUID, MS_NOSUID},     {ST_NODEV, MS_NODEV},
+		{ST_NOEXEC, MS_NOEXEC},     {ST_NOATIME, MS_NOATIME},
+		{ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME},
+	};
+	unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
+	struct statvfs sv;
+
+	if (statvfs(dir, &sv) == -1)
+		err(EXIT_FAILURE, "statvfs(%s)", dir);
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (sv.f_flag & keep[i].st)
+			flags |= keep[i].ms;
+	if (mount(NULL, dir, NULL, flags, NULL) == -1)
+		mount_failed(NULL, dir, flags);
+	say("%s read-only", dir);
+}
+
+// CHALLENGE END
 /* The -t and -b mounts, in command-line order, once no mount is shared. */
 static void mount_all(const struct child_args *a)
 {
@@ -271,6 +309,10 @@ static void mount_all(const struct child_args *a)
 			// end::bind[]
 			// END SOLUTION
 			say("%s bound on %s", src, dir);
+			// CHALLENGE BEGIN
+			if (a->mounts[i].readonly)
+				make_readonly(dir);
+			// CHALLENGE END
 		}
 	}
 }
@@ -326,8 +368,25 @@ int main(int argc, char *argv[])
 	pid_t pid = -1;
 
 	nslab_init("mount", "03");
-	while ((opt = getopt(argc, argv, "+hqst:b:")) != -1) {
+	// CHALLENGE BEGIN
+	while ((opt = getopt(argc, argv, "+hqst:b:v:")) != -1) {
+	// SKELETON: while ((opt = getopt(argc, argv, "+hqst:b:")) != -1) {
+	// CHALLENGE END
 		switch (opt) {
+		// CHALLENGE BEGIN
+		case 'v':
+			colon = strchr(optarg, ':');
+			if (!colon || colon == optarg || !colon[1]) {
+				warnx("-v wants SRC:DST, two paths joined by ':', "
+				      "not \"%s\"", optarg);
+				usage(stderr, argv[0]);
+				return EXIT_USAGE;
+			}
+			*colon = '\0';
+			add_mount(&args, optarg, colon + 1);
+			args.mounts[args.nmounts - 1].readonly = true;
+			break;
+		// CHALLENGE END
 		case 's':
 			args.slave = true;
 			break;

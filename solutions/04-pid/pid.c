@@ -67,6 +67,9 @@ static void usage(FILE *out, const char *prog)
 		"when stdin is a terminal, otherwise a short demonstration.\n"
 		"  -i  an init is PID 1: it runs COMMAND as PID 2, passes signals\n"
 		"      on to it and reaps every child\n"
+		// CHALLENGE BEGIN
+		"  -s N  with -i, COMMAND is PID N instead of 2 (2 to 4194304)\n"
+		// CHALLENGE END
 		"  -q  do not print the account of what happens on stderr\n"
 		"  -h  show this help\n"
 		"SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to\n"
@@ -152,6 +155,24 @@ int init_loop(const sigset_t *wait_for, pid_t cmd, int cmdfd)
 }
 // EXPORT END
 
+// CHALLENGE BEGIN
+/* The challenge, -s N: a PID namespace hands out the number after the
+ * last it gave, and that number is a file of the namespace,
+ * /proc/sys/kernel/ns_last_pid (pid_namespaces(7), "/proc/sys/kernel/
+ * ns_last_pid"): written by PID 1 just before it forks, with nobody else
+ * forking here, it sets the command's PID, as CRIU does to restore a
+ * process under its old number. */
+static long command_pid;
+
+static void set_next_pid(long pid)
+{
+	FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "we");
+
+	if (!f || fprintf(f, "%ld", pid - 1) < 0 || fclose(f) == EOF)
+		err(EXIT_FAILURE, "write(/proc/sys/kernel/ns_last_pid, %ld)", pid - 1);
+}
+
+// CHALLENGE END
 /* With -i: we are PID 1. Run the command as our child and do what the
  * kernel expects of PID 1 until no process is left in the namespace. */
 static int run_init(char **argv, bool terminal)
@@ -163,6 +184,10 @@ static int run_init(char **argv, bool terminal)
 	/* SIGCHLD and the signals to pass on stay blocked: the loop fetches
 	 * them, so none is lost or handled behind its back. */
 	init_block_signals(&wait_for, &old);
+	// CHALLENGE BEGIN
+	if (command_pid)
+		set_next_pid(command_pid);
+	// CHALLENGE END
 	cmd = init_spawn(argv, &old, terminal, &cmdfd);
 	say("init: I am PID %d; the command is PID %d", (int)getpid(), (int)cmd);
 	code = init_loop(&wait_for, cmd, cmdfd);
@@ -266,8 +291,25 @@ int main(int argc, char *argv[])
 	pid_t pid = -1;
 
 	nslab_init("pid", "04");
-	while ((opt = getopt(argc, argv, "+hqi")) != -1) {
+	// CHALLENGE BEGIN
+	while ((opt = getopt(argc, argv, "+hqis:")) != -1) {
+	// SKELETON: while ((opt = getopt(argc, argv, "+hqi")) != -1) {
+	// CHALLENGE END
 		switch (opt) {
+		// CHALLENGE BEGIN
+		case 's': {
+			char *end;
+
+			errno = 0;
+			command_pid = strtol(optarg, &end, 10);
+			/* 4194304: PID_MAX_LIMIT, the most pid_max can be. */
+			if (errno || end == optarg || *end || command_pid < 2 ||
+			    command_pid > 4194304)
+				errx(EXIT_USAGE, "-s \"%s\": give a PID from 2 to 4194304 "
+				     "(1 is the init's)", optarg);
+			break;
+		}
+		// CHALLENGE END
 		case 'i':
 			args.init = true;
 			break;
@@ -282,6 +324,10 @@ int main(int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 	}
+	// CHALLENGE BEGIN
+	if (command_pid && !args.init)
+		errx(EXIT_USAGE, "-s needs -i: without an init the command is PID 1");
+	// CHALLENGE END
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
 	args.parent = getpid();
 	args.terminal = terminal_ours();

@@ -62,6 +62,9 @@ struct child_args {
 	struct in_addr host_addr, inside_addr;       /* their addresses */
 	int prefix;                                  /* of both */
 	pid_t parent;                                /* the launcher */
+	// CHALLENGE BEGIN
+	const char *bridge; /* -B: our end a port of this bridge, no address */
+	// CHALLENGE END
 };
 
 static void usage(FILE *out, const char *prog)
@@ -77,6 +80,11 @@ static void usage(FILE *out, const char *prog)
 		"                  (both or neither; default a /30 of 10.200.0.0/16)\n"
 		"  -n NAME         prefix of the link names (default \"" DEFAULT_NAME "\", at\n"
 		"                  most %d characters: letters, digits, - and _)\n"
+		// CHALLENGE BEGIN
+		"  -B BRIDGE       make the parent's end a port of BRIDGE (a bridge here)\n"
+		"                  instead of giving it the -a address: children on one\n"
+		"                  bridge reach each other (-a is then only their gateway)\n"
+		// CHALLENGE END
 		"  -q              do not print the account of what happens on stderr\n"
 		"  -h              show this help\n\n"
 		"Creating a namespace needs root: sudo make lesson05 ARGS='-- ip address'\n"
@@ -208,6 +216,31 @@ static void configure_end(struct rtnl *nl, const char *name, int index,
 	// END SOLUTION
 }
 
+// CHALLENGE BEGIN
+/* The challenge, -B: a bridge is a switch in the kernel, and a link
+ * whose master it is becomes one of its ports (ip link set END master
+ * BRIDGE up: RTM_NEWLINK on the existing link with IFLA_MASTER, the
+ * bridge's index; rtnetlink(7), linux/if_link.h). A port carries frames
+ * and needs no address of its own: the children's ends behind two ports
+ * are on one Ethernet and reach each other directly. */
+static void join_bridge(struct rtnl *nl, const struct child_args *a, int port)
+{
+	struct rtnl_req req;
+	struct ifinfomsg *ifi = rtnl_start(&req, RTM_NEWLINK, 0, sizeof(*ifi));
+	int master = link_index(a->bridge);
+
+	if (master < 0)
+		errx(EXIT_FAILURE, "-B %s: no such link here any more", a->bridge);
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = port;
+	rtnl_attr_u32(&req, IFLA_MASTER, (uint32_t)master);
+	rtnl_check(nl, rtnl_talk(nl, &req), "RTM_NEWLINK %s master %s (is %s a "
+		   "bridge? ip -d link show %s)", a->host_if, a->bridge, a->bridge,
+		   a->bridge);
+	rtnl_check(nl, rtnl_link_up(nl, port), "RTM_NEWLINK %s up", a->host_if);
+}
+
+// CHALLENGE END
 /* The parent's part: the pair, then its own end. */
 static void setup_veth(struct child_args *a, pid_t child)
 {
@@ -233,6 +266,15 @@ static void setup_veth(struct child_args *a, pid_t child)
 		     "born (linux/if_link.h, veth(4))", a->inside_if);
 	say("%s here <=> %s in the child's namespace, %s", a->host_if,
 	    a->inside_if, ns_label(child, "net", label, sizeof(label)));
+	// CHALLENGE BEGIN
+	if (a->bridge) {
+		join_bridge(&nl, a, host_index);
+		rtnl_close(&nl);
+		say("here: %s, a port of %s", describe_links(a->host_if, links,
+		    sizeof(links)), a->bridge);
+		return;
+	}
+	// CHALLENGE END
 
 	configure_end(&nl, a->host_if, host_index, a->host_addr, a->prefix,
 		      NULL);
@@ -297,8 +339,14 @@ int main(int argc, char *argv[])
 	long ms;
 
 	nslab_init("net", "05");
-	while ((opt = getopt(argc, argv, "+hqa:b:n:")) != -1) {
+	// CHALLENGE BEGIN
+	while ((opt = getopt(argc, argv, "+hqa:b:n:B:")) != -1) {
+	// SKELETON: while ((opt = getopt(argc, argv, "+hqa:b:n:")) != -1) {
+	// CHALLENGE END
 		switch (opt) {
+		// CHALLENGE BEGIN
+		case 'B': args.bridge = optarg; break;
+		// CHALLENGE END
 		case 'a': opt_a = optarg; break;
 		case 'b': opt_b = optarg; break;
 		case 'n': name = optarg; break;
@@ -334,6 +382,13 @@ int main(int argc, char *argv[])
 		args.host_addr.s_addr = htonl(net + 1);
 		args.inside_addr.s_addr = htonl(net + 2);
 	}
+	// CHALLENGE BEGIN
+	/* Before anything is made: a bridge that is not here is bad input. */
+	if (args.bridge && link_index(args.bridge) < 0)
+		errx(EXIT_FAILURE, "-B %s: no such link here; make the bridge "
+		     "first: ip link add %s type bridge && ip link set %s up",
+		     args.bridge, args.bridge, args.bridge);
+	// CHALLENGE END
 	check_subnet_free(args.host_addr, args.prefix,
 			  opt_a ? opt_a : "the default subnet");
 	/* Our end starts beside the host's links: the pid keeps runs apart. */

@@ -78,6 +78,10 @@ static void usage(FILE *out, const char *prog)
 		"  -u IN:OUT:COUNT  map uids IN.. to OUT.. (COUNT of them); repeat for\n"
 		"                   more lines; COMMAND runs as the first IN\n"
 		"  -g IN:OUT:COUNT  the same for gids\n"
+		// CHALLENGE BEGIN
+		"  -d DEPTH         COMMAND runs DEPTH user namespaces deep (1 to 32),\n"
+		"                   each inner one mapping the ids it is given\n"
+		// CHALLENGE END
 		"  -q               do not print the account of what happens on stderr\n"
 		"  -h               show this help\n"
 		"\n"
@@ -217,6 +221,51 @@ void idmap_drop_groups(bool allowed)
 }
 // EXPORT END
 
+// CHALLENGE BEGIN
+/* The challenge, -d DEPTH: a user namespace may make another inside it
+ * (up to 32 levels, user_namespaces(7), "Nested namespaces"), each with
+ * a parent and maps to it: an id inside is translated level by level up
+ * to the host. A process that made a user namespace with unshare(2) is
+ * in it, and may write its own maps there, one line that maps its own
+ * id, with setgroups denied first: the rules of an unprivileged user. */
+static int depth = 1;
+
+static void write_self(const char *name, const char *text)
+{
+	char path[64];
+	size_t len = strlen(text);
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd == -1 || write(fd, text, len) != (ssize_t)len)
+		err(EXIT_FAILURE, "write(%s, \"%.*s\")", path, (int)len - 1, text);
+	close(fd);
+}
+
+static void nest_user_namespaces(void)
+{
+	char map[64], label[96];
+
+	for (int level = 2; level <= depth; level++) {
+		uid_t uid = geteuid();
+		gid_t gid = getegid();
+
+		if (unshare(CLONE_NEWUSER) == -1)
+			err(EXIT_FAILURE, "unshare(CLONE_NEWUSER) at depth %d%s", level,
+			    errno == EUSERS ? ": the kernel nests at most 32 levels" : "");
+		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+		write_self("uid_map", map);
+		write_self("setgroups", "deny");
+		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+		write_self("gid_map", map);
+		say("depth %d: %s, uid %u gid %u", level,
+		    ns_label(0, "user", label, sizeof(label)), (unsigned)uid,
+		    (unsigned)gid);
+	}
+}
+
+// CHALLENGE END
 /* Everything here runs inside the new user namespace, once the maps are
  * written (ns_spawn held us until ns_release). */
 static int child_main(void *arg)
@@ -256,6 +305,9 @@ static int child_main(void *arg)
 		err(EXIT_FAILURE, "setresuid(%u)", (unsigned)a->uid);
 	// end::become[]
 	// END SOLUTION
+	// CHALLENGE BEGIN
+	nest_user_namespaces();
+	// CHALLENGE END
 
 	/* A change of credentials clears the parent-death signal (prctl(2)):
 	 * set it again, and catch a launcher that died meanwhile. */
@@ -285,8 +337,25 @@ int main(int argc, char *argv[])
 	pid_t pid = -1;
 
 	nslab_init("user", "06");
-	while ((opt = getopt(argc, argv, "+hqu:g:")) != -1) {
+	// CHALLENGE BEGIN
+	while ((opt = getopt(argc, argv, "+hqu:g:d:")) != -1) {
+	// SKELETON: while ((opt = getopt(argc, argv, "+hqu:g:")) != -1) {
+	// CHALLENGE END
 		switch (opt) {
+		// CHALLENGE BEGIN
+		case 'd': {
+			char *end;
+			long d;
+
+			errno = 0;
+			d = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || d < 1 || d > 32)
+				errx(EXIT_USAGE, "-d \"%s\": give a depth from 1 to 32",
+				     optarg);
+			depth = (int)d;
+			break;
+		}
+		// CHALLENGE END
 		case 'u':
 		case 'g':
 			add_map_line(opt == 'u' ? &uid_map : &gid_map, opt, optarg);

@@ -67,6 +67,9 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+// CHALLENGE BEGIN
+#include <sys/statvfs.h>
+// CHALLENGE END
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -137,6 +140,9 @@ struct child_args {
 	int ntasks;
 	int cgroup;                /* v2: the cgroup's directory, to be born in it */
 	struct ns_id host[6];      /* the launcher's namespaces, as six[] */
+	// CHALLENGE BEGIN
+	bool read_only;            /* --read-only: the root not writable */
+	// CHALLENGE END
 };
 
 static void usage(FILE *out, const char *prog)
@@ -165,6 +171,10 @@ static void usage(FILE *out, const char *prog)
 		"  --security-opt seccomp=unconfined\n"
 		"                     no syscall filter, as Docker's option (to see\n"
 		"                     what the filter stops; never for real work)\n"
+		// CHALLENGE BEGIN
+		"  --read-only        the root read-only inside, as Docker's --read-only\n"
+		"                     (/dev/shm, /proc and /sys as they are)\n"
+		// CHALLENGE END
 		"  -q                 no account on stderr;  -h  this help\n\n"
 		"As root: sudo make lesson07. Exit status: COMMAND's, or 128+N if a\n"
 		"signal N killed it (137: the OOM killer, at --memory).\n",
@@ -557,6 +567,35 @@ static void enter_rootfs(void)
 	// END SOLUTION
 }
 
+// CHALLENGE BEGIN
+/* The challenge, --read-only: Docker's --read-only. The root is the
+ * overlay's mount, and read-only is a flag of that mount (mount(2),
+ * "Remounting an existing mount", with MS_BIND: the mount, not the file
+ * system); the remount takes the mount's other flags as they are, or it
+ * would clear them. The mounts below / (/proc, /sys, /dev, /dev/shm) are
+ * mounts of their own and keep theirs. Before the lock-down, which takes
+ * CAP_SYS_ADMIN away. */
+static void make_root_read_only(void)
+{
+	static const struct { unsigned long st, ms; } keep[] = {
+		{ST_NOSUID, MS_NOSUID},     {ST_NODEV, MS_NODEV},
+		{ST_NOEXEC, MS_NOEXEC},     {ST_NOATIME, MS_NOATIME},
+		{ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME},
+	};
+	unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
+	struct statvfs sv;
+
+	if (statvfs("/", &sv) == -1)
+		err(EXIT_FAILURE, "statvfs(/)");
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (sv.f_flag & keep[i].st)
+			flags |= keep[i].ms;
+	if (mount(NULL, "/", NULL, flags, NULL) == -1)
+		err(EXIT_FAILURE, "mount(/, MS_BIND | MS_REMOUNT | MS_RDONLY)");
+	say("the root is read-only (--read-only)");
+}
+
+// CHALLENGE END
 /* capset(2) without libcap: keep only `keep` in this process's permitted
  * and effective sets (so that the command, which gets the bounding set,
  * has no more capabilities than PID 1: ptrace(2), "access mode"). */
@@ -687,6 +726,10 @@ static int child_main(void *arg)
 	mount_proc_sys();
 	rootfs_make_dev(SHM_SIZE);
 	enter_rootfs();
+	// CHALLENGE BEGIN
+	if (a->read_only)
+		make_root_read_only();
+	// CHALLENGE END
 	if (sethostname(a->hostname, strlen(a->hostname)) == -1)
 		err(EXIT_FAILURE, "sethostname(%s)", a->hostname);
 	setup_inside_net(a);
@@ -814,6 +857,9 @@ int main(int argc, char *argv[])
 		{"cpus", required_argument, NULL, 'c'},
 		{"cgroup-parent", required_argument, NULL, 'P'},
 		{"security-opt", required_argument, NULL, 'S'},
+		// CHALLENGE BEGIN
+		{"read-only", no_argument, NULL, 'o'},
+		// CHALLENGE END
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct child_args args = {.tree = -1, .sock = -1, .cgroup = -1};
@@ -851,6 +897,9 @@ int main(int argc, char *argv[])
 				     "seccomp=unconfined is known here", optarg);
 			args.unconfined = true;
 			break;
+		// CHALLENGE BEGIN
+		case 'o': args.read_only = true; break;
+		// CHALLENGE END
 		case 'q': nslab_quiet = true; break;
 		case 'h':
 			usage(stdout, argv[0]);

@@ -93,6 +93,10 @@ static void usage(FILE *out, const char *prog)
 		"  -T   no terminal of its own: COMMAND gets our stdin, stdout, stderr\n"
 		"  -f   join through the files /proc/PID/ns/*, one by one (as before\n"
 		"       Linux 5.8), instead of all at once through a pidfd\n"
+		// CHALLENGE BEGIN
+		"  -w DIR  start COMMAND in DIR, an absolute path in the container,\n"
+		"       instead of the target's working directory (docker exec -w)\n"
+		// CHALLENGE END
 		"  -q   do not print the account of what happens on stderr\n"
 		"  -h   show this help\n"
 		"\n"
@@ -286,6 +290,20 @@ static void drop_bounding_set(uint64_t keep)
 			err(EXIT_FAILURE, "prctl(PR_CAPBSET_DROP, %d)", cap);
 }
 
+// CHALLENGE BEGIN
+/* The challenge, -w DIR: docker exec -w. The path is the container's,
+ * so it is resolved once the root is the container's (after the
+ * chroot), and as the container's user (after the ids), who must be
+ * allowed to enter it. */
+static const char *workdir;
+
+static void enter_workdir(void)
+{
+	if (workdir && chdir(workdir) == -1)
+		err(EXIT_FAILURE, "chdir(%s) in the container", workdir);
+}
+
+// CHALLENGE END
 /* Everything here runs in the child, inside the target's namespaces. */
 static void run_command(const struct target *t, char **argv, struct pty *pty,
 			int alive)
@@ -345,6 +363,9 @@ static void run_command(const struct target *t, char **argv, struct pty *pty,
 		    (unsigned)t->uid);
 	// end::enter-root[]
 	// END SOLUTION
+	// CHALLENGE BEGIN
+	enter_workdir();
+	// CHALLENGE END
 	/* Without a terminal of its own, a session of its own all the same
 	 * (setsid(2)): else the caller's terminal is the command's /dev/tty,
 	 * and ioctl(TIOCSTI) on it types into the caller's shell
@@ -425,8 +446,19 @@ int main(int argc, char *argv[])
 	nslab_init("exec", "08");
 	/* Options may come before and after PID: two rounds of getopt. */
 	for (int round = 0; round < 2; round++) {
-		while ((opt = getopt(argc, argv, "+hqtTf")) != -1) {
+		// CHALLENGE BEGIN
+		while ((opt = getopt(argc, argv, "+hqtTfw:")) != -1) {
+		// SKELETON: while ((opt = getopt(argc, argv, "+hqtTf")) != -1) {
+		// CHALLENGE END
 			switch (opt) {
+			// CHALLENGE BEGIN
+			case 'w':
+				if (optarg[0] != '/')
+					errx(EXIT_USAGE, "-w %s: give an absolute path, the "
+					     "container's", optarg);
+				workdir = optarg;
+				break;
+			// CHALLENGE END
 			case 't':
 			case 'T':
 				o.tty = opt == 't';

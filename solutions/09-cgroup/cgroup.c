@@ -50,6 +50,10 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+// CHALLENGE BEGIN
+#include <sys/resource.h>
+#include <time.h>
+// CHALLENGE END
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -77,6 +81,11 @@ static void usage(FILE *out, const char *prog)
 		"  --memory SIZE         at most SIZE of memory, K, M or G (memory.max)\n"
 		"  --cpus N.N            at most N.N CPUs' worth of time (cpu.max)\n"
 		"  --cgroup-parent PATH  make the cgroup under PATH (default \"%s\")\n"
+		// CHALLENGE BEGIN
+		"  --stats               at the end, what the command used: its CPU\n"
+		"                        time, its share of a CPU, how often the\n"
+		"                        kernel throttled it (even with -q)\n"
+		// CHALLENGE END
 		"  -q                    do not print the account of what happens\n"
 		"  -h                    show this help\n"
 		"\n"
@@ -280,6 +289,54 @@ static int child_main(void *arg)
 	exec_command(a->argv);
 }
 
+// CHALLENGE BEGIN
+/* The challenge, --stats: a limit proven by a measurement. The CPU time
+ * is the command's own (getrusage(2), RUSAGE_CHILDREN: the children that
+ * were waited for, and theirs); the throttling is the cgroup's, counted
+ * by the kernel in cpu.stat (v2: nr_throttled, throttled_usec; v1's cpu
+ * tree: nr_throttled, throttled_time in ns), read before the cgroup goes.
+ * Without the cpu controller there is no such count: nothing throttles. */
+static long stat_field(const char *text, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l)
+		if (!strncmp(l, key, len) && l[len] == ' ')
+			return strtol(l + len + 1, NULL, 10);
+	return -1;
+}
+
+static void print_stats(const struct cgroup *cg, double wall)
+{
+	char *text = cg->ndirs ? cg_read(cg_dir(cg, CG_CPU), "cpu.stat") : NULL;
+	long throttled = stat_field(text, "nr_throttled");
+	long usec = stat_field(text, "throttled_usec");
+	struct rusage ru;
+	double cpu;
+
+	if (usec < 0 && (usec = stat_field(text, "throttled_time")) >= 0)
+		usec /= 1000;
+	if (getrusage(RUSAGE_CHILDREN, &ru) == -1)
+		err(EXIT_FAILURE, "getrusage(RUSAGE_CHILDREN)");
+	cpu = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	fprintf(stderr, "cgroup: stats: cpu %.3f s in %.3f s, %.2f CPUs; "
+		"throttled %ld times (%.3f s)\n", cpu, wall,
+		wall > 0 ? cpu / wall : 0.0, throttled < 0 ? 0 : throttled,
+		usec < 0 ? 0.0 : usec / 1e6);
+	free(text);
+}
+
+static double seconds_now(void)
+{
+	struct timespec at;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &at) == -1)
+		err(EXIT_FAILURE, "clock_gettime(CLOCK_MONOTONIC)");
+	return at.tv_sec + at.tv_nsec / 1e9;
+}
+
+// CHALLENGE END
 int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
@@ -292,6 +349,9 @@ int main(int argc, char *argv[])
 		{"memory", required_argument, NULL, 'm'},
 		{"cpus", required_argument, NULL, 'c'},
 		{"cgroup-parent", required_argument, NULL, 'P'},
+		// CHALLENGE BEGIN
+		{"stats", no_argument, NULL, 's'},
+		// CHALLENGE END
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -303,6 +363,10 @@ int main(int argc, char *argv[])
 	struct cgroup cg;
 	int opt, code;
 	pid_t pid;
+	// CHALLENGE BEGIN
+	bool stats = false;
+	double started = 0;
+	// CHALLENGE END
 
 	nslab_init("cgroup", "09");
 	while ((opt = getopt_long(argc, argv, "+hq", longopts, NULL)) != -1) {
@@ -319,6 +383,11 @@ int main(int argc, char *argv[])
 		case 'P':
 			parent = optarg;
 			break;
+		// CHALLENGE BEGIN
+		case 's':
+			stats = true;
+			break;
+		// CHALLENGE END
 		case 'q':
 			nslab_quiet = true;
 			break;
@@ -374,6 +443,9 @@ int main(int argc, char *argv[])
 		say("limits: %s", cg_describe_limits(&cg, text, sizeof(text)));
 	}
 
+	// CHALLENGE BEGIN
+	started = seconds_now();
+	// CHALLENGE END
 	pid = ns_spawn(&child, 0, child_main, &args);
 	if (pid == -1)
 		err(EXIT_FAILURE, "clone");
@@ -391,6 +463,10 @@ int main(int argc, char *argv[])
 	ns_release(&child);
 
 	code = wait_child(pid);
+	// CHALLENGE BEGIN
+	if (stats)
+		print_stats(&cg, seconds_now() - started);
+	// CHALLENGE END
 	if (!cg_reaper_finish(&cg))
 		errx(EXIT_FAILURE, "command exited with status %d, but its cgroup "
 		     "%s could not be removed", code, cg.dir[0]);

@@ -34,6 +34,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+// CHALLENGE BEGIN
+#include <limits.h>
+// CHALLENGE END
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -77,6 +80,10 @@ static void usage(FILE *out, const char *prog)
 		"  --boottime SECONDS   add SECONDS to CLOCK_BOOTTIME (the uptime) inside\n"
 		"  --uptime SECONDS     make the uptime inside read SECONDS now (both\n"
 		"                       clocks; not with --monotonic or --boottime)\n"
+		// CHALLENGE BEGIN
+		"  --uptime-of PID      make the uptime inside (both clocks) how long\n"
+		"                       process PID has run: a container's own uptime\n"
+		// CHALLENGE END
 		"  -q                   do not print the account of what happens\n"
 		"  -h                   show this help\n"
 		"\n"
@@ -172,6 +179,61 @@ static void compute_offsets(const struct request *req, struct offsets *off)
 	// END SOLUTION
 }
 
+// CHALLENGE BEGIN
+/* The challenge, --uptime-of PID: a container's uptime is how long its
+ * PID 1 has run. The kernel keeps when each process started, in clock
+ * ticks on CLOCK_BOOTTIME (/proc/PID/stat field 22, starttime;
+ * proc_pid_stat(5)): offsets that subtract it make both clocks inside
+ * count from that start. */
+static long long ns_of(struct timespec ts)
+{
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static struct timespec timespec_of(long long ns)
+{
+	long long sec = ns / NSEC_PER_SEC - (ns % NSEC_PER_SEC < 0);
+
+	return (struct timespec){sec, (long)(ns - sec * NSEC_PER_SEC)};
+}
+
+static void offsets_since_start_of(const char *spec, struct offsets *off)
+{
+	char path[64], text[1024], *end, *p;
+	unsigned long long ticks;
+	long long start, boot, mono;
+	long pid, hz = sysconf(_SC_CLK_TCK);
+	FILE *stat_file;
+	int field;
+
+	errno = 0;
+	pid = strtol(spec, &end, 10);
+	if (errno || end == spec || *end || pid < 1 || pid > INT_MAX)
+		errx(EXIT_USAGE, "--uptime-of \"%s\": give the pid of a running process",
+		     spec);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (!(stat_file = fopen(path, "re")))
+		err(EXIT_FAILURE, "--uptime-of %ld: open(%s)", pid, path);
+	if (!fgets(text, sizeof(text), stat_file))
+		text[0] = '\0';
+	fclose(stat_file);
+	/* The name in field 2 may hold spaces and ')': count from the last. */
+	p = strrchr(text, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu", &ticks) != 1 || hz <= 0)
+		errx(EXIT_FAILURE, "--uptime-of %ld: no start time in %s", pid, path);
+	start = (long long)(ticks / (unsigned long long)hz) * NSEC_PER_SEC +
+		(long long)(ticks % (unsigned long long)hz) * NSEC_PER_SEC / hz;
+	boot = ns_of(now(CLOCK_BOOTTIME));
+	mono = ns_of(now(CLOCK_MONOTONIC));
+	off->boottime = timespec_of(-start);
+	off->monotonic = timespec_of(boot - start - mono);
+	say("pid %ld started %.2f s ago: the clocks inside count from then", pid,
+	    (double)(boot - start) / NSEC_PER_SEC);
+}
+
+// CHALLENGE END
 /* Everything here runs in the child, inside the new time namespace. */
 static int child_main(void *arg)
 {
@@ -191,6 +253,9 @@ int main(int argc, char *argv[])
 		{"monotonic", required_argument, NULL, 'm'},
 		{"boottime", required_argument, NULL, 'b'},
 		{"uptime", required_argument, NULL, 'u'},
+		// CHALLENGE BEGIN
+		{"uptime-of", required_argument, NULL, 'U'},
+		// CHALLENGE END
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -201,6 +266,9 @@ int main(int argc, char *argv[])
 	char label[96], more[96], up[32];
 	struct ns_id mine, theirs;
 	bool clock_given = false;
+	// CHALLENGE BEGIN
+	const char *uptime_of = NULL;
+	// CHALLENGE END
 	int opt, code;
 	pid_t pid;
 
@@ -218,6 +286,11 @@ int main(int argc, char *argv[])
 		case 'u':
 			req.uptime = parse_seconds("--uptime", optarg, 0);
 			break;
+		// CHALLENGE BEGIN
+		case 'U':
+			uptime_of = optarg;
+			break;
+		// CHALLENGE END
 		case 'q':
 			nslab_quiet = true;
 			break;
@@ -232,6 +305,11 @@ int main(int argc, char *argv[])
 	if (clock_given && req.uptime >= 0)
 		errx(EXIT_USAGE, "--uptime sets both offsets: give it alone, not "
 		     "with --monotonic or --boottime");
+	// CHALLENGE BEGIN
+	if (uptime_of && (clock_given || req.uptime >= 0))
+		errx(EXIT_USAGE, "--uptime-of sets both offsets: give it alone, not "
+		     "with --uptime, --monotonic or --boottime");
+	// CHALLENGE END
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
 	args.parent = getpid();
 	say("parent pid %d in %s, uptime %s s", (int)getpid(),
@@ -268,6 +346,10 @@ int main(int argc, char *argv[])
 	    ns_label(0, "time_for_children", more, sizeof(more)));
 
 	compute_offsets(&req, &off);
+	// CHALLENGE BEGIN
+	if (uptime_of)
+		offsets_since_start_of(uptime_of, &off);
+	// CHALLENGE END
 	say("offsets: monotonic %lld %ld, boottime %lld %ld",
 	    (long long)off.monotonic.tv_sec, (long)off.monotonic.tv_nsec,
 	    (long long)off.boottime.tv_sec, (long)off.boottime.tv_nsec);
