@@ -122,6 +122,8 @@ struct child_args {
 	const char *rootfs;        /* absolute path of the rootfs */
 	const char *hostname;      /* to set inside */
 	const char *layer;         /* the writable layer's tmpfs options */
+	uid_t root_uid;            /* root inside, as the layer's maker sees it */
+	gid_t root_gid;
 	bool veth, rootless, tty;  /* a veth; ids of the caller; a terminal */
 	struct in_addr addr, gw;   /* inside: own address, the parent's */
 	int prefix;
@@ -203,6 +205,8 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	(void)uid_map; (void)gid_map; (void)gid;
 	(void)rootfs_idmap_failed;
 	todo(2, "map the child's ids, and the rootfs like them");
+	a->root_uid = uid;
+	a->root_gid = gid;
 	say("root inside is uid %u here", uid);
 	say("rootfs %s, idmapped: its files are root's inside", a->rootfs);
 }
@@ -335,7 +339,12 @@ static void become_root(const struct child_args *a)
 }
 
 /* The new root, a layer the container may write over the rootfs it may
- * not; afterwards the current directory is that new root. */
+ * not; afterwards the current directory is that new root. It runs in the
+ * container's mount namespace: rootless in the child, as root in the
+ * launcher (make_root_as_host()), so that overlay keeps its whiteouts
+ * and opaque directories in trusted.* xattrs, which every tmpfs takes
+ * (user.* ones, those of an overlay mounted inside a user namespace,
+ * only from Linux 6.6: Debian 12's 6.1 gives EIO on rm -rf /bin). */
 static void make_root(struct child_args *a)
 {
 	/* Rootless, the launcher could not copy the rootfs mount: only
@@ -355,6 +364,38 @@ static void make_root(struct child_args *a)
 	 *          Documentation/filesystems/overlayfs.rst, "Upper and Lower".
 	 */
 	todo(3, "a throwaway root: an overlay over the rootfs");
+}
+
+/* As root, the launcher makes the layer (make_root()), in the child's
+ * mount namespace, while the child waits: the overlay then belongs to
+ * the initial user namespace, as Docker's does (dockerd mounts it), and
+ * keeps its whiteouts in trusted.* xattrs, which a tmpfs takes on every
+ * kernel. setns(2) into that namespace, and back: the launcher's own
+ * mounts are the host's. */
+static void make_root_as_host(pid_t pid, struct child_args *a)
+{
+	struct ns_id host, theirs;
+	char path[64];
+	int here, there;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	here = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	there = open(path, O_RDONLY | O_CLOEXEC);
+	if (here == -1 || there == -1)
+		err(EXIT_FAILURE, "open(%s)", here == -1 ? "/proc/self/ns/mnt" : path);
+	/* A guard, as the child's: never mount over the host's rootfs. */
+	if (!ns_id_of(0, "mnt", &host) || !ns_id_of(pid, "mnt", &theirs))
+		err(EXIT_FAILURE, "/proc/%d/ns/mnt", (int)pid);
+	if (host.dev == theirs.dev && host.ino == theirs.ino)
+		errx(EXIT_FAILURE, "refusing to build the container's root: the "
+		     "child shares the host's mount namespace");
+	if (setns(there, CLONE_NEWNS) == -1)
+		err(EXIT_FAILURE, "setns(%s, CLONE_NEWNS)", path);
+	make_root(a);
+	if (setns(here, CLONE_NEWNS) == -1)
+		err(EXIT_FAILURE, "setns(/proc/self/ns/mnt, CLONE_NEWNS), back to the host's");
+	close(here);
+	close(there);
 }
 
 /* The kernel's views of this container, on the new root (the current
@@ -470,7 +511,15 @@ static int child_main(void *arg)
 
 	snprintf(term_copy, sizeof(term_copy), "%s", term ? term : "linux");
 	become_root(a);
-	make_root(a);
+	if (a->rootless) {
+		make_root(a);
+	} else {
+		/* The launcher made it (make_root_as_host()). */
+		if (a->tree != -1)
+			close(a->tree);
+		if (chdir(a->rootfs) == -1 || chdir("root") == -1)
+			err(EXIT_FAILURE, "chdir(%s/root), the layer", a->rootfs);
+	}
 	mount_proc_sys();
 	rootfs_make_dev(SHM_SIZE);
 	enter_rootfs();
@@ -739,6 +788,8 @@ int main(int argc, char *argv[])
 	if (cg.ndirs)
 		cg_enter(&cg, child.pid);
 	map_ids(child.pid, &args, identity);
+	if (!args.rootless)
+		make_root_as_host(child.pid, &args);
 	veth[0] = '\0';
 	if (args.veth)
 		setup_veth(child.pid, &args, veth);

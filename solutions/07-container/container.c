@@ -122,6 +122,8 @@ struct child_args {
 	const char *rootfs;        /* absolute path of the rootfs */
 	const char *hostname;      /* to set inside */
 	const char *layer;         /* the writable layer's tmpfs options */
+	uid_t root_uid;            /* root inside, as the layer's maker sees it */
+	gid_t root_gid;
 	bool veth, rootless, tty;  /* a veth; ids of the caller; a terminal */
 	struct in_addr addr, gw;   /* inside: own address, the parent's */
 	int prefix;
@@ -237,6 +239,8 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	close(userns);
 	// end::map_ids[]
 	// END SOLUTION
+	a->root_uid = uid;
+	a->root_gid = gid;
 	say("root inside is uid %u here", uid);
 	say("rootfs %s, idmapped: its files are root's inside", a->rootfs);
 }
@@ -369,7 +373,12 @@ static void become_root(const struct child_args *a)
 }
 
 /* The new root, a layer the container may write over the rootfs it may
- * not; afterwards the current directory is that new root. */
+ * not; afterwards the current directory is that new root. It runs in the
+ * container's mount namespace: rootless in the child, as root in the
+ * launcher (make_root_as_host()), so that overlay keeps its whiteouts
+ * and opaque directories in trusted.* xattrs, which every tmpfs takes
+ * (user.* ones, those of an overlay mounted inside a user namespace,
+ * only from Linux 6.6: Debian 12's 6.1 gives EIO on rm -rf /bin). */
 static void make_root(struct child_args *a)
 {
 	/* Rootless, the launcher could not copy the rootfs mount: only
@@ -391,17 +400,19 @@ static void make_root(struct child_args *a)
 	// HINT: The order matters. First cut propagation, alone, for every
 	//       mount. Then a scratch tmpfs anywhere (over a->rootfs is
 	//       fine: the host never sees it), with four directories in it:
-	//       the lower layer, the upper layer, overlay's work directory
-	//       and the mount point of the overlay.
+	//       the lower layer, the upper layer (root's inside:
+	//       a->root_uid, a->root_gid), overlay's work directory and the
+	//       mount point of the overlay.
 	// HINT: mount(2) with MS_REC | MS_PRIVATE on "/"; mount(2) of a
-	//       tmpfs; mkdir(2); move_mount(2) with MOVE_MOUNT_F_EMPTY_PATH
-	//       attaches a->tree; mount(2) of type "overlay" with the
-	//       options lowerdir=,upperdir=,workdir= (and userxattr: it is
-	//       mounted in a user namespace).
+	//       tmpfs; mkdir(2); chown(2); move_mount(2) with
+	//       MOVE_MOUNT_F_EMPTY_PATH attaches a->tree; mount(2) of type
+	//       "overlay" with the options lowerdir=,upperdir=,workdir= (and,
+	//       rootless, userxattr: then it is mounted in a user namespace).
 	// HINT: do_mount(NULL, "/", NULL, ____, NULL);
 	//       do_mount("tmpfs", a->rootfs, "tmpfs", 0, a->layer); chdir(a->rootfs);
-	//       mkdir lower, upper, work, root; move_mount(a->tree, "", AT_FDCWD, ____, ____);
-	//       do_mount("overlay", ____, "overlay", 0, "lowerdir=____,upperdir=____,workdir=____,userxattr");
+	//       mkdir lower, upper, work, root; chown("upper", ____, ____);
+	//       move_mount(a->tree, "", AT_FDCWD, ____, ____);
+	//       do_mount("overlay", ____, "overlay", 0, a->rootless ? "lowerdir=____,upperdir=____,workdir=____,userxattr" : "...");
 	//       chdir("root");
 	// WRONG no_overlay: "do_mount(\"overlay\", \"root\", \"overlay\", 0," -> "do_mount(\"lower\", \"root\", NULL, MS_BIND," : overlay
 	// WRONG layer_unbounded: "(unsigned long long)layer_size);" -> "0ULL);" : --tmpfs-size
@@ -415,15 +426,51 @@ static void make_root(struct child_args *a)
 	if (mkdir("lower", 0755) == -1 || mkdir("upper", 0755) == -1 ||
 	    mkdir("work", 0755) == -1 || mkdir("root", 0755) == -1)
 		err(EXIT_FAILURE, "mkdir(lower, upper, work, root)");
+	if (chown("upper", a->root_uid, a->root_gid) == -1)
+		err(EXIT_FAILURE, "chown(upper, %u, %u)", (unsigned)a->root_uid,
+		    (unsigned)a->root_gid);
 	if (move_mount(a->tree, "", AT_FDCWD, "lower", MOVE_MOUNT_F_EMPTY_PATH) == -1)
 		err(EXIT_FAILURE, "move_mount(rootfs, lower)");
 	close(a->tree);
 	do_mount("overlay", "root", "overlay", 0,
-		 "lowerdir=lower,upperdir=upper,workdir=work,userxattr");
+		 a->rootless ? "lowerdir=lower,upperdir=upper,workdir=work,userxattr"
+			     : "lowerdir=lower,upperdir=upper,workdir=work");
 	if (chdir("root") == -1)
 		err(EXIT_FAILURE, "chdir(root)");
 	// end::make_root[]
 	// END SOLUTION
+}
+
+/* As root, the launcher makes the layer (make_root()), in the child's
+ * mount namespace, while the child waits: the overlay then belongs to
+ * the initial user namespace, as Docker's does (dockerd mounts it), and
+ * keeps its whiteouts in trusted.* xattrs, which a tmpfs takes on every
+ * kernel. setns(2) into that namespace, and back: the launcher's own
+ * mounts are the host's. */
+static void make_root_as_host(pid_t pid, struct child_args *a)
+{
+	struct ns_id host, theirs;
+	char path[64];
+	int here, there;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	here = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	there = open(path, O_RDONLY | O_CLOEXEC);
+	if (here == -1 || there == -1)
+		err(EXIT_FAILURE, "open(%s)", here == -1 ? "/proc/self/ns/mnt" : path);
+	/* A guard, as the child's: never mount over the host's rootfs. */
+	if (!ns_id_of(0, "mnt", &host) || !ns_id_of(pid, "mnt", &theirs))
+		err(EXIT_FAILURE, "/proc/%d/ns/mnt", (int)pid);
+	if (host.dev == theirs.dev && host.ino == theirs.ino)
+		errx(EXIT_FAILURE, "refusing to build the container's root: the "
+		     "child shares the host's mount namespace");
+	if (setns(there, CLONE_NEWNS) == -1)
+		err(EXIT_FAILURE, "setns(%s, CLONE_NEWNS)", path);
+	make_root(a);
+	if (setns(here, CLONE_NEWNS) == -1)
+		err(EXIT_FAILURE, "setns(/proc/self/ns/mnt, CLONE_NEWNS), back to the host's");
+	close(here);
+	close(there);
 }
 
 /* The kernel's views of this container, on the new root (the current
@@ -624,7 +671,15 @@ static int child_main(void *arg)
 
 	snprintf(term_copy, sizeof(term_copy), "%s", term ? term : "linux");
 	become_root(a);
-	make_root(a);
+	if (a->rootless) {
+		make_root(a);
+	} else {
+		/* The launcher made it (make_root_as_host()). */
+		if (a->tree != -1)
+			close(a->tree);
+		if (chdir(a->rootfs) == -1 || chdir("root") == -1)
+			err(EXIT_FAILURE, "chdir(%s/root), the layer", a->rootfs);
+	}
 	mount_proc_sys();
 	rootfs_make_dev(SHM_SIZE);
 	enter_rootfs();
@@ -909,6 +964,8 @@ int main(int argc, char *argv[])
 	if (cg.ndirs)
 		cg_enter(&cg, child.pid);
 	map_ids(child.pid, &args, identity);
+	if (!args.rootless)
+		make_root_as_host(child.pid, &args);
 	veth[0] = '\0';
 	if (args.veth)
 		setup_veth(child.pid, &args, veth);
