@@ -34,8 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The namespaces a container must make new; the others (cgroup, time)
- * it must leave shared. */
+/* The namespaces a container must make new; the others (time, and the
+ * cgroup namespace on cgroup v1) it must leave shared. */
 static const char *const six[] = {"user", "mnt", "pid", "net", "uts", "ipc"};
 #define NOBODY 65534
 
@@ -65,9 +65,26 @@ TestSuite(container, .init = setup, .fini = harness_teardown,
 
 /* ---- helpers (candidates for the shared harness) --------------------- */
 
+/* Does the container find cgroup v2 here (lessons/lib/cgroup.c's rule:
+ * a pure v2 host, or a hybrid one told NSLAB_CGROUP_LAYOUT=v2, or one
+ * whose v1 trees lack the pids controller)? */
+static bool cgroup_v2(void)
+{
+	const char *force = getenv("NSLAB_CGROUP_LAYOUT");
+	struct statfs s;
+
+	if (statfs("/sys/fs/cgroup", &s) == 0 && s.f_type == 0x63677270)
+		return !(force && strcmp(force, "v1") == 0);
+	if (statfs("/sys/fs/cgroup/unified", &s) == -1 || s.f_type != 0x63677270)
+		return false;
+	return (force && strcmp(force, "v2") == 0) ||
+	       statfs("/sys/fs/cgroup/pids", &s) == -1 || s.f_type != 0x27e0eb;
+}
+
 /* The container as the shared checks run it: in the tests' rootfs, with
  * the probe that mkrootfs put there, and the default network (a veth as
- * root). It needs no root: as an ordinary user it runs rootless. */
+ * root). It needs no root: as an ordinary user it runs rootless. On
+ * cgroup v2 it has a cgroup namespace too (Docker's cgroupns=private). */
 static const struct lesson *container_lesson(void)
 {
 	static const char *opts[5] = {"--rootfs", NULL, "--cgroup-parent"};
@@ -77,7 +94,14 @@ static const struct lesson *container_lesson(void)
 		.probe = "/bin/nslab-probe",
 		.not_executable = "/etc/hostname",
 	};
+	static const char *six_and_cgroup;
+	static char with_cgroup[64];
 
+	if (!six_and_cgroup) {
+		snprintf(with_cgroup, sizeof(with_cgroup), "%s cgroup", l.new_ns);
+		six_and_cgroup = l.new_ns;
+	}
+	l.new_ns = cgroup_v2() ? with_cgroup : six_and_cgroup;
 	opts[1] = rootfs();
 	opts[3] = parent;
 	return &l;
@@ -969,6 +993,36 @@ Test(container, all_a_memory_hog_meets_the_oom_killer_inside_only)
 	check_memory_hog(ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
 			      "--net", "none", "--memory", "32M", "--"),
 			 "/bin/nslab-probe");
+}
+
+/* Docker's default on cgroup v2 is a private cgroup namespace: the
+ * command reads its cgroup as "/" and cannot name where the host keeps
+ * it. On v1 Docker keeps the host's, and so does the container. */
+Test(container, all_on_cgroup_v2_its_cgroup_is_the_root)
+{
+	const char *line;
+	struct run r;
+	bool v2 = cgroup_v2();
+
+	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+			    "--net", "none", "--", "/bin/cat", "/proc/self/cgroup"));
+	cr_assert_eq(r.code, 0, "container -- cat /proc/self/cgroup exited with %d; %s",
+		     r.code, why(&r));
+	/* The line of the v2 tree: 0::PATH. */
+	for (line = r.out; line && strncmp(line, "0::", 3) != 0;)
+		line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL;
+	if (v2)
+		cr_assert(line && strncmp(line, "0::/\n", 5) == 0, "on cgroup v2 the container "
+			  "should have a cgroup namespace of its own, made once the "
+			  "child is in its cgroup (lesson 09's step 4, Docker's "
+			  "cgroupns=private): /proc/self/cgroup inside should read "
+			  "\"0::/\", it read \"%s\"", r.out);
+	else if (geteuid() == 0)
+		cr_assert(strstr(r.out, parent), "on cgroup v1 the container keeps "
+			  "the host's cgroup namespace, as Docker does there: its "
+			  "/proc/self/cgroup should name its cgroup under %s; it read "
+			  "\"%s\"", parent, r.out);
+	run_free(&r);
 }
 
 /* 1024 processes unless told, and the cgroup goes with a SIGKILL of the

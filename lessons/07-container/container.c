@@ -125,6 +125,7 @@ struct child_args {
 	uid_t root_uid;            /* root inside, as the layer's maker sees it */
 	gid_t root_gid;
 	bool veth, rootless, tty;  /* a veth; ids of the caller; a terminal */
+	bool cgroupns;             /* a cgroup namespace of its own (v2) */
 	struct in_addr addr, gw;   /* inside: own address, the parent's */
 	int prefix;
 	int tree;                  /* a detached copy of the rootfs mount, or -1 */
@@ -511,6 +512,13 @@ static int child_main(void *arg)
 
 	snprintf(term_copy, sizeof(term_copy), "%s", term ? term : "linux");
 	become_root(a);
+	/* On cgroup v2, a cgroup namespace of its own, Docker's default
+	 * there (cgroupns=private): the launcher moved us into our cgroup
+	 * before the release, so that cgroup is its root and the command
+	 * reads "0::/", not where the host keeps it. Lesson 09's step 4
+	 * (cgroup.h); v1 keeps the host's, as Docker does. */
+	if (a->cgroupns)
+		cg_enter_namespace();
 	if (a->rootless) {
 		make_root(a);
 	} else {
@@ -747,6 +755,9 @@ int main(int argc, char *argv[])
 	cg_start(&cg, parent, &lim, DEFAULT_PIDS);
 	if (cg.ndirs)
 		say("cgroup %s: %s", cg_relative(&cg), cg_describe_limits(&cg, text, sizeof(text)));
+	args.cgroupns = cg.v2;
+	if (args.cgroupns)
+		say("cgroup v2: a cgroup namespace of its own, where its cgroup is \"/\"");
 
 	/* What the child inherits: a detached copy of the rootfs mount (as
 	 * root; the launcher gives it its id mapping in step 2), a pidfd of

@@ -109,6 +109,11 @@ bool cg_make_parents(struct cgroup *cg, unsigned need);
 void cg_make(const struct cgroup *cg);
 void cg_set_limits(const struct cgroup *cg, const struct cg_limits *lim);
 void cg_enter(const struct cgroup *cg, pid_t pid);
+/* Lesson 09's step 4, in the child once it is in its cgroup: a cgroup
+ * namespace of its own, whose root is that cgroup (/proc/self/cgroup
+ * reads "0::/" on v2). Generated for 07 the same way; it exits with
+ * clone_failed()'s message when the kernel refuses. */
+void cg_enter_namespace(void);
 
 /* All of it, for a lesson that only uses limits (07's container), and
  * that lesson's die-on-error wrapper: it exits with a clear message where

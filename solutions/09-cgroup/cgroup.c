@@ -84,10 +84,11 @@ static void usage(FILE *out, const char *prog)
 		prog, CG_DEFAULT_PARENT);
 }
 
-/* Steps 1 to 3 are what lesson 07's container uses for its limits
- * (cg_start() and cg_enter() in lessons/lib/cgroup.h): the build takes
- * these three functions, between the EXPORT lines, from this lesson's
- * solution, so 07 has its limits before this lesson is done. */
+/* Steps 1 to 4 are what lesson 07's container uses for its limits and,
+ * on v2, its cgroup namespace (cg_start(), cg_enter() and
+ * cg_enter_namespace() in lessons/lib/cgroup.h): the build takes these
+ * four functions, between the EXPORT lines, from this lesson's solution,
+ * so 07 has them before this lesson is done. */
 // EXPORT BEGIN cg_steps
 
 /* Step 1: the cgroup itself, in every tree the controllers live in
@@ -156,6 +157,7 @@ void cg_set_limits(const struct cgroup *cg, const struct cg_limits *lim)
 	//       memory.____); cpu: long quota = (long)(____ * ____ + 0.5); v2
 	//       "%ld %d" into cpu.max, v1 the period and then the quota.
 	// WRONG v2_memory_file: "cg->v2 ? \"memory.max\" : \"memory.limit_in_bytes\"" -> "\"memory.max\"" : memory.limit_in_bytes
+	// WRONG v1_memory_file: "cg->v2 ? \"memory.max\" : \"memory.limit_in_bytes\"" -> "\"memory.limit_in_bytes\"" : on cgroup v2 the memory limit is memory.max
 	// WRONG quota_not_scaled: "(long)(lim->cpus * CG_CPU_PERIOD + 0.5)" -> "(long)(lim->cpus + 0.5)" : microseconds
 	// STUB: (void)cg;
 	// STUB: (void)lim;
@@ -226,14 +228,10 @@ void cg_enter(const struct cgroup *cg, pid_t pid)
 	// end::enter[]
 	// END SOLUTION
 }
-// EXPORT END
-
-/* Everything here runs in the child, already in its cgroup. */
-static int child_main(void *arg)
+/* Step 4, in the child, once it is in its cgroup: the cgroup namespace
+ * (lesson 07's container takes it too, on v2, as Docker does). */
+void cg_enter_namespace(void)
 {
-	struct child_args *a = arg;
-	char label[96], where[PATH_MAX];
-
 	// BEGIN SOLUTION 4
 	// STEP: the command sees its cgroup as the root
 	// TODO: Give the child a cgroup namespace of its own whose root is
@@ -252,13 +250,22 @@ static int child_main(void *arg)
 	// HINT: if (unshare(____) == -1)
 	//               clone_failed("unshare", ____);
 	// WRONG no_cgroupns: "if (unshare(CLONE_NEWCGROUP) == -1)" -> "if (false && unshare(CLONE_NEWCGROUP) == -1)" : CLONE_NEWCGROUP
-	// STUB: (void)a;
 	// STUB: todo({n}, "give the child a cgroup namespace of its own");
 	// tag::unshare[]
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		clone_failed("unshare", CLONE_NEWCGROUP);
 	// end::unshare[]
 	// END SOLUTION
+}
+// EXPORT END
+
+/* Everything here runs in the child, already in its cgroup. */
+static int child_main(void *arg)
+{
+	struct child_args *a = arg;
+	char label[96], where[PATH_MAX];
+
+	cg_enter_namespace();
 
 	say("child  pid %d in %s, where its cgroup reads \"%s\"", (int)getpid(),
 	    ns_account(0, a->parent, "cgroup", label, sizeof(label)),
