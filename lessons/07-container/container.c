@@ -161,7 +161,7 @@ static void usage(FILE *out, const char *prog)
 		"As root: sudo make lesson07. Exit status: COMMAND's, or 128+N if a\n"
 		"signal N killed it (137: the OOM killer, at --memory).\n",
 		prog, UTS_NAME_MAX, DEFAULT_SUBID, DEFAULT_PIDS,
-		DEFAULT_LAYER_SIZE >> 20, CG_DEFAULT_PARENT);
+		DEFAULT_LAYER_SIZE >> 20, cg_default_parent());
 }
 
 /* ==== the launcher, while the child waits ============================ */
@@ -517,8 +517,14 @@ static int child_main(void *arg)
 	 * before the release, so that cgroup is its root and the command
 	 * reads "0::/", not where the host keeps it. Lesson 09's step 4
 	 * (cgroup.h); v1 keeps the host's, as Docker does. */
-	if (a->cgroupns)
+	if (a->cgroupns) {
+		char host[32], mine[32];
+
+		ns_label(0, "cgroup", host, sizeof(host));
 		cg_enter_namespace();
+		say("  %s, new (the launcher's is %s)",
+		    ns_label(0, "cgroup", mine, sizeof(mine)), host);
+	}
 	if (a->rootless) {
 		make_root(a);
 	} else {
@@ -649,7 +655,7 @@ int main(int argc, char *argv[])
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct child_args args = {.tree = -1, .sock = -1};
-	const char *rootfs = NULL, *net = NULL, *ip = NULL, *parent = CG_DEFAULT_PARENT, *why;
+	const char *rootfs = NULL, *net = NULL, *ip = NULL, *parent = cg_default_parent(), *why;
 	char hostname[UTS_NAME_MAX + 1], label[96], host_label[32];
 	char rootfs_path[PATH_MAX], veth[IF_NAMESIZE], text[PATH_MAX + 200];
 	char layer[64];

@@ -36,8 +36,14 @@
 enum { CG_PIDS, CG_MEMORY, CG_CPU, CG_NCTL };
 extern const char *const cg_controller[CG_NCTL];
 
-/* The default parent cgroup, under the root of each tree. */
+/* The default parent cgroup, under the root of each tree: "nslab", as
+ * Docker's cgroupfs driver makes /docker. Where systemd runs the tree it
+ * owns the root, and a program's cgroups belong in a subtree delegated
+ * to it (systemd.io/CGROUP_DELEGATION): tools/run-lesson runs 07 and 09
+ * in a transient scope with Delegate=yes and names it in
+ * NSLAB_CGROUP_SUBTREE, which cg_default_parent() then returns. */
 #define CG_DEFAULT_PARENT "nslab"
+const char *cg_default_parent(void);
 /* The CPU period the quota of --cpus is measured in (microseconds). */
 #define CG_CPU_PERIOD 100000
 

@@ -81,7 +81,7 @@ static void usage(FILE *out, const char *prog)
 		"Making a cgroup needs root: sudo make lesson09 ARGS='--pids-limit 5'\n"
 		"Exit status: COMMAND's, or 128+N if a signal N killed it (137: the\n"
 		"OOM killer). The cgroup is removed when the run ends.\n",
-		prog, CG_DEFAULT_PARENT);
+		prog, cg_default_parent());
 }
 
 /* Steps 1 to 4 are what lesson 07's container uses for its limits and,
@@ -290,7 +290,7 @@ int main(int argc, char *argv[])
 	};
 	struct cg_limits lim = {0};
 	struct child_args args = {0};
-	const char *parent = CG_DEFAULT_PARENT, *missing;
+	const char *parent = cg_default_parent(), *missing;
 	char label[96], text[PATH_MAX + 200];
 	struct ns_child child;
 	struct cgroup cg;
