@@ -1164,7 +1164,7 @@ static long df_kib(const char *out, const char *point)
 
 Test(container, all_the_memory_backed_mounts_have_sizes, .timeout = 40)
 {
-	int mib = random_between(8, 24), shm = 64, tried = 160;
+	int mib = random_between(8, 24), shm = 64, tried = 96;
 	char size[16], script[640];
 	long before, during, grew;
 	struct run r;

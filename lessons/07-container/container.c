@@ -173,7 +173,7 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 {
 	struct mount_attr attr = {0};
 	char uid_map[32], gid_map[32], path[64];
-	unsigned uid, gid;
+	unsigned uid = 0, gid = 0; /* set by step 2 */
 	int userns;
 
 	if (a->rootless || identity) {
