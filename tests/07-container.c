@@ -1017,7 +1017,7 @@ Test(container, all_a_memory_hog_meets_the_oom_killer_inside_only)
  * it. On v1 Docker keeps the host's, and so does the container. */
 Test(container, all_on_cgroup_v2_its_cgroup_is_the_root)
 {
-	const char *line;
+	const char *line, *out;
 	struct run r;
 	bool v2 = cgroup_v2();
 
@@ -1025,20 +1025,21 @@ Test(container, all_on_cgroup_v2_its_cgroup_is_the_root)
 			    "--net", "none", "--", "/bin/cat", "/proc/self/cgroup"));
 	cr_assert_eq(r.code, 0, "container -- cat /proc/self/cgroup exited with %d; %s",
 		     r.code, why(&r));
+	out = r.out ? r.out : "";
 	/* The line of the v2 tree: 0::PATH. */
-	for (line = r.out; line && strncmp(line, "0::", 3) != 0;)
+	for (line = out; line && strncmp(line, "0::", 3) != 0;)
 		line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL;
 	if (v2)
 		cr_assert(line && strncmp(line, "0::/\n", 5) == 0, "on cgroup v2 the container "
 			  "should have a cgroup namespace of its own, made once the "
 			  "child is in its cgroup (lesson 09's step 4, Docker's "
 			  "cgroupns=private): /proc/self/cgroup inside should read "
-			  "\"0::/\", it read \"%s\"", r.out);
+			  "\"0::/\", it read \"%s\"", out);
 	else if (geteuid() == 0)
-		cr_assert(strstr(r.out, parent), "on cgroup v1 the container keeps "
+		cr_assert(strstr(out, parent), "on cgroup v1 the container keeps "
 			  "the host's cgroup namespace, as Docker does there: its "
 			  "/proc/self/cgroup should name its cgroup under %s; it read "
-			  "\"%s\"", parent, r.out);
+			  "\"%s\"", parent, out);
 	run_free(&r);
 }
 
