@@ -100,6 +100,12 @@ Test(cgroup, s2_the_limits_are_in_the_cgroup_files)
 		    !pure_v2()), "memory.max is cgroup v2's file; on cgroup v1 the "
 		  "memory limit is memory.limit_in_bytes (choose by cg->v2); %s",
 		  why(&r));
+	/* The mirror mistake, which only a pure v2 host (Debian 12's) shows:
+	 * make test-vm runs its wrong variant there (tools/vm/wrongs). */
+	cr_assert(!(strstr(r.err, "memory.limit_in_bytes") &&
+		    strstr(r.err, "No such file") && pure_v2()),
+		  "memory.limit_in_bytes is cgroup v1's file; on cgroup v2 the "
+		  "memory limit is memory.max (choose by cg->v2); %s", why(&r));
 	cr_assert(!(strstr(r.err, "cpu.") && strstr(r.err, "Invalid argument")),
 		  "the kernel refused the CPU quota: it is in microseconds per "
 		  "period, --cpus times CG_CPU_PERIOD (--cpus 0.5 is 50000 of 100000); "
@@ -288,6 +294,123 @@ Test(cgroup, all_v2_killed_at_any_step_leaves_no_cgroup, .timeout = 150)
 }
 
 LESSON_BASICS(cgroup, &cgl, all)
+
+/* mkdir -p of the cgroup PATH (relative to the root) in the pids tree,
+ * or v2's; its directory into dir. */
+static void make_cgroup(const char *path, char *dir, size_t size)
+{
+	snprintf(dir, size, "/sys/fs/cgroup%s/%s", pure_v2() ? "" : "/pids", path);
+	for (char *p = dir + strlen("/sys/fs/cgroup/"); (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(dir, 0755);
+		*p = '/';
+	}
+	cr_assert(mkdir(dir, 0755) == 0 || errno == EEXIST, "mkdir(%s): %s", dir,
+		  strerror(errno));
+}
+
+/* PATH removed in every tree (a v1 lesson makes the parent in each). */
+static void remove_cgroup(const char *path)
+{
+	static const char *const trees[] = {"", "/pids", "/memory", "/cpu"};
+	char dir[400];
+
+	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s/%s", trees[i], path);
+		if (rmdir(dir) == -1 && errno != ENOENT)
+			fprintf(stderr, "rmdir(%s): %s\n", dir, strerror(errno));
+	}
+}
+
+/* The run's verdict on a parent cgroup that holds processes of its own. */
+static void check_busy_parent(const char *busy, const char *what)
+{
+	struct run r;
+
+	run_lesson(&r, ARGS("--cgroup-parent", busy, "--pids-limit", "7", "--",
+			    probe_bin()));
+	if (pure_v2()) {
+		cr_assert(r.code == 1 && strstr(r.err, "holds processes of its own") &&
+			  strstr(r.err, "--cgroup-parent"), "%s as the parent: on "
+			  "cgroup v2 a cgroup with processes of its own cannot hand "
+			  "controllers down, and it is not the lab's: the program should "
+			  "refuse it before it writes anything, exit 1, and say where the "
+			  "lab's cgroups belong (cg_make_parents()); %s", what, why(&r));
+		cr_assert(!strstr(r.err, "moved into"), "%s: nothing may run when "
+			  "the parent is refused; %s", what, why(&r));
+	} else {
+		cr_assert_eq(r.code, 0, "%s as the parent: cgroup v1 has no \"no "
+			     "internal processes\" rule, and the run should work; %s",
+			     what, why(&r));
+	}
+	run_free(&r);
+}
+
+/* Write this process's pid to DIR/cgroup.procs: it moves there. */
+static bool move_self(const char *dir)
+{
+	char path[450];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "we");
+	return f && fprintf(f, "%d", (int)getpid()) > 0 && fclose(f) == 0;
+}
+
+/* This process's cgroup in the pids tree (or v2's), relative to the
+ * root, without the leading '/'. */
+static void own_cgroup(char *buf, size_t size)
+{
+	char *line = NULL;
+	size_t n = 0;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	buf[0] = '\0';
+	while (f && getline(&line, &n, f) != -1) {
+		char *ctl = strchr(line, ':'), *path = ctl ? strchr(ctl + 1, ':') : NULL;
+
+		if (!path)
+			continue;
+		*path++ = '\0';
+		if (pure_v2() ? strcmp(ctl, ":") == 0 : strstr(ctl, "pids") != NULL) {
+			path[strcspn(path, "\n")] = '\0';
+			snprintf(buf, size, "%s", path + (*path == '/'));
+			break;
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+}
+
+/* Where systemd runs the tree (Debian 12), root's shell is in its login
+ * session's scope, /user.slice/user-1000.slice/session-3.scope: a cgroup
+ * with processes of its own (the shell, and the lesson it starts), and
+ * systemd's. The test makes such a parent, moves itself in and runs the
+ * lesson from there; in the VM, where the suite runs from a login
+ * session's scope as a student's shell does, it also gives the program
+ * that scope itself. */
+Test(cgroup, all_a_login_sessions_cgroup_as_the_parent_is_refused_on_v2)
+{
+	char busy[HARNESS_CGROUP_MAX + 16], dir[400], home[300], back[400];
+
+	own_cgroup(home, sizeof(home));
+	snprintf(back, sizeof(back), "/sys/fs/cgroup%s/%s", pure_v2() ? "" : "/pids", home);
+	/* Beside this test's parent, whose children the harness watches. */
+	snprintf(busy, sizeof(busy), "%s-busy", parent);
+	make_cgroup(busy, dir, sizeof(dir));
+	if (!move_self(dir)) {
+		remove_cgroup(busy);
+		cr_assert_fail("cannot move this test into %s: %s", dir, strerror(errno));
+	}
+	check_busy_parent(busy, "a cgroup that holds the shell that runs it");
+	cr_assert(move_self(back), "cannot move this test back to %s: %s", back,
+		  strerror(errno));
+	remove_cgroup(busy);
+	if (pure_v2() && home[0])
+		check_busy_parent(home, "this test's own cgroup (in the VM, the login "
+				  "session's scope)");
+}
 
 Test(cgroup, all_bad_input_gets_a_clear_error)
 {

@@ -50,7 +50,9 @@ const char *harness_cgroup_parent(void)
 
 	/* Where systemd holds the root (Debian 12), the lab's cgroups
 	 * belong in a subtree delegated to it: NSLAB_CGROUP_SUBTREE names
-	 * it, below the root of the tree (make test-vm: nslab.slice). */
+	 * it, below the root of the tree (make test-vm:
+	 * nslab.slice/nslab-tests.scope, what systemd-run --scope -p
+	 * Delegate=yes leaves; tools/run-lesson makes one for 07 and 09). */
 	if (!sub || !*sub) {
 		snprintf(name, sizeof(name), "nslab-test-%d", (int)getpid());
 		return name;

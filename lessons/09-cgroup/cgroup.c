@@ -2,9 +2,9 @@
  *
  * The idea: a namespace changes what a process sees; a control group
  * changes what it may use. A cgroup is a directory in a cgroup file
- * system: make one, write limits into the files the kernel puts in it,
- * write a pid into the one that lists its members, and that process and
- * everything it starts from then on is counted and held to those limits. A fork
+ * system: make one, write limits into the files the kernel puts beside
+ * it, write a pid into its cgroup.procs, and that process and everything
+ * it starts from then on is counted and held to those limits. A fork
  * bomb gets EAGAIN, a memory hog meets the OOM killer, a busy loop gets
  * its share of the CPU and no more: the host goes on. Docker's
  * --pids-limit, --memory and --cpus are exactly these files.
@@ -47,9 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -83,13 +81,14 @@ static void usage(FILE *out, const char *prog)
 		"Making a cgroup needs root: sudo make lesson09 ARGS='--pids-limit 5'\n"
 		"Exit status: COMMAND's, or 128+N if a signal N killed it (137: the\n"
 		"OOM killer). The cgroup is removed when the run ends.\n",
-		prog, CG_DEFAULT_PARENT);
+		prog, cg_default_parent());
 }
 
-/* Steps 1 to 3 are what lesson 07's container uses for its limits
- * (cg_start() and cg_enter() in lessons/lib/cgroup.h): the build takes
- * these three functions, between the EXPORT lines, from this lesson's
- * solution, so 07 has its limits before this lesson is done. */
+/* Steps 1 to 4 are what lesson 07's container uses for its limits and,
+ * on v2, its cgroup namespace (cg_start(), cg_enter() and
+ * cg_enter_namespace() in lessons/lib/cgroup.h): the build takes these
+ * four functions, between the EXPORT lines, from this lesson's solution,
+ * so 07 has them before this lesson is done. */
 // EXPORT BEGIN cg_steps
 
 /* Step 1: the cgroup itself, in every tree the controllers live in
@@ -100,8 +99,9 @@ void cg_make(const struct cgroup *cg)
 	 * TODO(1): Create the cgroup of this run: afterwards each of the
 	 *          cg->ndirs directories cg->dir[i] exists (one on cgroup v2,
 	 *          one per controller tree on v1) and the kernel has filled it
-	 *          with files (`ls` one of them: which are the controllers'?).
-	 *          Read cgroups(7), "Creating cgroups and moving processes".
+	 *          with files: pids.max, cgroup.procs... The account line below
+	 *          names them. Read cgroups(7), "Creating cgroups and moving
+	 *          processes".
 	 */
 	(void)cg;
 	todo(1, "make the cgroup");
@@ -120,12 +120,9 @@ void cg_set_limits(const struct cgroup *cg, const struct cg_limits *lim)
 	 *          bytes, and the CPU time as a quota per period of
 	 *          CG_CPU_PERIOD microseconds. Afterwards the account line
 	 *          "limits: ..." reads your values back from the kernel. Read
-	 *          the files step 1 made (ls), cgroups(7), "Cgroups version 1
-	 *          controllers" and "Cgroups version 2", and the kernel's
-	 *          Documentation/admin-guide/cgroup-v2.rst ("Interface Files"
-	 *          of PID, Memory, CPU) and cgroup-v1/ (pids.rst, memory.rst;
-	 *          the CPU quota in scheduler/sched-bwc.rst): in the kernel's
-	 *          source or at docs.kernel.org, not installed by Debian.
+	 *          Documentation/admin-guide/cgroup-v2.rst ("PID", "Memory",
+	 *          "CPU" Interface Files) and cgroup-v1/ (pids.rst, memory.rst,
+	 *          and the scheduler's sched-bwc.rst).
 	 */
 	(void)cg;
 	(void)lim;
@@ -155,24 +152,10 @@ void cg_enter(const struct cgroup *cg, pid_t pid)
 	(void)pid;
 	todo(3, "move the child into the cgroup");
 }
-// EXPORT END
-
-/* A directory of a cgroup file system, v1 or v2: one that mkdir(2) made
- * there (statfs(2), linux/magic.h). */
-static bool is_cgroup(const char *dir)
+/* Step 4, in the child, once it is in its cgroup: the cgroup namespace
+ * (lesson 07's container takes it too, on v2, as Docker does). */
+void cg_enter_namespace(void)
 {
-	struct statfs fs;
-
-	return statfs(dir, &fs) == 0 && (fs.f_type == CGROUP_SUPER_MAGIC ||
-					 fs.f_type == CGROUP2_SUPER_MAGIC);
-}
-
-/* Everything here runs in the child, already in its cgroup. */
-static int child_main(void *arg)
-{
-	struct child_args *a = arg;
-	char label[96], where[PATH_MAX];
-
 	/*
 	 * TODO(4): Give the child a cgroup namespace of its own whose root is
 	 *          the cgroup it is in now: afterwards the account says "a new
@@ -181,8 +164,17 @@ static int child_main(void *arg)
 	 *          child, and not in the flags of ns_spawn()? Read
 	 *          cgroup_namespaces(7), the first two paragraphs.
 	 */
-	(void)a;
 	todo(4, "give the child a cgroup namespace of its own");
+}
+// EXPORT END
+
+/* Everything here runs in the child, already in its cgroup. */
+static int child_main(void *arg)
+{
+	struct child_args *a = arg;
+	char label[96], where[PATH_MAX];
+
+	cg_enter_namespace();
 
 	say("child  pid %d in %s, where its cgroup reads \"%s\"", (int)getpid(),
 	    ns_account(0, a->parent, "cgroup", label, sizeof(label)),
@@ -207,7 +199,7 @@ int main(int argc, char *argv[])
 	};
 	struct cg_limits lim = {0};
 	struct child_args args = {0};
-	const char *parent = CG_DEFAULT_PARENT, *missing;
+	const char *parent = cg_default_parent(), *missing;
 	char label[96], text[PATH_MAX + 200];
 	struct ns_child child;
 	struct cgroup cg;
@@ -273,7 +265,7 @@ int main(int argc, char *argv[])
 			errx(EXIT_FAILURE, "%s", cg.why);
 		cg_make(&cg);
 		for (int i = 0; i < cg.ndirs; i++)
-			if (!is_cgroup(cg.dir[i]))
+			if (!cg_has(cg.dir[i], "cgroup.procs"))
 				errx(EXIT_FAILURE, "%s is not a cgroup: step 1 makes the "
 				     "cgroup in every tree", cg.dir[i]);
 		if (cg.ndirs > 1)

@@ -106,6 +106,13 @@ int cg_init(struct cgroup *cg, const char *parent, pid_t pid)
 	return 0;
 }
 
+const char *cg_default_parent(void)
+{
+	const char *sub = getenv("NSLAB_CGROUP_SUBTREE");
+
+	return sub && *sub ? sub : CG_DEFAULT_PARENT;
+}
+
 const char *cg_dir(const struct cgroup *cg, int controller)
 {
 	return cg->dir[cg->v2 ? 0 : controller];
@@ -254,8 +261,46 @@ static bool hand_down(struct cgroup *cg, const char *level, unsigned need)
 	return true;
 }
 
+/* On v2, a parent that holds processes of its own (a login session's
+ * scope, /user.slice/user-1000.slice/session-3.scope) cannot hand
+ * controllers down: the "no internal processes" rule. Say so before
+ * anything is written, with where the lab's cgroups belong instead:
+ * the cgroup is systemd's, and a program that is not its owner must not
+ * move the session's processes out of it. */
+static bool parents_hold_no_processes(struct cgroup *cg)
+{
+	const char *parent = cg->parent[0];
+	size_t root = strlen(cg->root), len = strlen(parent);
+
+	for (size_t end = root + 1; end <= len; end++) {
+		char level[PATH_MAX], *procs;
+		bool busy;
+
+		if (parent[end] != '/' && parent[end] != '\0')
+			continue;
+		snprintf(level, sizeof(level), "%.*s", (int)end, parent);
+		procs = cg_read(level, "cgroup.procs");
+		busy = procs && *procs;
+		free(procs);
+		if (busy) {
+			snprintf(cg->why, sizeof(cg->why), "the parent cgroup %.2000s "
+				 "holds processes of its own (a login session's "
+				 "scope?): on cgroup v2 such a cgroup cannot hand "
+				 "controllers to a child (\"no internal processes\"), "
+				 "and it is not ours to empty. Give the lab a cgroup of "
+				 "its own: sudo %s runs it in one that systemd "
+				 "delegates, or --cgroup-parent " CG_DEFAULT_PARENT,
+				 level + root, nslab_make_target());
+			return false;
+		}
+	}
+	return true;
+}
+
 bool cg_make_parents(struct cgroup *cg, unsigned need)
 {
+	if (cg->v2 && need && !parents_hold_no_processes(cg))
+		return false;
 	for (int i = 0; i < cg->ndirs && i < CG_NCTL; i++) {
 		char level[PATH_MAX];
 

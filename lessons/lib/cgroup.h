@@ -36,8 +36,14 @@
 enum { CG_PIDS, CG_MEMORY, CG_CPU, CG_NCTL };
 extern const char *const cg_controller[CG_NCTL];
 
-/* The default parent cgroup, under the root of each tree. */
+/* The default parent cgroup, under the root of each tree: "nslab", as
+ * Docker's cgroupfs driver makes /docker. Where systemd runs the tree it
+ * owns the root, and a program's cgroups belong in a subtree delegated
+ * to it (systemd.io/CGROUP_DELEGATION): tools/run-lesson runs 07 and 09
+ * in a transient scope with Delegate=yes and names it in
+ * NSLAB_CGROUP_SUBTREE, which cg_default_parent() then returns. */
 #define CG_DEFAULT_PARENT "nslab"
+const char *cg_default_parent(void);
 /* The CPU period the quota of --cpus is measured in (microseconds). */
 #define CG_CPU_PERIOD 100000
 
@@ -109,6 +115,11 @@ bool cg_make_parents(struct cgroup *cg, unsigned need);
 void cg_make(const struct cgroup *cg);
 void cg_set_limits(const struct cgroup *cg, const struct cg_limits *lim);
 void cg_enter(const struct cgroup *cg, pid_t pid);
+/* Lesson 09's step 4, in the child once it is in its cgroup: a cgroup
+ * namespace of its own, whose root is that cgroup (/proc/self/cgroup
+ * reads "0::/" on v2). Generated for 07 the same way; it exits with
+ * clone_failed()'s message when the kernel refuses. */
+void cg_enter_namespace(void);
 
 /* All of it, for a lesson that only uses limits (07's container), and
  * that lesson's die-on-error wrapper: it exits with a clear message where

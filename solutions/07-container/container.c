@@ -128,8 +128,11 @@ struct child_args {
 	const char *rootfs;        /* absolute path of the rootfs */
 	const char *hostname;      /* to set inside */
 	const char *layer;         /* the writable layer's tmpfs options */
+	uid_t root_uid;            /* root inside, as the layer's maker sees it */
+	gid_t root_gid;
 	bool veth, rootless, tty;  /* a veth; ids of the caller; a terminal */
 	bool unconfined;           /* --security-opt seccomp=unconfined */
+	bool cgroupns;             /* a cgroup namespace of its own (v2) */
 	struct in_addr addr, gw;   /* inside: own address, the parent's */
 	int prefix;
 	int tree;                  /* a detached copy of the rootfs mount, or -1 */
@@ -179,7 +182,7 @@ static void usage(FILE *out, const char *prog)
 		"As root: sudo make lesson07. Exit status: COMMAND's, or 128+N if a\n"
 		"signal N killed it (137: the OOM killer, at --memory).\n",
 		prog, UTS_NAME_MAX, DEFAULT_SUBID, DEFAULT_PIDS,
-		DEFAULT_LAYER_SIZE >> 20, CG_DEFAULT_PARENT);
+		DEFAULT_LAYER_SIZE >> 20, cg_default_parent());
 }
 
 /* ==== the launcher, while the child waits ============================ */
@@ -191,7 +194,7 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 {
 	struct mount_attr attr = {0};
 	char uid_map[32], gid_map[32], path[64];
-	unsigned uid, gid;
+	unsigned uid = 0, gid = 0; /* set by step 2 */
 	int userns;
 
 	if (a->rootless || identity) {
@@ -258,6 +261,8 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	close(userns);
 	// end::map_ids[]
 	// END SOLUTION
+	a->root_uid = uid;
+	a->root_gid = gid;
 	say("root inside is uid %u here", uid);
 	say("rootfs %s, idmapped: its files are root's inside", a->rootfs);
 }
@@ -409,7 +414,12 @@ static void become_root(const struct child_args *a)
 }
 
 /* The new root, a layer the container may write over the rootfs it may
- * not; afterwards the current directory is that new root. */
+ * not; afterwards the current directory is that new root. It runs in the
+ * container's mount namespace: rootless in the child, as root in the
+ * launcher (make_root_as_host()), so that overlay keeps its whiteouts
+ * and opaque directories in trusted.* xattrs, which every tmpfs takes
+ * (user.* ones, those of an overlay mounted inside a user namespace,
+ * only from Linux 6.6: Debian 12's 6.1 gives EIO on rm -rf /bin). */
 static void make_root(struct child_args *a)
 {
 	/* Rootless, the launcher could not copy the rootfs mount: only
@@ -432,17 +442,19 @@ static void make_root(struct child_args *a)
 	// HINT: The order matters. First cut propagation, alone, for every
 	//       mount. Then a scratch tmpfs anywhere (over a->rootfs is
 	//       fine: the host never sees it), with four directories in it:
-	//       the lower layer, the upper layer, overlay's work directory
-	//       and the mount point of the overlay.
+	//       the lower layer, the upper layer (root's inside:
+	//       a->root_uid, a->root_gid), overlay's work directory and the
+	//       mount point of the overlay.
 	// HINT: mount(2) with MS_REC | MS_PRIVATE on "/"; mount(2) of a
-	//       tmpfs; mkdir(2); move_mount() (linux/mount.h) with
+	//       tmpfs; mkdir(2); chown(2); move_mount() (linux/mount.h) with
 	//       MOVE_MOUNT_F_EMPTY_PATH attaches a->tree; mount(2) of type
-	//       "overlay" with the options lowerdir=,upperdir=,workdir=
-	//       (and userxattr: it is mounted in a user namespace).
+	//       "overlay" with the options lowerdir=,upperdir=,workdir= (and,
+	//       rootless, userxattr: then it is mounted in a user namespace).
 	// HINT: do_mount(NULL, "/", NULL, ____, NULL);
 	//       do_mount("tmpfs", a->rootfs, "tmpfs", 0, a->layer); chdir(a->rootfs);
-	//       mkdir lower, upper, work, root; move_mount(a->tree, "", AT_FDCWD, ____, ____);
-	//       do_mount("overlay", ____, "overlay", 0, "lowerdir=____,upperdir=____,workdir=____,userxattr");
+	//       mkdir lower, upper, work, root; chown("upper", ____, ____);
+	//       move_mount(a->tree, "", AT_FDCWD, ____, ____);
+	//       do_mount("overlay", ____, "overlay", 0, a->rootless ? "lowerdir=____,upperdir=____,workdir=____,userxattr" : "...");
 	//       chdir("root");
 	// WRONG no_overlay: "do_mount(\"overlay\", \"root\", \"overlay\", 0," -> "do_mount(\"lower\", \"root\", NULL, MS_BIND," : overlay
 	// WRONG layer_unbounded: "(unsigned long long)layer_size);" -> "0ULL);" : --tmpfs-size
@@ -456,15 +468,51 @@ static void make_root(struct child_args *a)
 	if (mkdir("lower", 0755) == -1 || mkdir("upper", 0755) == -1 ||
 	    mkdir("work", 0755) == -1 || mkdir("root", 0755) == -1)
 		err(EXIT_FAILURE, "mkdir(lower, upper, work, root)");
+	if (chown("upper", a->root_uid, a->root_gid) == -1)
+		err(EXIT_FAILURE, "chown(upper, %u, %u)", (unsigned)a->root_uid,
+		    (unsigned)a->root_gid);
 	if (move_mount(a->tree, "", AT_FDCWD, "lower", MOVE_MOUNT_F_EMPTY_PATH) == -1)
 		err(EXIT_FAILURE, "move_mount(rootfs, lower)");
 	close(a->tree);
 	do_mount("overlay", "root", "overlay", 0,
-		 "lowerdir=lower,upperdir=upper,workdir=work,userxattr");
+		 a->rootless ? "lowerdir=lower,upperdir=upper,workdir=work,userxattr"
+			     : "lowerdir=lower,upperdir=upper,workdir=work");
 	if (chdir("root") == -1)
 		err(EXIT_FAILURE, "chdir(root)");
 	// end::make_root[]
 	// END SOLUTION
+}
+
+/* As root, the launcher makes the layer (make_root()), in the child's
+ * mount namespace, while the child waits: the overlay then belongs to
+ * the initial user namespace, as Docker's does (dockerd mounts it), and
+ * keeps its whiteouts in trusted.* xattrs, which a tmpfs takes on every
+ * kernel. setns(2) into that namespace, and back: the launcher's own
+ * mounts are the host's. */
+static void make_root_as_host(pid_t pid, struct child_args *a)
+{
+	struct ns_id host, theirs;
+	char path[64];
+	int here, there;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	here = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	there = open(path, O_RDONLY | O_CLOEXEC);
+	if (here == -1 || there == -1)
+		err(EXIT_FAILURE, "open(%s)", here == -1 ? "/proc/self/ns/mnt" : path);
+	/* A guard, as the child's: never mount over the host's rootfs. */
+	if (!ns_id_of(0, "mnt", &host) || !ns_id_of(pid, "mnt", &theirs))
+		err(EXIT_FAILURE, "/proc/%d/ns/mnt", (int)pid);
+	if (host.dev == theirs.dev && host.ino == theirs.ino)
+		errx(EXIT_FAILURE, "refusing to build the container's root: the "
+		     "child shares the host's mount namespace");
+	if (setns(there, CLONE_NEWNS) == -1)
+		err(EXIT_FAILURE, "setns(%s, CLONE_NEWNS)", path);
+	make_root(a);
+	if (setns(here, CLONE_NEWNS) == -1)
+		err(EXIT_FAILURE, "setns(/proc/self/ns/mnt, CLONE_NEWNS), back to the host's");
+	close(here);
+	close(there);
 }
 
 /* The kernel's views of this container, on the new root (the current
@@ -722,7 +770,15 @@ static int child_main(void *arg)
 		close(a->cgroup);
 	enter_cgroup_v1(a);
 	become_root(a);
-	make_root(a);
+	if (a->rootless) {
+		make_root(a);
+	} else {
+		/* The launcher made it (make_root_as_host()). */
+		if (a->tree != -1)
+			close(a->tree);
+		if (chdir(a->rootfs) == -1 || chdir("root") == -1)
+			err(EXIT_FAILURE, "chdir(%s/root), the layer", a->rootfs);
+	}
 	mount_proc_sys();
 	rootfs_make_dev(SHM_SIZE);
 	enter_rootfs();
@@ -759,6 +815,20 @@ static int child_main(void *arg)
 		err(EXIT_FAILURE, "keyctl(KEYCTL_JOIN_SESSION_KEYRING)");
 	// end::session[]
 	wait_for_cgroup(a);
+	/* On cgroup v2, a cgroup namespace of its own, Docker's default
+	 * there (cgroupns=private): we are in our cgroup now (born there,
+	 * or moved while we built the root: wait_for_cgroup()), so that
+	 * cgroup is its root and the command reads "0::/", not where the
+	 * host keeps it. Lesson 09's step 4 (cgroup.h); v1 keeps the
+	 * host's, as Docker does. */
+	if (a->cgroupns) {
+		char host[32], mine[32];
+
+		ns_label(0, "cgroup", host, sizeof(host));
+		cg_enter_namespace();
+		say("  %s, new (the launcher's is %s)",
+		    ns_label(0, "cgroup", mine, sizeof(mine)), host);
+	}
 	lock_down();
 	/* The syscall filter (lessons/lib/syscall_filter.h), last: after
 	 * no_new_privs, without which the kernel refuses it to a process
@@ -863,7 +933,7 @@ int main(int argc, char *argv[])
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct child_args args = {.tree = -1, .sock = -1, .cgroup = -1};
-	const char *rootfs = NULL, *net = NULL, *ip = NULL, *parent = CG_DEFAULT_PARENT, *why;
+	const char *rootfs = NULL, *net = NULL, *ip = NULL, *parent = cg_default_parent(), *why;
 	char hostname[UTS_NAME_MAX + 1], label[96], host_label[32];
 	char rootfs_path[PATH_MAX], veth[IF_NAMESIZE], text[PATH_MAX + 200];
 	char layer[64];
@@ -979,6 +1049,9 @@ int main(int argc, char *argv[])
 	cg_start(&cg, parent, &lim, DEFAULT_PIDS);
 	if (cg.ndirs && !nslab_quiet) /* reads every limit file back */
 		say("cgroup %s: %s", cg_relative(&cg), cg_describe_limits(&cg, text, sizeof(text)));
+	args.cgroupns = cg.v2;
+	if (args.cgroupns)
+		say("cgroup v2: a cgroup namespace of its own, where its cgroup is \"/\"");
 
 	/* What the child inherits: a detached copy of the rootfs mount (as
 	 * root; the launcher gives it its id mapping in step 2), a pidfd of
@@ -1067,6 +1140,8 @@ int main(int argc, char *argv[])
 	/* While the child waits: its ids (and its rootfs), then its
 	 * network. */
 	map_ids(child.pid, &args, identity);
+	if (!args.rootless)
+		make_root_as_host(child.pid, &args);
 	veth[0] = '\0';
 	if (args.veth)
 		setup_veth(child.pid, &args, veth);

@@ -92,13 +92,14 @@ static void usage(FILE *out, const char *prog)
 		"Making a cgroup needs root: sudo make lesson09 ARGS='--pids-limit 5'\n"
 		"Exit status: COMMAND's, or 128+N if a signal N killed it (137: the\n"
 		"OOM killer). The cgroup is removed when the run ends.\n",
-		prog, CG_DEFAULT_PARENT);
+		prog, cg_default_parent());
 }
 
-/* Steps 1 to 3 are what lesson 07's container uses for its limits
- * (cg_start() and cg_enter() in lessons/lib/cgroup.h): the build takes
- * these three functions, between the EXPORT lines, from this lesson's
- * solution, so 07 has its limits before this lesson is done. */
+/* Steps 1 to 4 are what lesson 07's container uses for its limits and,
+ * on v2, its cgroup namespace (cg_start(), cg_enter() and
+ * cg_enter_namespace() in lessons/lib/cgroup.h): the build takes these
+ * four functions, between the EXPORT lines, from this lesson's solution,
+ * so 07 has them before this lesson is done. */
 // EXPORT BEGIN cg_steps
 
 /* Step 1: the cgroup itself, in every tree the controllers live in
@@ -169,6 +170,7 @@ void cg_set_limits(const struct cgroup *cg, const struct cg_limits *lim)
 	//       memory.____); cpu: long quota = (long)(____ * ____ + 0.5); v2
 	//       "%ld %d" into cpu.max, v1 the period and then the quota.
 	// WRONG v2_memory_file: "cg->v2 ? \"memory.max\" : \"memory.limit_in_bytes\"" -> "\"memory.max\"" : memory.limit_in_bytes
+	// WRONG v1_memory_file: "cg->v2 ? \"memory.max\" : \"memory.limit_in_bytes\"" -> "\"memory.limit_in_bytes\"" : on cgroup v2 the memory limit is memory.max
 	// WRONG quota_not_scaled: "(long)(lim->cpus * CG_CPU_PERIOD + 0.5)" -> "(long)(lim->cpus + 0.5)" : microseconds
 	// STUB: (void)cg;
 	// STUB: (void)lim;
@@ -239,24 +241,10 @@ void cg_enter(const struct cgroup *cg, pid_t pid)
 	// end::enter[]
 	// END SOLUTION
 }
-// EXPORT END
-
-/* A directory of a cgroup file system, v1 or v2: one that mkdir(2) made
- * there (statfs(2), linux/magic.h). */
-static bool is_cgroup(const char *dir)
+/* Step 4, in the child, once it is in its cgroup: the cgroup namespace
+ * (lesson 07's container takes it too, on v2, as Docker does). */
+void cg_enter_namespace(void)
 {
-	struct statfs fs;
-
-	return statfs(dir, &fs) == 0 && (fs.f_type == CGROUP_SUPER_MAGIC ||
-					 fs.f_type == CGROUP2_SUPER_MAGIC);
-}
-
-/* Everything here runs in the child, already in its cgroup. */
-static int child_main(void *arg)
-{
-	struct child_args *a = arg;
-	char label[96], where[PATH_MAX];
-
 	// BEGIN SOLUTION 4
 	// STEP: the command sees its cgroup as the root
 	// TODO: Give the child a cgroup namespace of its own whose root is
@@ -275,13 +263,32 @@ static int child_main(void *arg)
 	// HINT: if (unshare(____) == -1)
 	//               clone_failed("unshare", ____);
 	// WRONG no_cgroupns: "if (unshare(CLONE_NEWCGROUP) == -1)" -> "if (false && unshare(CLONE_NEWCGROUP) == -1)" : CLONE_NEWCGROUP
-	// STUB: (void)a;
 	// STUB: todo({n}, "give the child a cgroup namespace of its own");
 	// tag::unshare[]
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		clone_failed("unshare", CLONE_NEWCGROUP);
 	// end::unshare[]
 	// END SOLUTION
+}
+// EXPORT END
+
+/* A directory of a cgroup file system, v1 or v2: one that mkdir(2) made
+ * there (statfs(2), linux/magic.h). */
+static bool is_cgroup(const char *dir)
+{
+	struct statfs fs;
+
+	return statfs(dir, &fs) == 0 && (fs.f_type == CGROUP_SUPER_MAGIC ||
+					 fs.f_type == CGROUP2_SUPER_MAGIC);
+}
+
+/* Everything here runs in the child, already in its cgroup. */
+static int child_main(void *arg)
+{
+	struct child_args *a = arg;
+	char label[96], where[PATH_MAX];
+
+	cg_enter_namespace();
 
 	say("child  pid %d in %s, where its cgroup reads \"%s\"", (int)getpid(),
 	    ns_account(0, a->parent, "cgroup", label, sizeof(label)),
@@ -357,7 +364,7 @@ int main(int argc, char *argv[])
 	};
 	struct cg_limits lim = {0};
 	struct child_args args = {0};
-	const char *parent = CG_DEFAULT_PARENT, *missing;
+	const char *parent = cg_default_parent(), *missing;
 	char label[96], text[PATH_MAX + 200];
 	struct ns_child child;
 	struct cgroup cg;
