@@ -2,9 +2,9 @@
  *
  * The idea: a namespace changes what a process sees; a control group
  * changes what it may use. A cgroup is a directory in a cgroup file
- * system: make one, write limits into the files the kernel puts beside
- * it, write a pid into its cgroup.procs, and that process and everything
- * it starts from then on is counted and held to those limits. A fork
+ * system: make one, write limits into the files the kernel puts in it,
+ * write a pid into the one that lists its members, and that process and
+ * everything it starts from then on is counted and held to those limits. A fork
  * bomb gets EAGAIN, a memory hog meets the OOM killer, a busy loop gets
  * its share of the CPU and no more: the host goes on. Docker's
  * --pids-limit, --memory and --cpus are exactly these files.
@@ -47,7 +47,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -99,9 +101,8 @@ void cg_make(const struct cgroup *cg)
 	 * TODO(1): Create the cgroup of this run: afterwards each of the
 	 *          cg->ndirs directories cg->dir[i] exists (one on cgroup v2,
 	 *          one per controller tree on v1) and the kernel has filled it
-	 *          with files: pids.max, cgroup.procs... The account line below
-	 *          names them. Read cgroups(7), "Creating cgroups and moving
-	 *          processes".
+	 *          with files (`ls` one of them: which are the controllers'?).
+	 *          Read cgroups(7), "Creating cgroups and moving processes".
 	 */
 	(void)cg;
 	todo(1, "make the cgroup");
@@ -120,9 +121,12 @@ void cg_set_limits(const struct cgroup *cg, const struct cg_limits *lim)
 	 *          bytes, and the CPU time as a quota per period of
 	 *          CG_CPU_PERIOD microseconds. Afterwards the account line
 	 *          "limits: ..." reads your values back from the kernel. Read
-	 *          Documentation/admin-guide/cgroup-v2.rst ("PID", "Memory",
-	 *          "CPU" Interface Files) and cgroup-v1/ (pids.rst, memory.rst,
-	 *          and the scheduler's sched-bwc.rst).
+	 *          the files step 1 made (ls), cgroups(7), "Cgroups version 1
+	 *          controllers" and "Cgroups version 2", and the kernel's
+	 *          Documentation/admin-guide/cgroup-v2.rst ("Interface Files"
+	 *          of PID, Memory, CPU) and cgroup-v1/ (pids.rst, memory.rst;
+	 *          the CPU quota in scheduler/sched-bwc.rst): in the kernel's
+	 *          source or at docs.kernel.org, not installed by Debian.
 	 */
 	(void)cg;
 	(void)lim;
@@ -167,6 +171,16 @@ void cg_enter_namespace(void)
 	todo(4, "give the child a cgroup namespace of its own");
 }
 // EXPORT END
+
+/* A directory of a cgroup file system, v1 or v2: one that mkdir(2) made
+ * there (statfs(2), linux/magic.h). */
+static bool is_cgroup(const char *dir)
+{
+	struct statfs fs;
+
+	return statfs(dir, &fs) == 0 && (fs.f_type == CGROUP_SUPER_MAGIC ||
+					 fs.f_type == CGROUP2_SUPER_MAGIC);
+}
 
 /* Everything here runs in the child, already in its cgroup. */
 static int child_main(void *arg)
@@ -265,7 +279,7 @@ int main(int argc, char *argv[])
 			errx(EXIT_FAILURE, "%s", cg.why);
 		cg_make(&cg);
 		for (int i = 0; i < cg.ndirs; i++)
-			if (!cg_has(cg.dir[i], "cgroup.procs"))
+			if (!is_cgroup(cg.dir[i]))
 				errx(EXIT_FAILURE, "%s is not a cgroup: step 1 makes the "
 				     "cgroup in every tree", cg.dir[i]);
 		if (cg.ndirs > 1)
