@@ -1394,7 +1394,7 @@ Test(container, all_twenty_at_once_each_take_a_subnet_of_their_own, .timeout = 1
 	}
 	close(lock);
 	for (int i = 0; i < AT_ONCE; i++) {
-		cr_assert(job_wait(&jobs[i], "ready", 60), "container %d of %d started at "
+		cr_assert(job_wait(&jobs[i], "end\nready", 60), "container %d of %d started at "
 			  "once never ran its command: each must get a subnet, the next "
 			  "free /24 of the pool; it said: %s", i + 1, AT_ONCE, jobs[i].text);
 		at = strstr(jobs[i].text, "inet 10.7.");
@@ -1457,11 +1457,11 @@ Test(container, all_two_launchers_with_one_pid_get_cgroups_of_their_own, .timeou
 	before = host_state(true);
 	job_start(&a, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--",
 			   "/bin/nslab-probe", "--hold"), true);
-	cr_assert(job_wait(&a, "ready", 30), "the first container, its launcher pid 2 "
+	cr_assert(job_wait(&a, "end\nready", 30), "the first container, its launcher pid 2 "
 		  "of a PID namespace of its own, never ran; it said: %s", a.text);
 	job_start(&b, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--",
 			   "/bin/nslab-probe", "--hold"), true);
-	cr_assert(job_wait(&b, "ready", 30), "a second launcher with the same pid (2), "
+	cr_assert(job_wait(&b, "end\nready", 30), "a second launcher with the same pid (2), "
 		  "in another PID namespace, could not start its container while the "
 		  "first ran: what a container names on the host must be named by an "
 		  "id unique on the host, such as 8 hex digits from getrandom, never "
