@@ -61,17 +61,35 @@ void lease_unlock(int lock)
 	close(lock); /* the lock goes with the last descriptor of it */
 }
 
-/* The subnet a lease file records, as an address in it ("10.7.3.2/24");
- * false for "none". */
+/* This process's network namespace, as "net DEV INO" (namespaces(7):
+ * st_dev and st_ino name it). */
+static void my_net(char *buf, size_t size)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) == -1)
+		err(EXIT_FAILURE, "stat(/proc/self/ns/net)");
+	snprintf(buf, size, "net %lu %lu", (unsigned long)st.st_dev,
+		 (unsigned long)st.st_ino);
+}
+
+/* The subnet a lease file records, as an address in it ("10.7.3.2/24"),
+ * if it is one of this network namespace: subnets collide only in one
+ * (a container started in a namespace of its own, as make demo and the
+ * tests do, has routes of its own). False for "none", or another's. */
 static bool read_subnet(int fd, struct lease_net *out)
 {
-	char text[64];
+	char text[128], net[64], *space;
 	ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
 
 	if (n <= 0)
 		return false;
 	text[n] = '\0';
 	text[strcspn(text, "\n")] = '\0';
+	my_net(net, sizeof(net));
+	if (!(space = strchr(text, ' ')) || strcmp(space + 1, net) != 0)
+		return false;
+	*space = '\0';
 	return ipv4_parse(text, &out->net, &out->prefix) == NULL;
 }
 
@@ -115,7 +133,7 @@ const struct lease_net *lease_overlap(const struct lease_net *held, int n,
 
 bool lease_take(struct lease *l, const char *name, struct in_addr addr, int prefix)
 {
-	char text[32] = "none\n", shown[INET_ADDRSTRLEN];
+	char text[128] = "none\n", shown[INET_ADDRSTRLEN], net[64];
 	int fd;
 
 	l->fd = -1;
@@ -131,7 +149,8 @@ bool lease_take(struct lease *l, const char *name, struct in_addr addr, int pref
 	}
 	if (prefix) {
 		inet_ntop(AF_INET, &addr, shown, sizeof(shown));
-		snprintf(text, sizeof(text), "%s/%d\n", shown, prefix);
+		my_net(net, sizeof(net));
+		snprintf(text, sizeof(text), "%s/%d %s\n", shown, prefix, net);
 	}
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, text, strlen(text), 0) != (ssize_t)strlen(text))
 		err(EXIT_FAILURE, "write(%s)", l->path);

@@ -8,8 +8,9 @@
  * taken under a lock, as a lease:
  *
  *   /run/nslab/.lock   flock(2)ed by whoever reads or changes the leases
- *   /run/nslab/ID      a container's lease: "10.7.3.2/24", its address in its
- *                      subnet (or "none"),
+ *   /run/nslab/ID      a container's lease: "10.7.3.2/24 net DEV INO", its
+ *                      address in its subnet and the network namespace
+ *                      it is in (or "none"),
  *                      flock()ed for the life of its launcher and of the
  *                      reaper that removes its cgroup
  *
@@ -54,8 +55,9 @@ const char *lease_name_invalid(const char *name);
 int lease_lock(void);
 void lease_unlock(int lock);
 
-/* With the lock: the subnets of the live leases, at most `max`, into
- * `held`; how many. Stale leases are removed on the way. */
+/* With the lock: the subnets of the live leases of this network
+ * namespace (only there can they collide), at most `max`, into `held`;
+ * how many. Stale leases are removed on the way. */
 int lease_held(struct lease_net *held, int max);
 /* Does subnet NET/PREFIX overlap one of `held`? Its entry, or NULL. */
 const struct lease_net *lease_overlap(const struct lease_net *held, int n,
