@@ -1344,8 +1344,8 @@ static void lease_files(char *buf, size_t size)
 
 	buf[0] = '\0';
 	while (d && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    strcmp(e->d_name, ".lock"))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    strcmp(e->d_name, ".lock") != 0)
 			(void)!snprintf(buf + strlen(buf), size - strlen(buf), " %.64s",
 					e->d_name);
 	if (d)
@@ -1470,7 +1470,7 @@ Test(container, all_two_launchers_with_one_pid_get_cgroups_of_their_own, .timeou
 	probe_b = find_descendant(b.pid, "nslab-probe", 2.0);
 	cgroup_of(probe_a, cg_a, sizeof(cg_a));
 	cgroup_of(probe_b, cg_b, sizeof(cg_b));
-	cr_assert(strcmp(cg_a, "?") && strcmp(cg_a, cg_b), "two launchers with the "
+	cr_assert(strcmp(cg_a, "?") != 0 && strcmp(cg_a, cg_b) != 0, "two launchers with the "
 		  "same pid put their commands in one cgroup (%s and %s): name it by an "
 		  "id of the container's (getrandom), not the pid", cg_a, cg_b);
 	code_a = job_end(&a);

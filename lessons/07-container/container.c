@@ -592,6 +592,7 @@ static void check_rootfs_apart(const char *rootfs)
  * a running container's cgroup, whose reaper then killed it. 32 random
  * bits (getrandom(2)), as 8 hex digits: lease_take() refuses one that a
  * live container holds, in case. */
+// tag::make_id[]
 static void make_id(char *id, size_t size)
 {
 	uint32_t rnd;
@@ -600,6 +601,7 @@ static void make_id(char *id, size_t size)
 		err(EXIT_FAILURE, "getrandom");
 	snprintf(id, size, "%08x", rnd);
 }
+// end::make_id[]
 
 /* The lease, given back by the launcher at its exit if no reaper does
  * (no cgroup); a child of ours that exits holds a copy, and gives back
@@ -619,6 +621,7 @@ static void give_back_lease(void)
  * check in between. --ip's subnet if it is free, else the first free
  * /24 of the pool. Free: no live lease holds it, and the host uses none
  * of it (an address, or a route). */
+// tag::take_lease[]
 static void take_lease(struct child_args *a, const char *ip, char *id, size_t size,
 		       bool named)
 {
@@ -666,6 +669,7 @@ static void take_lease(struct child_args *a, const char *ip, char *id, size_t si
 	launcher_pid = getpid();
 	atexit(give_back_lease);
 }
+// end::take_lease[]
 
 int main(int argc, char *argv[])
 {
