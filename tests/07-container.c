@@ -1223,6 +1223,10 @@ Test(container, all_bad_sizes_roots_and_hostnames_get_a_clear_error)
 		BAD(2, "not a hostname", "--rootfs", r, "--hostname", "../box", "--", p),
 		BAD(2, "not a hostname", "--rootfs", r, "--hostname", "-box", "--", p),
 		BAD(2, "at least 1M", "--rootfs", r, "--tmpfs-size", "100K", "--", p),
+		BAD(2, "--name", "--rootfs", r, "--name", "", "--", p),
+		BAD(2, "--name", "--rootfs", r, "--name", "web/../x", "--", p),
+		BAD(2, "--name", "--rootfs", r, "--name", "-web", "--", p),
+		BAD(2, "--name", "--rootfs", r, "--name", "abcdefghijk", "--", p),
 	};
 
 	check_bad_inputs(container_lesson(), rows, sizeof(rows) / sizeof(rows[0]));
@@ -1504,10 +1508,19 @@ Test(container, all_a_name_in_use_is_refused)
 	job_start(&b, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--name",
 			   name, "--", "/bin/nslab-probe"), false);
 	code = job_end(&b);
-	run_finish(&r);
 	cr_assert(code == 1 && strstr(b.text, name) && !strstr(b.text, "nslab-probe report"),
 		  "a second container named %s while the first runs should be refused "
 		  "(status 1, naming it), it gave %d: %s", name, code, b.text);
+	/* And --ip of the subnet it leased (the pool's first, 10.7.0.0/24,
+	 * in the test's own network namespace). */
+	job_start(&b, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--ip",
+			   "10.7.0.9/24", "--", "/bin/nslab-probe"), false);
+	code = job_end(&b);
+	run_finish(&r);
+	cr_assert(code == 1 && strstr(b.text, name) && !strstr(b.text, "nslab-probe report"),
+		  "--ip 10.7.0.9/24, in the subnet the running container %s leased, "
+		  "should be refused (status 1, naming it), it gave %d: %s", name, code,
+		  b.text);
 	cr_assert_eq(r.code, 0, "the first container exited with %d; %s", r.code, why(&r));
 	run_free(&r);
 }
