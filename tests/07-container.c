@@ -28,6 +28,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -601,24 +606,26 @@ Test(container, s1_six_new_namespaces_in_the_account)
 	run_free(&r);
 }
 
-/* The first id of root's range in /etc/subuid, or 100000: what the
- * container must map root inside to. */
+/* The first id of the nslab user's range in /etc/subuid (make deps
+ * reserves it, tools/subids): what the container must map root inside
+ * to; the test fails, saying so, if there is none. */
 static long expected_base(void)
 {
 	char line[256], name[64];
 	unsigned long start, count;
 	FILE *f = fopen("/etc/subuid", "re");
-	long base = 100000;
+	long base = -1;
 
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%63[^:]:%lu:%lu", name, &start, &count) == 3 &&
-		    (!strcmp(name, "root") || !strcmp(name, "0")) && start > 0 &&
-		    count >= 65536) {
+		    !strcmp(name, "nslab") && start > 0 && count >= 65536) {
 			base = (long)start;
 			break;
 		}
 	if (f)
 		fclose(f);
+	cr_assert_gt(base, 0, "/etc/subuid gives the user nslab no range of 65536 "
+		     "ids: run sudo make deps, which reserves the lab's own");
 	return base;
 }
 
@@ -638,12 +645,12 @@ Test(container, s2_maps_root_to_a_range_without_0)
 				&count) == 3, "the account should show the uid_map "
 		  "written; %s", why(&r));
 	cr_assert(outside != 0, "root inside is the host's root (uid_map \"%lu %lu "
-		  "%lu\"): as root, map ids 0-65535 to root's range in /etc/subuid "
-		  "(or 100000 when it has none), never to 0", inside, outside, count);
+		  "%lu\"): as root, map ids 0-65535 to the lab's range (a->subid, the "
+		  "nslab user's in /etc/subuid), never to 0", inside, outside, count);
 	cr_assert(inside == 0 && (long)outside == expected_base() && count == 65536,
-		  "the uid_map should be \"0 %ld 65536\" (root's range in /etc/subuid, "
-		  "or 100000); it is \"%lu %lu %lu\"", expected_base(), inside,
-		  outside, count);
+		  "the uid_map should be \"0 %ld 65536\" (the nslab user's range in "
+		  "/etc/subuid, a->subid); it is \"%lu %lu %lu\"", expected_base(),
+		  inside, outside, count);
 	run_free(&r);
 }
 
@@ -663,7 +670,7 @@ Test(container, all_root_inside_owns_the_rootfs_and_is_not_root_outside)
 	cr_assert(p.uid == 0 && p.gid == 0, "the command should be root inside, it "
 		  "is uid %u gid %u", (unsigned)p.uid, (unsigned)p.gid);
 	cr_assert(status_id(child, "Uid:") != 0, "the container's root is the "
-		  "host's root: map ids 0-65535 to root's range in /etc/subuid");
+		  "host's root: map ids 0-65535 to the lab's range in /etc/subuid");
 	cr_assert_eq(status_id(child, "Uid:"), expected_base(), "root inside should "
 		     "be uid %ld outside", expected_base());
 	cr_assert_eq(status_id(child, "Gid:"), expected_base(), "root's group "
@@ -972,17 +979,15 @@ static void require_cgroups(void)
 		cr_skip_test("limits need a cgroup, and making one needs root");
 }
 
-/* The pids.max of the cgroup of the launcher `pid` (v1: the pids tree). */
-static long pids_max_of(pid_t pid)
+/* The pids.max of the cgroup of process `pid` (v1: the pids tree), or -1;
+ * `path` keeps where it is, to see it go. */
+static long pids_max_of(pid_t pid, char *path, size_t size)
 {
-	char path[256];
-	struct statfs s;
 	long max = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/%s/container-%d/pids.max",
-		 statfs("/sys/fs/cgroup", &s) == 0 && s.f_type == 0x63677270 ? "" :
-		 "/pids", parent, (int)pid);
+	if (pid > 0 && !cgroup_file(pid, "pids", "pids.max", path, size))
+		return -1;
 	f = fopen(path, "re");
 	if (f && fscanf(f, "%ld", &max) != 1)
 		max = -1;
@@ -1047,17 +1052,21 @@ Test(container, all_on_cgroup_v2_its_cgroup_is_the_root)
  * launcher (the harness fails the test if it is left behind). */
 Test(container, all_a_default_pids_limit_and_sigkill_leaves_no_cgroup)
 {
+	char path[PATH_MAX] = "";
 	struct run r;
+	long max;
 
 	require_cgroups();
 	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
 			  "--memory", "64M", "--cpus", "0.5", "--",
 			  "/bin/nslab-probe", "--hold"), NULL);
-	cr_assert_eq(pids_max_of(r.pid), 1024, "without --pids-limit the container's "
-		     "cgroup should allow 1024 processes (pids.max), not %ld: a fork "
-		     "bomb inside must not take the host down", pids_max_of(r.pid));
+	max = pids_max_of(find_descendant(r.pid, "nslab-probe", 2.0), path, sizeof(path));
+	cr_assert_eq(max, 1024, "without --pids-limit the container's cgroup should "
+		     "allow 1024 processes (pids.max), not %ld: a fork bomb inside must "
+		     "not take the host down", max);
 	run_kill(&r, SIGKILL);
-	cr_assert_eq(pids_max_of(r.pid), -1, "the cgroup outlived the launcher");
+	cr_assert_eq(pids_max_of(0, path, sizeof(path)), -1, "the cgroup %s outlived "
+		     "the launcher", path);
 	run_free(&r);
 }
 
@@ -1289,6 +1298,10 @@ Test(container, all_bad_sizes_roots_and_hostnames_get_a_clear_error)
 		BAD(2, "not a hostname", "--rootfs", r, "--hostname", "../box", "--", p),
 		BAD(2, "not a hostname", "--rootfs", r, "--hostname", "-box", "--", p),
 		BAD(2, "at least 1M", "--rootfs", r, "--tmpfs-size", "100K", "--", p),
+		BAD(2, "--name", "--rootfs", r, "--name", "", "--", p),
+		BAD(2, "--name", "--rootfs", r, "--name", "web/../x", "--", p),
+		BAD(2, "--name", "--rootfs", r, "--name", "-web", "--", p),
+		BAD(2, "--name", "--rootfs", r, "--name", "abcdefghijk", "--", p),
 	};
 
 	check_bad_inputs(container_lesson(), rows, sizeof(rows) / sizeof(rows[0]));
@@ -1408,4 +1421,388 @@ Test(container, challenge_read_only_is_asked_for_never_the_default)
 	cr_assert(strstr(r.out, "WROTE"), "without --read-only the container must "
 		  "write its layer as before; it printed \"%s\"; %s", r.out, why(&r));
 	run_free(&r);
+}
+
+/* ---- names, subnets and ids of its own, not collisions ------------------ */
+
+/* A container started by the test itself, not by run_start(): several
+ * run at once here, and run_finish() would take the others for
+ * processes left behind. With `pid_ns`, the launcher runs as pid 2 of a
+ * PID namespace of its own (a fresh /proc in a mount namespace of its
+ * own), as a second user's or terminal's launcher may have the pid of
+ * the first in another namespace. Its stdout and stderr go to `out`. */
+struct job {
+	pid_t pid;
+	int in, out;
+	char text[8192];
+	size_t len;
+};
+
+static void job_start(struct job *j, const char *const args[], bool pid_ns)
+{
+	const char *argv[64];
+	int in[2], out[2], st;
+	pid_t init, launcher;
+	size_t n = 0;
+
+	memset(j, 0, sizeof(*j));
+	argv[n++] = lesson_bin();
+	for (; args[n - 1]; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	cr_assert(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0);
+	j->pid = fork();
+	cr_assert_neq(j->pid, -1, "fork: %s", strerror(errno));
+	if (j->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		/* Nothing of the test's: its copies of the other jobs' stdin
+		 * would keep them from ever reading EOF. */
+		close_range(3, ~0U, 0);
+		if (pid_ns && unshare(CLONE_NEWPID | CLONE_NEWNS) == -1)
+			_exit(125);
+		if (pid_ns && (init = fork()) != 0) {
+			/* The new namespace's PID 1 is `init`; wait for it. */
+			if (init == -1 || waitpid(init, &st, 0) == -1)
+				_exit(125);
+			_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		}
+		if (pid_ns) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+			    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				  NULL) == -1 || (launcher = fork()) == -1)
+				_exit(125);
+			if (launcher != 0) {
+				if (waitpid(launcher, &st, 0) == -1)
+					_exit(125);
+				_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			}
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+		}
+		execv(argv[0], (char *const *)argv);
+		_exit(125);
+	}
+	close(in[0]);
+	close(out[1]);
+	j->in = in[1];
+	j->out = out[0];
+	fcntl(j->out, F_SETFL, O_NONBLOCK);
+}
+
+/* Read what the job printed until `needle` shows (true) or `timeout`. */
+static bool job_wait(struct job *j, const char *needle, double timeout)
+{
+	double end = now() + timeout;
+
+	while (!strstr(j->text, needle) && j->len + 1 < sizeof(j->text)) {
+		struct pollfd p = {.fd = j->out, .events = POLLIN};
+		ssize_t got;
+
+		poll(&p, 1, timeout > 0 ? 50 : 0);
+		got = read(j->out, j->text + j->len, sizeof(j->text) - 1 - j->len);
+		if (got > 0)
+			j->text[j->len += got] = '\0';
+		else if (got == 0 || now() > end)
+			break;
+	}
+	return strstr(j->text, needle) != NULL;
+}
+
+/* Close its stdin and wait for it (at most RUN_TIMEOUT): its status. */
+static int job_end(struct job *j)
+{
+	int st = 0;
+
+	close(j->in);
+	for (double end = now() + RUN_TIMEOUT; waitpid(j->pid, &st, WNOHANG) == 0; nap(0.02)) {
+		job_wait(j, "\1", 0); /* keep its pipe drained */
+		if (now() > end) {
+			kill(j->pid, SIGKILL);
+			waitpid(j->pid, &st, 0);
+			close(j->out);
+			return -1;
+		}
+	}
+	job_wait(j, "\1", 0);
+	close(j->out);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The names in the test's LEASE_DIR but the lock's, space-separated. */
+static void lease_files(char *buf, size_t size)
+{
+	DIR *d = opendir(HARNESS_LEASE_DIR);
+	struct dirent *e;
+
+	buf[0] = '\0';
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    strcmp(e->d_name, ".lock") != 0)
+			(void)!snprintf(buf + strlen(buf), size - strlen(buf), " %.64s",
+					e->d_name);
+	if (d)
+		closedir(d);
+}
+
+/* Twenty containers started at once with the defaults: each takes a /24
+ * of the pool of its own, under the lock of the leases. The test holds
+ * that lock until all twenty wait for it in flock(2), then lets them go
+ * at once: the check-then-act race at its worst, with no sleep. */
+#define AT_ONCE 20
+Test(container, all_twenty_at_once_each_take_a_subnet_of_their_own, .timeout = 150)
+{
+	static struct job jobs[AT_ONCE];
+	char *before, subnet[AT_ONCE][32], left[256], *routes, *at;
+	int lock, code;
+
+	require_cgroups();
+	if (!harness_isolated())
+		cr_skip_test("needs the test's own network namespace (root)");
+	before = host_state(true);
+	lock = open(HARNESS_LEASE_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert(lock != -1 && flock(lock, LOCK_EX) == 0, "cannot take %s/.lock: %s",
+		  HARNESS_LEASE_DIR, strerror(errno));
+	for (int i = 0; i < AT_ONCE; i++)
+		job_start(&jobs[i], ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent,
+					 "--", "/bin/sh", "-c", "ip -4 -o addr show dev eth0; "
+					 "exec /bin/nslab-probe --hold"), false);
+	/* All of them in flock(2) on the lock: the first field of
+	 * /proc/PID/syscall is the number of the call it waits in. */
+	for (int i = 0; i < AT_ONCE; i++) {
+		char path[64], *text = NULL;
+
+		snprintf(path, sizeof(path), "/proc/%d/syscall", (int)jobs[i].pid);
+		for (double end = now() + 30; now() < end; nap(0.01)) {
+			free(text);
+			text = slurp(path);
+			if (text && atol(text) == SYS_flock)
+				break;
+		}
+		cr_assert(text && atol(text) == SYS_flock, "container %d of %d never waited "
+			  "for the lock of the leases (%s/.lock): it should take its subnet "
+			  "under flock(2) on it; it said: %s", i + 1, AT_ONCE,
+			  HARNESS_LEASE_DIR, (job_wait(&jobs[i], "\1", 0.5), jobs[i].text));
+		free(text);
+	}
+	close(lock);
+	for (int i = 0; i < AT_ONCE; i++) {
+		cr_assert(job_wait(&jobs[i], "end\nready", 60), "container %d of %d started at "
+			  "once never ran its command: each must get a subnet, the next "
+			  "free /24 of the pool; it said: %s", i + 1, AT_ONCE, jobs[i].text);
+		at = strstr(jobs[i].text, "inet 10.7.");
+		cr_assert(at && sscanf(at, "inet %31s", subnet[i]) == 1, "container %d "
+			  "has no address of the pool 10.7.0.0/16 on eth0; it said: %s",
+			  i + 1, jobs[i].text);
+		for (int k = 0; k < i; k++)
+			cr_assert_str_neq(subnet[k], subnet[i], "containers %d and %d, started "
+					  "at once, both got %s: the subnet must be taken under "
+					  "a lock, each from what no live lease holds (lease)",
+					  k + 1, i + 1, subnet[i]);
+	}
+	/* One route of this side per container, no two to one subnet. */
+	routes = slurp("/proc/self/net/route");
+	for (int i = 0; i < AT_ONCE; i++) {
+		char want[16], *first;
+		unsigned a, b, c;
+
+		cr_assert(sscanf(subnet[i], "10.%u.%u.%u", &a, &b, &c) == 3);
+		snprintf(want, sizeof(want), "\t%02X%02X%02X%02X\t", 0, b, a, 10);
+		first = routes ? strstr(routes, want) : NULL;
+		cr_assert(first, "this side has no route to container %d's %s", i + 1,
+			  subnet[i]);
+		cr_assert_null(strstr(first + 1, want), "this side has two routes to "
+			       "%s: two containers took one subnet (lease)", subnet[i]);
+	}
+	free(routes);
+	for (int i = 0; i < AT_ONCE; i++) {
+		code = job_end(&jobs[i]);
+		cr_assert_eq(code, 0, "container %d of %d exited with %d: %s", i + 1,
+			     AT_ONCE, code, jobs[i].text);
+	}
+	lease_files(left, sizeof(left));
+	cr_assert_str_empty(left, "leases left in %s after every container ended:%s; "
+			    "each gives its own back", HARNESS_LEASE_DIR, left);
+	assert_host_state(before, "after twenty containers at once");
+	free(before);
+}
+
+/* The cgroup of process `pid` (its pids tree's on v1), as a path. */
+static void cgroup_of(pid_t pid, char *path, size_t size)
+{
+	path[0] = '\0';
+	if (pid <= 0 || !cgroup_file(pid, "pids", "cgroup.procs", path, size))
+		snprintf(path, size, "?");
+}
+
+/* The pid is no name: two launchers that have the same pid, in two PID
+ * namespaces, run two containers, each in a cgroup of its own. */
+Test(container, all_two_launchers_with_one_pid_get_cgroups_of_their_own, .timeout = 60)
+{
+	struct job a, b;
+	char *before, cg_a[PATH_MAX], cg_b[PATH_MAX];
+	pid_t probe_a, probe_b;
+	int code_a, code_b;
+
+	require_cgroups();
+	if (!harness_isolated())
+		cr_skip_test("needs throwaway namespaces (root)");
+	before = host_state(true);
+	job_start(&a, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--",
+			   "/bin/nslab-probe", "--hold"), true);
+	cr_assert(job_wait(&a, "end\nready", 30), "the first container, its launcher pid 2 "
+		  "of a PID namespace of its own, never ran; it said: %s", a.text);
+	job_start(&b, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--",
+			   "/bin/nslab-probe", "--hold"), true);
+	cr_assert(job_wait(&b, "end\nready", 30), "a second launcher with the same pid (2), "
+		  "in another PID namespace, could not start its container while the "
+		  "first ran: what a container names on the host must be named by an "
+		  "id unique on the host, such as 8 hex digits from getrandom, never "
+		  "the pid; it said: %s", b.text);
+	probe_a = find_descendant(a.pid, "nslab-probe", 2.0);
+	probe_b = find_descendant(b.pid, "nslab-probe", 2.0);
+	cgroup_of(probe_a, cg_a, sizeof(cg_a));
+	cgroup_of(probe_b, cg_b, sizeof(cg_b));
+	cr_assert(strcmp(cg_a, "?") != 0 && strcmp(cg_a, cg_b) != 0, "two launchers with the "
+		  "same pid put their commands in one cgroup (%s and %s): name it by an "
+		  "id of the container's (getrandom), not the pid", cg_a, cg_b);
+	code_a = job_end(&a);
+	code_b = job_end(&b);
+	cr_assert(code_a == 0 && code_b == 0, "the two containers exited with %d and "
+		  "%d (0 both): one launcher's end must not end the other's container "
+		  "(its reaper removes its own cgroup only: getrandom); they said: %s "
+		  "| %s", code_a, code_b, a.text, b.text);
+	assert_host_state(before, "after two launchers with one pid");
+	free(before);
+}
+
+/* --name gives the id, and two running containers cannot share one. */
+Test(container, all_a_name_in_use_is_refused)
+{
+	char name[12], link[20], links[256];
+	struct run r;
+	struct job b;
+	int code;
+
+	require_cgroups();
+	if (!harness_isolated())
+		cr_skip_test("needs throwaway namespaces (root)");
+	random_name(name, sizeof(name), "t", 10);
+	run_hold(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--name",
+			  name, "--", "/bin/nslab-probe", "--hold"), NULL);
+	snprintf(link, sizeof(link), "nslab%s", name);
+	my_links(links, sizeof(links));
+	cr_assert(strstr(links, link), "with --name %s the veth on this side should be "
+		  "%s; this side has %s", name, link, links);
+	job_start(&b, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--name",
+			   name, "--", "/bin/nslab-probe"), false);
+	code = job_end(&b);
+	cr_assert(code == 1 && strstr(b.text, name) && !strstr(b.text, "nslab-probe report"),
+		  "a second container named %s while the first runs should be refused "
+		  "(status 1, naming it), it gave %d: %s", name, code, b.text);
+	/* And --ip of the subnet it leased (the pool's first, 10.7.0.0/24,
+	 * in the test's own network namespace). */
+	job_start(&b, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--ip",
+			   "10.7.0.9/24", "--", "/bin/nslab-probe"), false);
+	code = job_end(&b);
+	run_finish(&r);
+	cr_assert(code == 1 && strstr(b.text, name) && !strstr(b.text, "nslab-probe report"),
+		  "--ip 10.7.0.9/24, in the subnet the running container %s leased, "
+		  "should be refused (status 1, naming it), it gave %d: %s", name, code,
+		  b.text);
+	cr_assert_eq(r.code, 0, "the first container exited with %d; %s", r.code, why(&r));
+	run_free(&r);
+}
+
+/* The lab's range of ids, from fake /etc/subuid and /etc/subgid bound
+ * over the host's in the test's own mount namespace (never written). */
+static void fake_subids(const char *uid_lines, const char *gid_lines)
+{
+	static const char *const file[2] = {"/etc/subuid", "/etc/subgid"};
+	const char *text[2] = {uid_lines, gid_lines};
+	char path[64];
+
+	for (int i = 0; i < 2; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/tmp/nslab07-%s-%d", file[i] + 5, (int)getpid());
+		cr_assert_not_null(f = fopen(path, "we"), "fopen(%s)", path);
+		fputs(text[i], f);
+		fclose(f);
+		umount2(file[i], MNT_DETACH); /* the previous fake, if any */
+		cr_assert_eq(mount(path, file[i], NULL, MS_BIND, NULL), 0, "bind %s on %s: %s",
+			     path, file[i], strerror(errno));
+		unlink(path);
+	}
+	harness_rebase();
+}
+
+static void real_subids(void)
+{
+	umount2("/etc/subuid", MNT_DETACH);
+	umount2("/etc/subgid", MNT_DETACH);
+	harness_rebase();
+}
+
+Test(container, all_without_the_labs_own_id_range_it_refuses, .timeout = 60)
+{
+	int base = random_between(3, 300) * 65536, other = base + 65536 * 7;
+	char own[64], other_line[64], short_line[64], root_line[64];
+	const char *r = rootfs(), *p = "/bin/nslab-probe";
+	struct run run;
+	pid_t child;
+	struct {
+		const char *uid, *gid, *what;
+	} cases[5];
+
+	if (!harness_isolated() || access("/etc/subuid", F_OK) == -1 ||
+	    access("/etc/subgid", F_OK) == -1)
+		cr_skip_test("needs throwaway namespaces (root) and /etc/subuid, "
+			     "/etc/subgid to bind fakes over");
+	snprintf(own, sizeof(own), "nslab:%d:65536\n", base);
+	snprintf(other_line, sizeof(other_line), "nslab:%d:65536\n", other);
+	snprintf(short_line, sizeof(short_line), "nslab:%d:%d\n", base,
+		 random_between(1, 65535));
+	/* root's line is not the lab's: the silent fallback of old. */
+	snprintf(root_line, sizeof(root_line), "root:%d:65536\n", base);
+	cases[0] = (typeof(cases[0])){root_line, root_line, "no line for the user nslab"};
+	cases[1] = (typeof(cases[1])){own, "", "a line in /etc/subuid, none in /etc/subgid"};
+	cases[2] = (typeof(cases[2])){short_line, short_line, "fewer than 65536 ids"};
+	cases[3] = (typeof(cases[3])){own, other_line, "lines that disagree"};
+	cases[4] = (typeof(cases[4])){own, short_line, "a short line in /etc/subgid"};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bad_input row[] = {
+			BAD(1, "make deps", "-q", "--rootfs", r, "--cgroup-parent", parent,
+			    "--net", "none", "--", p),
+		};
+
+		fake_subids(cases[i].uid, cases[i].gid);
+		run_lesson(&run, row[0].args);
+		cr_assert(run.code == 1 && strstr(run.err, "make deps") &&
+			  strstr(run.err, "usermod --add-subuids") &&
+			  !strstr(run.out, "nslab-probe report"), "with %s (/etc/subuid: "
+			  "\"%.40s\", /etc/subgid: \"%.40s\") the container must refuse, "
+			  "status 1, naming sudo make deps and the usermod line, never "
+			  "guess a range; it gave %d; %s", cases[i].what, cases[i].uid,
+			  cases[i].gid, run.code, why(&run));
+		cr_assert(strchr(run.err, '\n') == run.err + strlen(run.err) - 1,
+			  "the refusal should be one line; it is: %s", run.err);
+		run_free(&run);
+	}
+	/* And the two lines that agree are the range it maps to. */
+	fake_subids(own, own);
+	run_hold(&run, ARGS("-q", "--rootfs", r, "--cgroup-parent", parent, "--net", "none",
+			    "--", p, "--hold"), NULL);
+	child = find_descendant(run.pid, "nslab-probe", 2.0);
+	cr_assert_eq(status_id(child, "Uid:"), base, "with nslab:%d:65536 in both files "
+		     "root inside should be uid %d outside, not %ld", base, base,
+		     status_id(child, "Uid:"));
+	cr_assert_eq(status_id(child, "Gid:"), base, "root's group inside should be "
+		     "gid %d outside (/etc/subgid)", base);
+	run_finish(&run);
+	cr_assert_eq(run.code, 0, "exit status %d; %s", run.code, why(&run));
+	run_free(&run);
+	real_subids();
 }

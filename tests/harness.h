@@ -195,6 +195,10 @@ char *host_state(bool network);
  * HARNESS_CGROUP_MAX - 1 characters. */
 #define HARNESS_CGROUP_MAX 128
 const char *harness_cgroup_parent(void);
+/* Where lesson 07 leases its containers' names and subnets; in a test
+ * run as root, a tmpfs of the test's own (harness_setup), and the live
+ * leases in it are host state. */
+#define HARNESS_LEASE_DIR "/run/nslab"
 /* Fails the test, naming the first difference, if the state changed. */
 void assert_host_state(const char *before, const char *when);
 

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "harness_internal.h"
 
+#include <sys/file.h>
+
 /* ---- host state ------------------------------------------------------ */
 
 /* Append the lines of `path`, keeping the columns listed in `cols`
@@ -95,6 +97,31 @@ static void add_cgroups(struct strbuf *sb)
 		closedir(trees);
 }
 
+/* The leases lesson 07 holds in /run/nslab (lessons/lib/lease.h): one
+ * whose flock is held is a live container's, and one left after a run
+ * means something of it still runs. A lease whose lock nobody holds is
+ * stale by design (its launcher was killed before its reaper started):
+ * the next container removes it, so it is not state. */
+static void add_leases(struct strbuf *sb)
+{
+	DIR *d = opendir(HARNESS_LEASE_DIR);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		int fd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd != -1 && flock(fd, LOCK_SH | LOCK_NB) == -1)
+			sb_printf(sb, "lease: %s/%s (held)\n", HARNESS_LEASE_DIR, e->d_name);
+		if (fd != -1)
+			close(fd);
+	}
+	if (d)
+		closedir(d);
+}
+
 char *host_state(bool network)
 {
 	static const int mount_cols[] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 0};
@@ -121,6 +148,7 @@ char *host_state(bool network)
 	add_table(&sb, "shm", "/proc/sysvipc/shm", 1, ipc_cols);
 	add_table(&sb, "sem", "/proc/sysvipc/sem", 1, ipc_cols);
 	add_cgroups(&sb);
+	add_leases(&sb);
 	return sb.s;
 }
 
@@ -216,6 +244,15 @@ void harness_setup(void)
 			     "mount / rprivate: %s", strerror(errno));
 		cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL), 0,
 			     "mount / rshared: %s", strerror(errno));
+		/* Lesson 07's leases of names and subnets, of this test's
+		 * own: a directory of the host's would be shared with every
+		 * other test, suite and container running at once. The mount
+		 * point is made on the host as the container makes it. */
+		if (mkdir(HARNESS_LEASE_DIR, 0700) == -1 && errno != EEXIST)
+			cr_assert_fail("mkdir(%s): %s", HARNESS_LEASE_DIR, strerror(errno));
+		cr_assert_eq(mount("nslab-test", HARNESS_LEASE_DIR, "tmpfs",
+				   MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=1m"), 0,
+			     "mount(tmpfs, %s): %s", HARNESS_LEASE_DIR, strerror(errno));
 		isolated = true;
 	}
 	state_before = host_state(isolated);

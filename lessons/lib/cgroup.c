@@ -49,6 +49,14 @@ static const char *tree_root(const struct cgroup *cg, int i, char *buf, size_t s
 
 int cg_init(struct cgroup *cg, const char *parent, pid_t pid)
 {
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s-%d", nslab_prog(), (int)pid);
+	return cg_init_named(cg, parent, name);
+}
+
+int cg_init_named(struct cgroup *cg, const char *parent, const char *name)
+{
 	const char *force = getenv("NSLAB_CGROUP_LAYOUT");
 	bool want_v2 = force && strcmp(force, "v2") == 0;
 	bool want_v1 = force && strcmp(force, "v1") == 0;
@@ -100,8 +108,8 @@ int cg_init(struct cgroup *cg, const char *parent, pid_t pid)
 
 		tree_root(cg, i, top, sizeof(top));
 		snprintf(cg->parent[i], sizeof(cg->parent[i]), "%.200s/%.2000s", top, parent);
-		snprintf(cg->dir[i], sizeof(cg->dir[i]), "%.3000s/%s-%d", cg->parent[i],
-			 nslab_prog(), (int)pid);
+		snprintf(cg->dir[i], sizeof(cg->dir[i]), "%.3000s/%.64s", cg->parent[i],
+			 name);
 	}
 	return 0;
 }
@@ -425,14 +433,14 @@ const char *cg_path_of(const struct cgroup *cg, pid_t pid, char *buf, size_t siz
 	return buf;
 }
 
-void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
-	      long default_pids)
+void cg_start(struct cgroup *cg, const char *parent, const char *name,
+	      struct cg_limits *lim, long default_pids)
 {
 	bool asked = lim->pids || lim->memory || lim->cpus > 0;
 	const char *missing;
 	int code;
 
-	if ((code = cg_init(cg, parent, getpid())) != 0)
+	if ((code = cg_init_named(cg, parent, name)) != 0)
 		errx(code, "%s", cg->why);
 	if (!cg_may_create(cg)) {
 		if (asked)

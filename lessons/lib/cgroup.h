@@ -74,6 +74,9 @@ struct cgroup {
  * not a path below the root, EXIT_FAILURE when no cgroup file system is
  * usable. */
 int cg_init(struct cgroup *cg, const char *parent, pid_t pid);
+/* The same, named PARENT/NAME: NAME unique on the host (a pid is not:
+ * pids repeat across PID namespaces), as 07's container-ID. */
+int cg_init_named(struct cgroup *cg, const char *parent, const char *name);
 
 /* The directory that holds `controller`'s files (CG_PIDS...). */
 const char *cg_dir(const struct cgroup *cg, int controller);
@@ -123,7 +126,7 @@ void cg_enter_namespace(void);
 
 /* All of it, for a lesson that only uses limits (07's container), and
  * that lesson's die-on-error wrapper: it exits with a clear message where
- * the calls above return one. Name the cgroup PARENT/PROG-PID; unless
+ * the calls above return one. Name the cgroup PARENT/NAME; unless
  * this process may make cgroups, exit 1 if limits were asked, else say so
  * and leave cg->ndirs 0 (no cgroup); otherwise a process limit of
  * `default_pids` unless lim->pids is set, on v1 only the trees of the
@@ -131,8 +134,8 @@ void cg_enter_namespace(void);
  * controllers, start the reaper, make the parents, then cg_make() and
  * cg_set_limits(). Then cg_enter() the child, and cg_reaper_finish() at
  * the end (both do nothing when cg->ndirs is 0). */
-void cg_start(struct cgroup *cg, const char *parent, struct cg_limits *lim,
-	      long default_pids);
+void cg_start(struct cgroup *cg, const char *parent, const char *name,
+	      struct cg_limits *lim, long default_pids);
 
 /* After a memory limit: no swap beyond it (memory.swap.max 0 on v2,
  * memory.memsw.limit_in_bytes = the limit on v1, where they exist), so

@@ -76,8 +76,35 @@ bool cg_remove(const struct cgroup *cg)
 	return ok;
 }
 
+/* What the next reaper also holds, and does once the cgroup is gone. */
+static int also_fd = -1;
+static void (*also_then)(void *);
+static void *also_arg;
+
+void cg_reaper_also(int fd, void (*then)(void *), void *arg)
+{
+	also_fd = fd;
+	also_then = then;
+	also_arg = arg;
+}
+
+/* Close every descriptor from 3 on but a and b (-1: none). */
+static void close_all_but(int a, int b)
+{
+	int keep[2] = {a < b ? a : b, a < b ? b : a}, from = 3;
+
+	for (int i = 0; i < 2; i++)
+		if (keep[i] >= from) {
+			if (keep[i] > from)
+				close_range(from, keep[i] - 1, 0);
+			from = keep[i] + 1;
+		}
+	close_range(from, ~0U, 0);
+}
+
 int cg_reaper_start(struct cgroup *cg)
 {
+	bool ok;
 	int fds[2];
 	char c;
 
@@ -107,16 +134,20 @@ int cg_reaper_start(struct cgroup *cg)
 			dup2(null, 0);
 			dup2(null, 1);
 		}
-		/* Hold nothing of the launcher's but stderr and this pipe: a
-		 * pipe end kept here would keep someone else waiting for EOF. */
-		close_range(3, fds[0] - 1, 0);
-		close_range(fds[0] + 1, ~0U, 0);
+		/* Hold nothing of the launcher's but stderr, this pipe and
+		 * what cg_reaper_also() gave (a lease): a pipe end kept here
+		 * would keep someone else waiting for EOF. */
+		close_all_but(fds[0], also_fd);
 		// tag::reaper[]
 		/* Every copy of the write end is the launcher's (O_CLOEXEC:
 		 * its command gets none): EOF means the launcher has ended. */
 		while (read(fds[0], &c, 1) == -1 && errno == EINTR)
 			;
-		_exit(cg_remove(cg) ? EXIT_SUCCESS : EXIT_FAILURE);
+		ok = cg_remove(cg);
+		/* Only then may another container take what it held. */
+		if (also_then)
+			also_then(also_arg);
+		_exit(ok ? EXIT_SUCCESS : EXIT_FAILURE);
 		// end::reaper[]
 	}
 	close(fds[0]);

@@ -19,6 +19,11 @@
  * launcher says it is done and waits until the cgroup is gone; it
  * returns false if the reaper could not remove it (true if none runs). */
 int cg_reaper_start(struct cgroup *cg);
+/* Before cg_reaper_start(): the reaper also keeps descriptor `fd` open
+ * (a lease of the cgroup's name: -1, none), and once the cgroup is gone
+ * calls then(arg) (NULL: nothing), so that what the run held is given
+ * back only when nothing of it is left. */
+void cg_reaper_also(int fd, void (*then)(void *), void *arg);
 bool cg_reaper_finish(struct cgroup *cg);
 
 /* Kill every process in the cgroup (cgroup.kill on v2, SIGKILL to each

@@ -127,13 +127,16 @@ long wait_link_gone(const char *name, int ms)
 	return spent;
 }
 
-void check_subnet_free(struct in_addr addr, int prefix, const char *what)
+bool subnet_in_use(struct in_addr addr, int prefix, char *why, size_t size)
 {
 	struct ifaddrs *ifs, *i;
+	char line[256], dev[IF_NAMESIZE + 1], text[INET_ADDRSTRLEN];
+	bool used = false;
+	FILE *f;
 
 	if (getifaddrs(&ifs) == -1)
 		err(EXIT_FAILURE, "getifaddrs");
-	for (i = ifs; i; i = i->ifa_next) {
+	for (i = ifs; i && !used; i = i->ifa_next) {
 		struct in_addr a;
 		int plen;
 
@@ -143,18 +146,43 @@ void check_subnet_free(struct in_addr addr, int prefix, const char *what)
 		a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
 		plen = __builtin_popcount(
 			ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr));
-		if (ipv4_overlap(addr, prefix, a, plen)) {
-			char text[INET_ADDRSTRLEN], name[IF_NAMESIZE];
-
+		if ((used = ipv4_overlap(addr, prefix, a, plen))) {
 			inet_ntop(AF_INET, &a, text, sizeof(text));
-			snprintf(name, sizeof(name), "%s", i->ifa_name);
-			freeifaddrs(ifs);
-			errx(EXIT_FAILURE, "%s: that subnet overlaps %s's network "
-			     "(%s/%d); choose a subnet this host does not use",
-			     what, name, text, plen);
+			snprintf(why, size, "%s's network (%s/%d)", i->ifa_name, text, plen);
 		}
 	}
 	freeifaddrs(ifs);
+	/* A route to it (a VPN's, say) takes its packets elsewhere: the main
+	 * table's routes, /proc/self/net/route; the default route (prefix 0)
+	 * is where everything else goes, and overlaps nothing. */
+	f = fopen("/proc/self/net/route", "re");
+	while (f && !used && fgets(line, sizeof(line), f)) {
+		unsigned dst, mask;
+		struct in_addr a;
+		int plen;
+
+		if (sscanf(line, "%16s %x %*x %*x %*d %*d %*d %x", dev, &dst, &mask) != 3 ||
+		    mask == 0)
+			continue;
+		a.s_addr = dst;
+		plen = __builtin_popcount(mask);
+		if ((used = ipv4_overlap(addr, prefix, a, plen))) {
+			inet_ntop(AF_INET, &a, text, sizeof(text));
+			snprintf(why, size, "a route of %s (%s/%d)", dev, text, plen);
+		}
+	}
+	if (f)
+		fclose(f);
+	return used;
+}
+
+void check_subnet_free(struct in_addr addr, int prefix, const char *what)
+{
+	char why[128];
+
+	if (subnet_in_use(addr, prefix, why, sizeof(why)))
+		errx(EXIT_FAILURE, "%s: that subnet overlaps %s; choose a subnet "
+		     "this host does not use", what, why);
 }
 
 void check_link_prefix(const char *name, int max)

@@ -8,6 +8,7 @@
 #define NSLAB_LINKS_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The index of link `name` in the caller's network namespace, or -errno
@@ -34,6 +35,10 @@ void wait_link_running(const char *name, int ms);
  * there. */
 long wait_link_gone(const char *name, int ms);
 
+/* Does this network namespace use subnet ADDR/PREFIX already: an
+ * address of a link, or a route of the main table (not the default
+ * route), in it? Then `why` says whose ("eth0's network (192.168.1.5/24)"). */
+bool subnet_in_use(struct in_addr addr, int prefix, char *why, size_t size);
 /* Refuse (exit 1) a subnet this network namespace already uses: an
  * address there would take over the host's own routes. `what` names the
  * option in the message. */

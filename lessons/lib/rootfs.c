@@ -71,26 +71,88 @@ int rootfs_clone(const char *rootfs)
 	return tree;
 }
 
-/* Root's first subordinate id in FILE (/etc/subuid or /etc/subgid,
- * "root:100000:65536", by name or by uid) if its range holds ID_COUNT
- * ids, else DEFAULT_SUBID (subuid(5)). */
-unsigned rootfs_subid(const char *file)
+/* USER's uid as /etc/passwd has it, as text, or "" (subuid(5) lines
+ * may name a user by uid). Read by hand: the container is linked
+ * statically, where getpwnam(3) would need glibc's NSS modules. */
+static void uid_of(const char *user, char *buf, size_t size)
 {
-	unsigned long start, count;
-	unsigned found = DEFAULT_SUBID;
-	char line[256], name[64];
-	FILE *f = fopen(file, "re");
+	char line[512], name[64], uid[16];
+	FILE *f = fopen("/etc/passwd", "re");
 
+	buf[0] = '\0';
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63[^:]:%lu:%lu", name, &start, &count) == 3 &&
-		    (!strcmp(name, "root") || !strcmp(name, "0")) && start > 0 &&
-		    count >= ID_COUNT && start + ID_COUNT <= UINT32_MAX) {
-			found = start;
+		if (sscanf(line, "%63[^:]:%*[^:]:%15[0-9]:", name, uid) == 2 &&
+		    !strcmp(name, user)) {
+			snprintf(buf, size, "%s", uid);
 			break;
 		}
 	if (f)
 		fclose(f);
-	return found;
+}
+
+/* USER's line in FILE ("nslab:100000:65536", subuid(5)): 1 and its
+ * start and count, 0 if it has none, 2 if it has more than one. */
+static int subid_line(const char *file, const char *user, const char *uid,
+		      unsigned long *start, unsigned long *count)
+{
+	char line[256], name[64];
+	unsigned long s, c;
+	int found = 0;
+	FILE *f = fopen(file, "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63[^:]:%lu:%lu", name, &s, &c) == 3 &&
+		    (!strcmp(name, user) || (*uid && !strcmp(name, uid))) && found++ == 0) {
+			*start = s;
+			*count = c;
+		}
+	if (f)
+		fclose(f);
+	return found > 1 ? 2 : found;
+}
+
+const char *rootfs_subids(const char *user, unsigned *first, char *why, size_t size)
+{
+	unsigned long start[2] = {0, 0}, count[2] = {0, 0};
+	static const char *const file[2] = {"/etc/subuid", "/etc/subgid"};
+	char uid[16], fix[240];
+	int lines[2];
+
+	uid_of(user, uid, sizeof(uid));
+	for (int i = 0; i < 2; i++)
+		lines[i] = subid_line(file[i], user, uid, &start[i], &count[i]);
+	snprintf(fix, sizeof(fix), "reserve the lab's range with sudo make deps "
+		 "(useradd --system %s; usermod --add-subuids FIRST-LAST "
+		 "--add-subgids FIRST-LAST %s, 65536 ids no other line overlaps)",
+		 user, user);
+	for (int i = 0; i < 2; i++) {
+		if (lines[i] == 0) {
+			snprintf(why, size, "%s has no line for the user %s: %s", file[i],
+				 user, fix);
+			return why;
+		}
+		if (lines[i] > 1) {
+			snprintf(why, size, "%s has more than one line for the user %s: "
+				 "keep one range, then %s", file[i], user, fix);
+			return why;
+		}
+		if (start[i] == 0 || count[i] < ID_COUNT || start[i] + ID_COUNT > UINT32_MAX) {
+			snprintf(why, size, "%s gives the user %s %lu ids from %lu: the "
+				 "container needs 65536 (ids 0-65535 inside), none of them "
+				 "0; %s", file[i], user, count[i], start[i], fix);
+			return why;
+		}
+	}
+	if (start[0] != start[1] || count[0] != count[1]) {
+		snprintf(why, size, "/etc/subuid gives the user %s %lu ids from %lu, "
+			 "/etc/subgid %lu from %lu: the uid and gid maps would disagree "
+			 "(a file of uid N inside would be of another gid); give both "
+			 "the same range: %s", user, count[0], start[0], count[1],
+			 start[1], fix);
+		return why;
+	}
+	*first = (unsigned)start[0];
+	return NULL;
 }
 
 /* mount_setattr(MOUNT_ATTR_IDMAP) refused: say why, and the ways out. */

@@ -11,11 +11,13 @@
 #ifndef NSLAB_ROOTFS_H
 #define NSLAB_ROOTFS_H
 
-/* Ids 0-65535 inside: all a distribution's files and users need. Root's
- * host ids when /etc/subuid gives root no range: the first range
- * useradd(8) hands out, as Docker and Podman use it. */
+#include <stddef.h>
+
+/* Ids 0-65535 inside: all a distribution's files and users need. */
 #define ID_COUNT 65536u
-#define DEFAULT_SUBID 100000u
+/* The system user whose subordinate ids are the lab's own, as Docker's
+ * userns-remap has dockremap: `make deps` makes it (tools/subids). */
+#define LAB_USER "nslab"
 
 /* mount(2), or exit 1 naming what failed. */
 void do_mount(const char *src, const char *dst, const char *type,
@@ -31,10 +33,13 @@ const char *rootfs_find(const char *rootfs, char *path);
  * --bind, attached nowhere yet): only the descriptor reaches it. */
 int rootfs_clone(const char *rootfs);
 
-/* Root's first subordinate id in FILE (/etc/subuid or /etc/subgid,
- * "root:100000:65536", by name or by uid) if its range holds ID_COUNT
- * ids, else DEFAULT_SUBID (subuid(5)). */
-unsigned rootfs_subid(const char *file);
+/* The first of USER's subordinate ids, read from its lines in
+ * /etc/subuid and /etc/subgid together (subuid(5), subgid(5)): NULL and
+ * *first set when each file has one line for USER (by name or uid), of
+ * 65536 ids or more, not from 0, and both lines agree; otherwise what
+ * is wrong and how to fix it (`sudo make deps`), in `why`. No fallback:
+ * a range nobody reserved may be a user's own. */
+const char *rootfs_subids(const char *user, unsigned *first, char *why, size_t size);
 
 /* mount_setattr(MOUNT_ATTR_IDMAP) on the rootfs failed: say why, and
  * the ways out, and exit 1. */

@@ -5,8 +5,9 @@
  * mount, PID, network, UTS, IPC - and that built a small world of its own
  * inside them, in an order that matters. Namespaces alone do not make it
  * safe: each measure here stops an escape that happened to a real runtime.
- * Root inside is not root outside (ids 0-65535 map to root's /etc/subuid
- * range, the rootfs is idmapped to match); the rootfs is never written
+ * Root inside is not root outside (ids 0-65535 map to the lab's own
+ * range, the nslab user's in /etc/subuid and /etc/subgid, reserved by
+ * make deps; the rootfs is idmapped to match); the rootfs is never written
  * (an overlay with a tmpfs upper layer of a bounded size, and /dev/shm
  * Docker's 64 MiB); /proc is Docker's (knobs read-only, kcore and friends
  * masked); only fds 0-2 cross (runc's CVE-2024-21626); PID 1 is not
@@ -18,7 +19,11 @@
  * namespace of its own first (lessons/lib/syscall_filter.h); a cgroup caps its processes (1024 unless
  * --pids-limit), memory and CPU, so a fork bomb or a memory hog inside
  * cannot take the host down; the host's end of the veth learns nothing
- * from the container (no router advertisements: CVE-2020-13401).
+ * from the container (no router advertisements: CVE-2020-13401). What
+ * it names on the host (cgroup, veth, lease) is named by an id of its
+ * own, not a pid, and its subnet, the next free /24 of 10.7.0.0/16, is
+ * leased under a lock (lessons/lib/lease.h), so that containers started
+ * at once never share one.
  *
  * Steps, in run order: launcher 1 clone into six namespaces, 2 the id
  * maps and the idmapped rootfs; child 3 a throwaway root, 4 /proc and
@@ -30,11 +35,12 @@
  *
  * Sample session (as root; the numbers will differ):
  *   $ sudo ./container --hostname box -- sh -c 'hostname; id -u'
+ *   container: container 5f3a09c1, subnet 10.7.0.2/24 (leased in /run/nslab)
  *   container: launcher pid 4242; the container's PID 1 is pid 4243 here
  *   ...
  *   box
  *   0
- *   container: the command exited with status 0; veth nslab4242 removed
+ *   container: the command exited with status 0; veth nslab5f3a09c1 removed
  *
  * Read: namespaces(7), user_namespaces(7), mount_namespaces(7),
  *       mount_setattr(2) ("ID-mapped mounts"), linux/mount.h (open_tree,
@@ -78,6 +84,7 @@
 #include "idmap.h"
 #include "init.h"
 #include "ipv4.h"
+#include "lease.h"
 #include "limit_options.h"
 #include "links.h"
 #include "nslab.h"
@@ -88,7 +95,12 @@
 
 /* The kernel keeps the hostname in a 65-byte array: 64 bytes at most. */
 #define UTS_NAME_MAX HOST_NAME_MAX
-#define DEFAULT_IP "10.7.0.2/24"
+/* Without --ip, the container takes the first free /24 of this pool
+ * (Docker's default-address-pools are /16s cut in subnets the same
+ * way): 10.7.N.2 inside, 10.7.N.1 on this side. */
+#define POOL_FIRST 0x0a070000u /* 10.7.0.0 */
+#define POOL_SUBNETS 256
+#define EXAMPLE_IP "10.7.0.2/24"
 #define INSIDE_IF "eth0"   /* the container's end of the veth */
 /* Docker's default --pids-limit is none; ours is a fork bomb's end. */
 #define DEFAULT_PIDS 1024
@@ -135,6 +147,7 @@ struct child_args {
 	bool cgroupns;             /* a cgroup namespace of its own (v2) */
 	struct in_addr addr, gw;   /* inside: own address, the parent's */
 	int prefix;
+	unsigned subid;            /* the first host id of the lab's range */
 	int tree;                  /* a detached copy of the rootfs mount, or -1 */
 	int launcher;              /* a pidfd of the launcher */
 	int sock;                  /* to pass the terminal to the launcher */
@@ -161,10 +174,15 @@ static void usage(FILE *out, const char *prog)
 		"  --hostname NAME    hostname inside (default nslab-XXXXXX; <= %d bytes,\n"
 		"                     letters, digits, '-' and '.' as RFC 1123 has them)\n"
 		"  --net veth|none    a veth to this side (default as root), or only lo\n"
-		"  --ip ADDR/PREFIX   the container's address (default " DEFAULT_IP ")\n"
+		"  --ip ADDR/PREFIX   the container's address (default: .2 of the first\n"
+		"                     free /24 of 10.7.0.0/16, leased in " LEASE_DIR ")\n"
+		"  --name NAME        the container's name on the host: its cgroup\n"
+		"                     container-NAME, its veth nslabNAME (<= %d letters,\n"
+		"                     digits, '-', '_'; default 8 random hex digits)\n"
 		"  --rootless         map only root inside, to you (default for users)\n"
 		"  --identity-map     as root, ids inside are the host's: a privileged\n"
-		"                     container (default: root's /etc/subuid range, or %u)\n"
+		"                     container (default: the range of the user " LAB_USER "\n"
+		"                     in /etc/subuid and /etc/subgid: sudo make deps)\n"
 		"  --pids-limit N     at most N processes (default %d; as root)\n"
 		"  --memory SIZE      at most SIZE of memory, K, M or G (at least 6M)\n"
 		"  --tmpfs-size SIZE  the writable layer holds SIZE (default %lldM); the\n"
@@ -181,7 +199,7 @@ static void usage(FILE *out, const char *prog)
 		"  -q                 no account on stderr;  -h  this help\n\n"
 		"As root: sudo make lesson07. Exit status: COMMAND's, or 128+N if a\n"
 		"signal N killed it (137: the OOM killer, at --memory).\n",
-		prog, UTS_NAME_MAX, DEFAULT_SUBID, DEFAULT_PIDS,
+		prog, UTS_NAME_MAX, LEASE_NAME_MAX, DEFAULT_PIDS,
 		DEFAULT_LAYER_SIZE >> 20, cg_default_parent());
 }
 
@@ -215,11 +233,12 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	// BEGIN SOLUTION 2
 	// STEP: root inside owns the rootfs, and is not root outside
 	// TODO: Map ids 0-65535 inside to a range of host ids without 0:
-	//       root's range in /etc/subuid and /etc/subgid (rootfs_subid()),
-	//       written with idmap_set() (lessons/lib/idmap.h). Then give the
+	//       the lab's own, from a->subid (main() read it from the nslab
+	//       user's lines in /etc/subuid and /etc/subgid), written with
+	//       idmap_set() (lessons/lib/idmap.h). Then give the
 	//       rootfs mount a->tree the same mapping, so that its files, the
 	//       host root's, are root's inside. Afterwards `id -u` inside
-	//       prints 0, ps on the host shows the command as uid 100000, and
+	//       prints 0, ps on the host shows the command as uid a->subid, and
 	//       `ls -ln /bin` inside shows 0 0 (not 65534). Read
 	//       user_namespaces(7), "Defining user and group ID mappings",
 	//       and mount_setattr(2), "Idmapped mounts".
@@ -231,22 +250,24 @@ static void map_ids(pid_t pid, struct child_args *a, bool identity)
 	//       MOUNT_ATTR_IDMAP in attr_set and, in userns_fd, a descriptor
 	//       of the child's /proc/PID/ns/user; it works on a detached mount
 	//       such as a->tree. On failure rootfs_idmap_failed(a->rootfs).
-	// HINT: uid = rootfs_subid(____); gid = ____;
+	// HINT: uid = gid = ____;
 	//       snprintf(uid_map, ..., "0 %u %u", ____); ... idmap_set(pid, ____, ____);
 	//       userns = open(____, O_RDONLY | O_CLOEXEC);
 	//       attr.attr_set = ____; attr.userns_fd = ____;
 	//       if (mount_setattr(a->tree, "", ____, &attr, sizeof(attr)) == -1) ...
-	// WRONG root_is_root: "uid = rootfs_subid(" -> "uid = 0 * rootfs_subid(" : /etc/subuid
+	// WRONG root_is_root: "uid = gid = a->subid;" -> "uid = gid = 0 * a->subid;" : /etc/subuid
+	// WRONG subid_fallback: "if (!identity && !args.rootless &&" -> "args.subid = 100000; if (false &&" : make deps
+	// WRONG pid_name: "\"%08x\", rnd);" -> "\"%08x\", (uint32_t)getpid());" : getrandom
+	// WRONG no_lease: "if (lease_overlap(held, n, addr, 24))" -> "if (false)" : lease
 	// WRONG no_idmap: "attr.attr_set = MOUNT_ATTR_IDMAP;" -> "attr.attr_set = 0;" : MOUNT_ATTR_IDMAP
 	// WRONG accept_ra: "{\"ipv6\", \"accept_ra\", \"0\"}," -> "{\"ipv6\", \"accept_ra\", \"1\"}," : accept_ra
 	// WRONG no_rp_filter: "{\"ipv4\", \"rp_filter\", \"1\"}," -> "{\"ipv4\", \"rp_filter\", \"0\"}," : rp_filter
-	// STUB: (void)path; (void)attr; (void)userns; (void)rootfs_subid;
+	// STUB: (void)path; (void)attr; (void)userns;
 	// STUB: (void)uid_map; (void)gid_map; (void)gid;
 	// STUB: (void)rootfs_idmap_failed;
 	// STUB: todo({n}, "map the child's ids, and the rootfs like them");
 	// tag::map_ids[]
-	uid = rootfs_subid("/etc/subuid");
-	gid = rootfs_subid("/etc/subgid");
+	uid = gid = a->subid;
 	snprintf(uid_map, sizeof(uid_map), "0 %u %u", uid, ID_COUNT);
 	snprintf(gid_map, sizeof(gid_map), "0 %u %u", gid, ID_COUNT);
 	idmap_set(pid, uid_map, gid_map);
@@ -325,7 +346,8 @@ static void harden_host_end(const char *name)
  * request, built with lessons/lib/rtnl.h): the peer is created in the
  * child's network namespace, so both ends are never here at once. This
  * end is hardened, gets the parent's address, and goes up. */
-static void setup_veth(pid_t pid, const struct child_args *a, char *name)
+static void setup_veth(pid_t pid, const struct child_args *a, const char *id,
+		       char *name)
 {
 	char here[INET_ADDRSTRLEN], there[INET_ADDRSTRLEN];
 	struct rtattr *info, *data, *peer;
@@ -335,8 +357,9 @@ static void setup_veth(pid_t pid, const struct child_args *a, char *name)
 
 	if ((e = rtnl_open(&nl)) != 0)
 		errx(EXIT_FAILURE, "a netlink socket: %s", strerror(-e));
-	/* This launcher's pid keeps the name unique, in 15 characters. */
-	snprintf(name, IF_NAMESIZE, "nslab%d", (int)getpid());
+	/* The container's id keeps the name unique on the host, in 15
+	 * characters (a pid would not: another PID namespace has it too). */
+	snprintf(name, IF_NAMESIZE, "nslab%s", id);
 	rtnl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
 	rtnl_attr_str(&req, IFLA_IFNAME, name);
 	info = rtnl_nest_begin(&req, IFLA_LINKINFO);
@@ -902,6 +925,91 @@ static void check_rootfs_apart(const char *rootfs)
 	}
 }
 
+/* The container's id: what it names on the host (its cgroup, its veth,
+ * its lease) is named by it. Not the launcher's pid: pids repeat across
+ * PID namespaces, and a launcher with the same pid in another one joined
+ * a running container's cgroup, whose reaper then killed it. 32 random
+ * bits (getrandom(2)), as 8 hex digits: lease_take() refuses one that a
+ * live container holds, in case. */
+// tag::make_id[]
+static void make_id(char *id, size_t size)
+{
+	uint32_t rnd;
+
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		err(EXIT_FAILURE, "getrandom");
+	snprintf(id, size, "%08x", rnd);
+}
+// end::make_id[]
+
+/* The lease, given back by the launcher at its exit if no reaper does
+ * (no cgroup); a child of ours that exits holds a copy, and gives back
+ * nothing. */
+static struct lease lease = {.fd = -1};
+static pid_t launcher_pid;
+
+static void give_back_lease(void)
+{
+	if (getpid() == launcher_pid)
+		lease_release(&lease);
+}
+
+/* The name and the subnet, taken under the lock of the leases
+ * (lessons/lib/lease.h): a check that a subnet is free, then taking it,
+ * is a race two launchers started at once both win, unless no other may
+ * check in between. --ip's subnet if it is free, else the first free
+ * /24 of the pool. Free: no live lease holds it, and the host uses none
+ * of it (an address, or a route). */
+// tag::take_lease[]
+static void take_lease(struct child_args *a, const char *ip, char *id, size_t size,
+		       bool named)
+{
+	struct lease_net *held = calloc(LEASE_MAX, sizeof(*held));
+	const struct lease_net *other;
+	struct in_addr addr = {0};
+	char why[160];
+	int lock, n, i = 0;
+
+	if (!held)
+		err(EXIT_FAILURE, "calloc");
+	lock = lease_lock();
+	n = lease_held(held, LEASE_MAX);
+	if (a->veth && ip) {
+		if ((other = lease_overlap(held, n, a->addr, a->prefix)))
+			errx(EXIT_FAILURE, "--ip %s: that subnet overlaps the one of the "
+			     "running container %s; choose another, or leave --ip "
+			     "out (the next free /24 of 10.7.0.0/16)", ip, other->name);
+		check_subnet_free(a->addr, a->prefix, ip);
+	} else if (a->veth) {
+		for (i = 0; i < POOL_SUBNETS; i++) {
+			addr.s_addr = htonl(POOL_FIRST + (i << 8) + 2);
+			if (lease_overlap(held, n, addr, 24))
+				continue;
+			if (!subnet_in_use(addr, 24, why, sizeof(why)))
+				break;
+		}
+		if (i == POOL_SUBNETS)
+			errx(EXIT_FAILURE, "no /24 of the pool 10.7.0.0/16 is free: %d "
+			     "containers hold one, this host uses the others; give a "
+			     "subnet with --ip", n);
+		a->addr = addr;
+		a->prefix = 24;
+	}
+	a->gw = ipv4_gateway(a->addr, a->prefix);
+	for (int tries = 0; !lease_take(&lease, id, a->addr, a->veth ? a->prefix : 0);
+	     tries++) {
+		if (named || tries == 3)
+			errx(EXIT_FAILURE, "a running container is named %s already%s",
+			     id, named ? "; give this one another --name" : "");
+		make_id(id, size);
+	}
+	lease_unlock(lock);
+	free(held);
+	launcher_pid = getpid();
+	atexit(give_back_lease);
+}
+// end::take_lease[]
+
 int main(int argc, char *argv[])
 {
 	static char *shell[] = {"/bin/sh", NULL};
@@ -919,6 +1027,7 @@ int main(int argc, char *argv[])
 		{"hostname", required_argument, NULL, 'n'},
 		{"net", required_argument, NULL, 'N'},
 		{"ip", required_argument, NULL, 'i'},
+		{"name", required_argument, NULL, 'C'},
 		{"rootless", no_argument, NULL, 'R'},
 		{"identity-map", no_argument, NULL, 'I'},
 		{"pids-limit", required_argument, NULL, 'p'},
@@ -934,9 +1043,10 @@ int main(int argc, char *argv[])
 		{NULL, 0, NULL, 0}};
 	struct child_args args = {.tree = -1, .sock = -1, .cgroup = -1};
 	const char *rootfs = NULL, *net = NULL, *ip = NULL, *parent = cg_default_parent(), *why;
+	const char *name = NULL;
 	char hostname[UTS_NAME_MAX + 1], label[96], host_label[32];
 	char rootfs_path[PATH_MAX], veth[IF_NAMESIZE], text[PATH_MAX + 200];
-	char layer[64];
+	char layer[64], id[LEASE_NAME_MAX + 1], cg_name[32];
 	long long layer_size = DEFAULT_LAYER_SIZE;
 	struct cg_limits lim = {0};
 	bool identity = false;
@@ -953,6 +1063,7 @@ int main(int argc, char *argv[])
 		case 'n': args.hostname = optarg; break;
 		case 'N': net = optarg; break;
 		case 'i': ip = optarg; break;
+		case 'C': name = optarg; break;
 		case 'R': args.rootless = true; break;
 		case 'I': identity = true; break;
 		case 'p': lim.pids = cg_parse_count("--pids-limit", optarg); break;
@@ -1008,11 +1119,10 @@ int main(int argc, char *argv[])
 		     "links; use --net none (or sudo make lesson07)");
 	if (ip && !args.veth)
 		errx(EXIT_USAGE, "--ip %s needs --net veth", ip);
-	if ((why = ipv4_parse(ip ? ip : DEFAULT_IP, &args.addr, &args.prefix)))
-		errx(EXIT_USAGE, "--ip %s: %s, e.g. " DEFAULT_IP, ip, why);
-	args.gw = ipv4_gateway(args.addr, args.prefix);
-	if (args.veth)
-		check_subnet_free(args.addr, args.prefix, ip ? ip : DEFAULT_IP);
+	if (ip && (why = ipv4_parse(ip, &args.addr, &args.prefix)))
+		errx(EXIT_USAGE, "--ip %s: %s, e.g. " EXAMPLE_IP, ip, why);
+	if (name && (why = lease_name_invalid(name)))
+		errx(EXIT_USAGE, "--name \"%.40s\": %s", name, why);
 	if (!args.hostname) {
 		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 			err(EXIT_FAILURE, "getrandom");
@@ -1037,16 +1147,39 @@ int main(int argc, char *argv[])
 	if (rootfs)
 		check_rootfs_apart(rootfs);
 	args.rootfs = rootfs_find(rootfs, rootfs_path);
+	/* The lab's range of ids, reserved for it: never a guess (100000
+	 * is the range useradd gives the first user who asks for one). */
+	if (!identity && !args.rootless &&
+	    (why = rootfs_subids(LAB_USER, &args.subid, text, sizeof(text))))
+		errx(EXIT_FAILURE, "%s", why);
 	args.argv = optind < argc ? &argv[optind] : isatty(0) ? shell : demo;
 	args.tty = isatty(STDIN_FILENO);
 	for (int i = 0; i < 6; i++)
 		if (!ns_id_of(0, six[i], &args.host[i]))
 			err(EXIT_FAILURE, "/proc/self/ns/%s", six[i]);
 	ensure_proc_is_ours();
+	/* The name (and the subnet) are leased as root, the only one who
+	 * makes cgroups and veths here; rootless, nothing is named. */
+	if (name)
+		snprintf(id, sizeof(id), "%s", name);
+	else
+		make_id(id, sizeof(id));
+	if (geteuid() == 0) {
+		take_lease(&args, ip, id, sizeof(id), name != NULL);
+		cg_reaper_also(lease.fd, lease_give_back, &lease);
+	}
+	if (args.veth) {
+		inet_ntop(AF_INET, &args.addr, text, sizeof(text));
+		say("container %s, subnet %s/%d (leased in " LEASE_DIR ")", id, text,
+		    args.prefix);
+	} else {
+		say("container %s", id);
+	}
+	snprintf(cg_name, sizeof(cg_name), "container-%s", id);
 	/* The limits, as root (cgroup.h; lesson 09 teaches them): a process
 	 * count always, so that a fork bomb inside ends in EAGAIN, not in a
 	 * host that cannot fork. The cgroup goes when we do, however. */
-	cg_start(&cg, parent, &lim, DEFAULT_PIDS);
+	cg_start(&cg, parent, cg_name, &lim, DEFAULT_PIDS);
 	if (cg.ndirs && !nslab_quiet) /* reads every limit file back */
 		say("cgroup %s: %s", cg_relative(&cg), cg_describe_limits(&cg, text, sizeof(text)));
 	args.cgroupns = cg.v2;
@@ -1144,7 +1277,7 @@ int main(int argc, char *argv[])
 		make_root_as_host(child.pid, &args);
 	veth[0] = '\0';
 	if (args.veth)
-		setup_veth(child.pid, &args, veth);
+		setup_veth(child.pid, &args, id, veth);
 	else
 		say("network: none, only lo inside");
 	say("hostname \"%s\"; writes go to a tmpfs layer of %lldM, never to the "
