@@ -583,6 +583,7 @@ static void parse_linux(json_t *l, struct config *c)
 	// WRONG no_pid_ns: "c->clone_flags |= ns_types[t].flag;" -> "c->clone_flags |= ns_types[t].flag & ~CLONE_NEWPID;" : CLONE_NEWPID
 	// STUB: (void)nss; (void)v; (void)i;
 	// STUB: todo({n}, "the config's namespaces into clone flags");
+	// tag::namespaces[]
 	json_array_foreach(nss, i, v) {
 		const char *type = get_str(v, "type", "linux.namespaces[]");
 		const char *path = get_str(v, "path", "linux.namespaces[]");
@@ -606,6 +607,7 @@ static void parse_linux(json_t *l, struct config *c)
 			c->clone_flags |= ns_types[t].flag;
 		}
 	}
+	// end::namespaces[]
 	// END SOLUTION
 	for (int m = 0; m < 2; m++) {
 		const char *key = m ? "gidMappings" : "uidMappings";
@@ -836,11 +838,15 @@ static const char *status_of(const struct state *s)
 	// HINT: if (!init_alive(____)) return "____";
 	//       return access(____, F_OK) == 0 ? "____" : "____";
 	// WRONG created_forever: "return access(fifo, F_OK) == 0 ? \"created\" : \"running\";" -> "return \"created\";" : running
-	// STUB: (void)fifo; (void)init_alive;
-	// STUB: todo({n}, "the status, from the init and the FIFO");
+	// STUB: (void)init_alive;
+	// STUB: /* The host is safe without this step, so go on: */
+	// STUB: warnx("TODO({n}) not done: the status is always \"created\" (%s)", fifo);
+	// STUB: return "created";
+	// tag::status[]
 	if (!init_alive(s))
 		return "stopped";
 	return access(fifo, F_OK) == 0 ? "created" : "running";
+	// end::status[]
 	// END SOLUTION
 }
 
@@ -1371,13 +1377,14 @@ static int init_main(void *arg)
 	// HINT: prctl(PR_SET_PDEATHSIG, 0); write(2) a byte on a->ready and
 	//       close it; open(2) `path` with O_WRONLY; write(2) a byte.
 	// HINT: if (prctl(PR_SET_PDEATHSIG, ____, 0, 0, 0) == -1) die(...);
-	//       if (write(a->ready, "r", 1) != 1) die(...); close(a->ready);
+	//       write(a->ready, ____, 1), then close(a->ready);
 	//       fifo = open(path, ____ | O_CLOEXEC);
-	//       if (fifo == -1 || write(fifo, "0", 1) != 1) die(...);
+	//       on -1, or a write(fifo, ...) of other than one byte: die(...);
 	// WRONG no_wait: "fifo = open(path, O_WRONLY | O_CLOEXEC);" -> "fifo = open(\"/dev/null\", O_WRONLY | O_CLOEXEC);" : FIFO
 	// WRONG dies_with_create: "prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)" -> "prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)" : PR_SET_PDEATHSIG
 	// STUB: (void)fifo; (void)path;
 	// STUB: todo({n}, "the init tells create it is ready, then waits on the FIFO");
+	// tag::wait[]
 	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) == -1)
 		die("prctl(PR_SET_PDEATHSIG, 0): %s", strerror(errno));
 	if (write(a->ready, "r", 1) != 1)
@@ -1387,6 +1394,7 @@ static int init_main(void *arg)
 	if (fifo == -1 || write(fifo, "0", 1) != 1)
 		die("the exec FIFO: %s", strerror(errno));
 	close(fifo);
+	// end::wait[]
 	// END SOLUTION
 	close(a->fifo);
 	op = "start (the container's init)";
@@ -1669,11 +1677,12 @@ static int cmd_start(const char *id)
 	// HINT: open(2) with O_RDONLY | O_NONBLOCK; read(2) in a loop with a
 	//       short pause (usleep(3)); unlink(2) the FIFO.
 	// HINT: fd = open(fifo, ____);
-	//       while ((n = read(fd, &byte, 1)) != 1) { if (!init_alive(&s)) die(...); usleep(1000); }
+	//       until read(fd, &byte, 1) gives 1: die(...) once the init is gone, else usleep(1000);
 	//       close(fd); unlink(____);
 	// WRONG fifo_kept: "if (unlink(fifo) == -1)" -> "if (false)" : unlink
 	// STUB: (void)n; (void)fd; (void)byte;
 	// STUB: todo({n}, "start opens the FIFO: the init runs the program");
+	// tag::start[]
 	if ((fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
 		die("open(%s): %s", fifo, strerror(errno));
 	while ((n = read(fd, &byte, 1)) != 1) {
@@ -1686,6 +1695,7 @@ static int cmd_start(const char *id)
 	close(fd);
 	if (unlink(fifo) == -1)
 		die("unlink(%s): %s", fifo, strerror(errno));
+	// end::start[]
 	// END SOLUTION
 	json_decref(s.json);
 	return 0;
@@ -1807,7 +1817,10 @@ static int cmd_delete(const char *id, bool force)
 	/* A create that failed half-way leaves a directory without a
 	 * state: remove it; with --force that is no error (as runc). */
 	if (!try_load_state(id, &s)) {
-		remove_state_dir(s.dir);
+		char half_made[PATH_MAX];
+
+		state_dir(half_made, sizeof(half_made), id);
+		remove_state_dir(half_made);
 		if (force)
 			return 0;
 		load_state(id, &s); /* says why */
@@ -1830,19 +1843,20 @@ static int cmd_delete(const char *id, bool force)
 	// HINT: Three cases: stopped, not stopped without --force (die()),
 	//       not stopped with --force (kill, then wait). A cgroup may be
 	//       busy a moment after its last process died: try rmdir again.
-	// HINT: strcmp(status, "stopped"); signal_init(&s, SIGKILL);
+	// HINT: strcmp(3) of status; signal_init() with SIGKILL;
 	//       wait_gone(&s); json_array_foreach(dirs, i, d) rmdir(2) of
 	//       json_string_value(d), again after usleep(3) on EBUSY.
-	// HINT: if (strcmp(status, "stopped") && !force) die(...);
-	//       if (strcmp(status, "stopped")) signal_init(&s, ____);
+	// HINT: if (it is not stopped && ____) die(...);
+	//       if (it is not stopped) signal_init(&s, ____);
 	//       if (!wait_gone(&s)) die(...);
-	//       json_array_foreach(dirs, i, d) { for (tries...) if (rmdir(____) == 0 || errno == ENOENT) break; ... }
+	//       json_array_foreach(dirs, i, d): rmdir(____), again while errno is ____;
 	//       remove_state_dir(____);
 	// WRONG delete_running: "if (strcmp(status, \"stopped\") && !force)" -> "if (false)" : --force
 	// WRONG cgroup_kept: "if (rmdir(dir) == 0 || errno == ENOENT)" -> "if (true)" : cgroup
 	// STUB: (void)force; (void)dirs; (void)d; (void)i; (void)wait_gone;
 	// STUB: (void)remove_state_dir; (void)status;
 	// STUB: todo({n}, "delete: kill with --force, remove the cgroup and the state");
+	// tag::delete[]
 	if (strcmp(status, "stopped") && !force)
 		die("the container is %s: kill it first, or delete --force "
 		    "(runtime.md, \"delete\")", status);
@@ -1862,6 +1876,7 @@ static int cmd_delete(const char *id, bool force)
 		}
 	}
 	remove_state_dir(s.dir);
+	// end::delete[]
 	// END SOLUTION
 	json_decref(s.json);
 	return 0;
