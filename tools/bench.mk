@@ -12,6 +12,8 @@ NSBENCH     := $(BENCH_DIR)/nsbench
 BENCH_RUNS  ?= 60
 BENCH_ITERS ?= 200
 CONTAINER_BIN := $(call bin,07-container,solutions)
+# Lesson 11's runtime beside runc (tools/bench/oci), in the same run.
+OCI_BIN       := $(call bin,11-oci,solutions)
 
 $(NSBENCH): tools/bench/nsbench.c
 	$(call say,CC,$@)
@@ -19,7 +21,7 @@ $(NSBENCH): tools/bench/nsbench.c
 	$(Q)$(CC) $(WARNINGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< -lm
 
 .PHONY: bench bench-deps bench-plot
-bench: $(NSBENCH) $(CONTAINER_BIN) $(ROOTFS)/bin/busybox
+bench: $(NSBENCH) $(CONTAINER_BIN) $(OCI_BIN) $(ROOTFS)/bin/busybox
 	@tools/need-root "make bench"
 	@mkdir -p $(BENCH_DIR)
 	$(Q){ \
@@ -27,7 +29,9 @@ bench: $(NSBENCH) $(CONTAINER_BIN) $(ROOTFS)/bin/busybox
 	  echo; \
 	  unshare --net $(NSBENCH) -n $(BENCH_ITERS) -o $(BENCH_DIR)/inprocess.tsv $(ROOTFS) && \
 	  echo && \
-	  tools/bench/compare $(CONTAINER_BIN) $(ROOTFS) $(BENCH_DIR) $(NSBENCH) $(BENCH_RUNS); \
+	  tools/bench/compare $(CONTAINER_BIN) $(ROOTFS) $(BENCH_DIR) $(NSBENCH) $(BENCH_RUNS) && \
+	  echo && \
+	  tools/bench/oci $(OCI_BIN) $(ROOTFS) $(BENCH_DIR) $(BENCH_RUNS); \
 	  echo $$? >$(BENCH_DIR)/status; \
 	} 2>&1 | tee $(BENCH_DIR)/output.txt; exit $$(cat $(BENCH_DIR)/status)
 	$(Q)if command -v gnuplot >/dev/null; then \
