@@ -1374,12 +1374,13 @@ static void set_device_rules(const struct config *c, const char *path, char *dir
 	if (!json_array_size(c->device_rules))
 		return;
 	if (access("/sys/fs/cgroup/devices", F_OK) == -1) {
-		json_array_foreach(c->device_rules, i, r)
+		json_array_foreach(c->device_rules, i, r) {
 			if (json_is_true(json_object_get(r, "allow")) ||
 			    json_object_get(r, "type") || json_object_get(r, "major"))
 				die("config.json: linux.resources.devices: rules other "
 				    "than \"deny all\" need a BPF program on cgroup v2, "
 				    "not supported by this runtime");
+		}
 		if (c->proc.bounding & (1ULL << CAP_MKNOD))
 			die("config.json: linux.resources.devices on cgroup v2 with "
 			    "CAP_MKNOD in the bounding set is not supported by this runtime");
@@ -1621,7 +1622,7 @@ static int cmd_state(const char *id)
 	status = status_of(&s);
 	out = json_pack("{s:s, s:s, s:s, s:i, s:O, s:O, s:O, s:O}", "ociVersion",
 			OCI_VERSION, "id", id, "status", status, "pid",
-			strcmp(status, "stopped") ? (int)s.pid : 0, "bundle",
+			strcmp(status, "stopped") != 0 ? (int)s.pid : 0, "bundle",
 			json_object_get(s.json, "bundle"), "rootfs",
 			json_object_get(s.json, "rootfs"), "created",
 			json_object_get(s.json, "created"), "annotations",
@@ -1768,7 +1769,7 @@ static int cmd_exec(const char *id, const char *process_file, const char *pid_fi
 	static struct process p;
 	struct state s;
 	json_error_t jerr;
-	json_t *pj, *dirs, *d;
+	json_t *pj, *cgroups, *d;
 	char pidtext[24], name[PATH_MAX], *slash;
 	int pidfd, flags = 0, sock = -1, report[2], piddir = AT_FDCWD;
 	char e;
@@ -1783,7 +1784,7 @@ static int cmd_exec(const char *id, const char *process_file, const char *pid_fi
 		die("--process %s:%d:%d: %s", process_file, jerr.line, jerr.column, jerr.text);
 	parse_process(pj, &p, "process");
 	load_state(id, &s);
-	if (strcmp(status_of(&s), "running"))
+	if (strcmp(status_of(&s), "running") != 0)
 		die("the container is %s, not running", status_of(&s));
 	if (p.terminal && !console)
 		die("process.terminal is true: exec needs --console-socket");
@@ -1797,10 +1798,11 @@ static int cmd_exec(const char *id, const char *process_file, const char *pid_fi
 			die("--pid-file %s: %s", pid_file, strerror(errno));
 		pid_name = slash + 1;
 	}
-	dirs = json_object_get(s.json, "nslab.cgroups");
+	cgroups = json_object_get(s.json, "nslab.cgroups");
 	snprintf(pidtext, sizeof(pidtext), "%d", (int)getpid());
-	json_array_foreach(dirs, i, d)
+	json_array_foreach(cgroups, i, d) {
 		cg_write(json_string_value(d), "cgroup.procs", pidtext);
+	}
 	for (size_t t = 0; t < NS_TYPES; t++) {
 		struct ns_id theirs, ours;
 
@@ -1940,7 +1942,7 @@ int main(int argc, char *argv[])
 		case 'r': state_root = optarg; break;
 		case 'l': log_path = optarg; break;
 		case 'F':
-			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
 				die("--log-format %s: json or text", optarg);
 			log_json = !strcmp(optarg, "json");
 			break;
@@ -1991,7 +1993,7 @@ int main(int argc, char *argv[])
 			die("unexpected argument %s", argv[n + 2]);
 		return cmd_kill(cid, n + 1 < argc ? argv[n + 1] : NULL, o.all);
 	}
-	if (n + 1 != argc && strcmp(cmd, "exec"))
+	if (n + 1 != argc && strcmp(cmd, "exec") != 0)
 		die("unexpected argument %s", argv[n + 1]);
 	if (!strcmp(cmd, "start"))
 		return cmd_start(cid);
