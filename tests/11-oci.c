@@ -31,6 +31,9 @@
  * output of each call and of the container. */
 static char dir[64], root[96], bundle[96], cgpath[HARNESS_CGROUP_MAX + 32];
 static char id[32];
+/* podman's directory of this test (its tests only), and tmux's socket. */
+static char pm_dir[PATH_MAX];
+static int tmux(char *out, size_t size, const char *const args[]);
 
 static const char *rootfs(void)
 {
@@ -93,6 +96,11 @@ static void teardown(void)
 
 	if (pid > 0)
 		kill(pid, SIGKILL);
+	if (*pm_dir) {
+		char out[256];
+
+		tmux(out, sizeof(out), ARGS("kill-server"));
+	}
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	if (pid > 0) {
@@ -716,7 +724,7 @@ Test(oci, all_log_format_json_writes_the_error_as_conmon_reads_it)
  * under a directory of the test's own (podman's database insists on
  * one run root per storage), the image imported from the lab's rootfs,
  * offline. */
-static char pm_dir[PATH_MAX], pm_runtime[PATH_MAX], pm_image[64];
+static char pm_runtime[PATH_MAX], pm_image[64];
 
 static void podman_setup(void)
 {
@@ -910,4 +918,75 @@ Test(oci, all_podman_run_d_exec_stop_rm, .timeout = 60)
 	cr_assert(!alive(init.pid), "after podman stop the init must be gone");
 	cr_assert_eq(PODMAN(out, "rm", cid), 0, "podman rm: %s", out);
 	check_nothing_left(cid);
+}
+
+/* tmux -S SOCKET ARGS...: its exit status and output. */
+static int tmux(char *out, size_t size, const char *const args[])
+{
+	char sock[PATH_MAX + 16];
+	const char *argv[24];
+	int i = 0;
+
+	snprintf(sock, sizeof(sock), "%s/tmux.sock", pm_dir);
+	argv[i++] = "/usr/bin/tmux";
+	argv[i++] = "-S";
+	argv[i++] = sock;
+	for (int k = 0; args[k] && i < 23; k++)
+		argv[i++] = args[k];
+	argv[i] = NULL;
+	return run_here(argv, out, size);
+}
+#define TMUX(out, ...) tmux(out, sizeof(out), ARGS(__VA_ARGS__))
+
+/* What the terminal shows, once it shows `needle` (or the time is up). */
+static bool screen_has(char *out, size_t size, const char *needle, double timeout)
+{
+	for (double end = now() + timeout; now() < end; nap(0.1)) {
+		tmux(out, size, ARGS("capture-pane", "-p", "-t", "oci"));
+		if (strstr(out, needle))
+			return true;
+	}
+	return false;
+}
+
+Test(oci, all_podman_run_it_in_a_real_terminal, .timeout = 60)
+{
+	char out[16384], script[PATH_MAX + 32], parent[HARNESS_CGROUP_MAX + 2];
+	char r[PATH_MAX + 16], rr[PATH_MAX + 16], tmp[PATH_MAX + 16];
+	FILE *f;
+
+	if (!podman_ready())
+		return;
+	cr_assert_eq(access("/usr/bin/tmux", X_OK), 0, "tmux gives the test a real "
+		     "terminal: make deps installs it");
+	CGROUP_PARENT(parent);
+	snprintf(r, sizeof(r), "%s/root", pm_dir);
+	snprintf(rr, sizeof(rr), "%s/run", pm_dir);
+	snprintf(tmp, sizeof(tmp), "%s/tmp", pm_dir);
+	snprintf(script, sizeof(script), "%s/it.sh", pm_dir);
+	f = fopen(script, "w");
+	cr_assert(f);
+	fprintf(f, "/usr/bin/podman --root %s --runroot %s --tmpdir %s --runtime %s "
+		   "--cgroup-manager cgroupfs run --rm -it --network none "
+		   "--cgroup-parent %s %s sh\necho podman-exited-$?\nsleep 60\n",
+		r, rr, tmp, pm_runtime, parent, pm_image);
+	fclose(f);
+	cr_assert_eq(TMUX(out, "new-session", "-d", "-s", "oci", "-x", "100", "-y", "30",
+			  "/bin/sh", script), 0, "tmux new-session: %s", out);
+	cr_assert(screen_has(out, sizeof(out), "/ #", 15.0), "podman run -it must "
+		  "give a shell prompt on the terminal; it shows: %s", out);
+	TMUX(out, "send-keys", "-t", "oci", "tty; echo sum-$((6*7))", "Enter");
+	cr_assert(screen_has(out, sizeof(out), "sum-42", 5.0), "the shell must answer: %s",
+		  out);
+	cr_assert(strstr(out, "/dev/pts/"), "tty inside must name a pseudo-terminal "
+		  "of the container's devpts (the console socket's master): %s", out);
+	TMUX(out, "send-keys", "-t", "oci", "sleep 50", "Enter");
+	nap(0.5);
+	TMUX(out, "send-keys", "-t", "oci", "C-c");
+	TMUX(out, "send-keys", "-t", "oci", "echo after-$((1+1)); exit 3", "Enter");
+	cr_assert(screen_has(out, sizeof(out), "after-2", 5.0), "Ctrl-C must reach the "
+		  "foreground sleep, and the shell go on: %s", out);
+	cr_assert(screen_has(out, sizeof(out), "podman-exited-3", 10.0), "exit 3 in "
+		  "the shell must end podman run -it with 3: %s", out);
+	TMUX(out, "kill-server");
 }
