@@ -29,7 +29,8 @@
 
 /* The test's own directory: the state root (--root), the bundle, the
  * output of each call and of the container. */
-static char dir[64], root[96], bundle[96], cgpath[HARNESS_CGROUP_MAX + 32];
+static char dir[PATH_MAX / 4], root[PATH_MAX / 4 + 16], bundle[PATH_MAX / 4 + 16];
+static char cgpath[HARNESS_CGROUP_MAX + 32];
 static char id[32];
 /* podman's directory of this test (its tests only), and tmux's socket. */
 static char pm_dir[PATH_MAX];
@@ -54,7 +55,7 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 /* The init's pid, as create wrote it in the pid file; 0 if none. */
 static pid_t init_pid(void)
 {
-	char path[128], *text;
+	char path[PATH_MAX], *text;
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/pid", dir);
@@ -67,14 +68,22 @@ static pid_t init_pid(void)
 
 static void setup(void)
 {
-	char real[PATH_MAX], link[128];
+	char real[PATH_MAX], link[PATH_MAX];
 
 	harness_setup();
 	if (geteuid() != 0)
 		cr_skip_test("an OCI runtime makes namespaces, mounts and cgroups: "
 			     "run the suite as root");
-	snprintf(dir, sizeof(dir), "/tmp/nslab-oci-XXXXXX");
-	cr_assert(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	/* Under the build tree (BUILD/test/oci-XXXXXX, BUILD of the
+	 * runtime's BUILD/solutions/11-oci/oci): podman's storage too. */
+	cr_assert(realpath(lesson_bin(), real), "%s: %s", lesson_bin(), strerror(errno));
+	for (int up = 0; up < 3 && strrchr(real, '/'); up++)
+		*strrchr(real, '/') = '\0';
+	snprintf(dir, sizeof(dir), "%.900s/test", real);
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		cr_assert_fail("mkdir %s: %s", dir, strerror(errno));
+	snprintf(dir, sizeof(dir), "%.900s/test/oci-XXXXXX", real);
+	cr_assert(mkdtemp(dir), "mkdtemp %s: %s", dir, strerror(errno));
 	snprintf(root, sizeof(root), "%s/state", dir);
 	snprintf(bundle, sizeof(bundle), "%s/bundle", dir);
 	cr_assert_eq(mkdir(bundle, 0755), 0, "mkdir %s: %s", bundle, strerror(errno));
@@ -125,7 +134,7 @@ TestSuite(oci, .init = setup, .fini = teardown, .timeout = TEST_TIMEOUT);
 static int call(char *out, size_t size, const char *const args[])
 {
 	static int n;
-	char path[128], *text;
+	char path[PATH_MAX], *text;
 	const char *argv[32];
 	int fd, status = 0, i = 0, k;
 	pid_t pid;
@@ -184,7 +193,7 @@ struct cfg {
 
 static void write_config(const struct cfg *c)
 {
-	char path[128];
+	char path[PATH_MAX];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
@@ -217,7 +226,7 @@ static void write_config(const struct cfg *c)
 /* The default bundle, created: the test fails unless create returned 0. */
 static void create(const struct cfg *c)
 {
-	char out[4096], pidfile[128];
+	char out[4096], pidfile[PATH_MAX];
 
 	write_config(c);
 	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
@@ -256,7 +265,7 @@ static const char *status_now(char *buf, size_t size)
 static bool output_has(const char *needle, double timeout)
 {
 	for (double end = now() + timeout;; nap(0.02)) {
-		char path[128], *text;
+		char path[PATH_MAX], *text;
 		bool found = false;
 
 		for (int n = 0; n < 64 && !found; n++) {
@@ -339,7 +348,7 @@ Test(oci, s1_a_namespace_the_config_omits_is_shared)
 
 Test(oci, s1_an_unknown_namespace_type_is_refused_by_name)
 {
-	char out[4096], path[160];
+	char out[4096], path[PATH_MAX];
 
 	write_config(&(struct cfg){.ns = "[{\"type\": \"mount\"}, {\"type\": \"bogus\"}]"});
 	cr_assert_neq(OCI(out, "create", "--bundle", bundle, id), 0,
@@ -356,7 +365,7 @@ Test(oci, s1_an_unknown_namespace_type_is_refused_by_name)
 
 Test(oci, s2_create_returns_while_the_init_waits)
 {
-	char fifo[160];
+	char fifo[PATH_MAX];
 	pid_t pid;
 
 	create(&(struct cfg){.args = "[\"/bin/sh\", \"-c\", \"echo the-program-ran; sleep 30\"]"});
@@ -375,7 +384,7 @@ Test(oci, s2_create_returns_while_the_init_waits)
 
 Test(oci, s2_start_runs_the_program_and_takes_the_fifo_away)
 {
-	char out[4096], fifo[160];
+	char out[4096], fifo[PATH_MAX];
 
 	create(&(struct cfg){.args = "[\"/bin/sh\", \"-c\", \"echo ran-as-$(hostname)-$MARK; sleep 30\"]"});
 	cr_assert_eq(OCI(out, "start", id), 0, "oci start of a created container "
@@ -466,7 +475,7 @@ Test(oci, s4_delete_of_a_running_container_fails_without_force)
 
 Test(oci, s4_delete_force_removes_everything_create_made)
 {
-	char out[4096], state[160], cg[300], ns[64];
+	char out[4096], state[PATH_MAX], cg[300], ns[64];
 	pid_t pid;
 
 	create(&(struct cfg){0});
@@ -493,7 +502,7 @@ Test(oci, s4_delete_force_removes_everything_create_made)
 
 Test(oci, s4_delete_of_a_stopped_container)
 {
-	char out[4096], state[160];
+	char out[4096], state[PATH_MAX];
 	pid_t pid;
 
 	create(&(struct cfg){.args = "[\"/bin/true\"]"});
@@ -583,7 +592,7 @@ Test(oci, all_an_unknown_id_fails_every_operation)
 
 Test(oci, all_a_bad_bundle_is_an_error_not_a_crash)
 {
-	char out[4096], path[160];
+	char out[4096], path[PATH_MAX];
 	FILE *f;
 
 	cr_assert_eq(OCI(out, "create", "--bundle", "/nonexistent-bundle", id), 1,
@@ -628,7 +637,7 @@ Test(oci, all_what_is_not_supported_is_refused_by_name)
 		{NULL, NULL, ", \"apparmorProfile\": \"lab\"", "apparmorProfile"},
 		{NULL, NULL, NULL, "systemd"},
 	};
-	char out[4096], path[160];
+	char out[4096], path[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		/* The last row: a systemd unit as linux.cgroupsPath. */
@@ -676,7 +685,7 @@ Test(oci, all_config_limits_hostname_and_masks_hold)
 
 Test(oci, all_exec_joins_the_running_container)
 {
-	char out[4096], path[160], pidfile[160], hostname[64];
+	char out[4096], path[PATH_MAX], pidfile[PATH_MAX], hostname[64];
 	FILE *f;
 
 	create(&(struct cfg){0});
@@ -703,7 +712,7 @@ Test(oci, all_exec_joins_the_running_container)
 
 Test(oci, all_log_format_json_writes_the_error_as_conmon_reads_it)
 {
-	char out[4096], log[160], *text;
+	char out[4096], log[PATH_MAX], *text;
 
 	snprintf(log, sizeof(log), "%s/log.json", dir);
 	cr_assert_neq(OCI(out, "--log", log, "--log-format", "json", "start", id), 0);
@@ -723,7 +732,7 @@ Test(oci, all_log_format_json_writes_the_error_as_conmon_reads_it)
  * (cgroupfs, a file events log, limits within this machine's), storage
  * under a directory of the test's own (podman's database insists on
  * one run root per storage), the image imported from the lab's rootfs,
- * offline. */
+ * offline; all of it in the test's directory under BUILD/test/. */
 static char pm_runtime[PATH_MAX], pm_image[64];
 
 static void podman_setup(void)
