@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -96,6 +97,33 @@ static void setup(void)
 	snprintf(cgpath, sizeof(cgpath), "/%s/oci-%s", harness_cgroup_parent(), id + 4);
 }
 
+/* conmon leaves podman's own, and runs `podman container cleanup` when a
+ * container ends; this test is a subreaper, so both are its children once
+ * their parents have gone: end them, or they write into the test's
+ * directory after it is removed. */
+static void end_children(void)
+{
+	for (int round = 0; round < 50; round++) {
+		char *kids = slurp("/proc/thread-self/children");
+		bool any = false;
+
+		for (char *p = kids, *next; p && *p; p = next) {
+			long pid = strtol(p, &next, 10);
+
+			if (next == p)
+				break;
+			kill((pid_t)pid, SIGKILL);
+			any = true;
+		}
+		free(kids);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (!any)
+			return;
+		nap(0.02);
+	}
+}
+
 /* Whatever a test left: the init killed, reaped (this test is a
  * subreaper: the init is its child once create has returned), the
  * directory removed; the harness removes the cgroups. */
@@ -109,6 +137,7 @@ static void teardown(void)
 		char out[256];
 
 		tmux(out, sizeof(out), ARGS("kill-server"));
+		end_children();
 	}
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
@@ -748,10 +777,19 @@ static void podman_setup(void)
 		cr_assert_fail("podman and conmon are not installed here: make deps "
 			       "installs them (apt-get install podman conmon)");
 	}
-	cr_assert(realpath(lesson_bin(), pm_runtime), "%s: %s", lesson_bin(),
-		  strerror(errno));
+	cr_assert(realpath(lesson_bin(), real), "%s: %s", lesson_bin(), strerror(errno));
 	snprintf(pm_dir, sizeof(pm_dir), "%s/podman", dir);
 	cr_assert_eq(mkdir(pm_dir, 0700), 0, "mkdir %s", pm_dir);
+	/* podman calls the runtime with a clean environment, and without
+	 * its --runtime-flag options on delete: the runtime podman is given
+	 * is the lesson's, with the test's own state root (--root), so that
+	 * what a broken runtime leaves stays in the test's directory. */
+	snprintf(pm_runtime, sizeof(pm_runtime), "%.2000s/runtime", pm_dir);
+	f = fopen(pm_runtime, "w");
+	cr_assert(f);
+	fprintf(f, "#!/bin/sh\nexec '%s' --root '%s' \"$@\"\n", real, root);
+	fclose(f);
+	cr_assert_eq(chmod(pm_runtime, 0755), 0, "chmod %s", pm_runtime);
 	snprintf(path, sizeof(path), "%s/containers.conf", pm_dir);
 	f = fopen(path, "w");
 	cr_assert(f);
@@ -828,18 +866,25 @@ static bool podman_ready(void)
 	return true;
 }
 
-/* What podman keeps of its containers is the test's directory; what the
- * runtime keeps is its state directory (/run/nslab-oci by default,
- * which conmon's calls use); both must be empty of this test's once it
- * has removed its containers. */
+/* What podman keeps of its containers, and what the runtime keeps (its
+ * state directory, under the test's --root): both must be empty of this
+ * test's once it has removed its containers. */
 static void check_nothing_left(const char *cid)
 {
 	char out[8192], path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
 
 	cr_assert_eq(PODMAN(out, "ps", "-aq", "--no-trunc"), 0, "podman ps: %s", out);
 	cr_assert(!*cid || !strstr(out, cid), "podman still lists %s: %s", cid, out);
-	snprintf(path, sizeof(path), "/run/nslab-oci/%s", cid);
+	snprintf(path, sizeof(path), "%s/%s", root, cid);
 	cr_assert(!*cid || access(path, F_OK) == -1, "the runtime's state %s is left", path);
+	if ((d = opendir(root))) {
+		while ((e = readdir(d)))
+			cr_assert(!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."),
+				  "delete must remove the state of %s from %s", e->d_name, root);
+		closedir(d);
+	}
 }
 
 /* The containers' cgroups under this test's parent (the harness checks
