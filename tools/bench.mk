@@ -21,6 +21,8 @@ BENCH_VARIANTS := $(call wrong_bin,07-container/layer_unbounded) \
 		  $(call wrong_bin,07-container/shm_unbounded)
 BENCH_VARIANT_ROWS := "no layer size=$(word 1,$(BENCH_VARIANTS))" \
 		      "no /dev/shm size=$(word 2,$(BENCH_VARIANTS))"
+# Lesson 11's runtime beside runc (tools/bench/oci), in the same run.
+OCI_BIN       := $(call bin,11-oci,solutions)
 
 $(NSBENCH): tools/bench/nsbench.c
 	$(call say,CC,$@)
@@ -28,7 +30,7 @@ $(NSBENCH): tools/bench/nsbench.c
 	$(Q)$(CC) $(WARNINGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< -lm
 
 .PHONY: bench bench-deps bench-plot
-bench: $(NSBENCH) $(CONTAINER_BIN) $(BENCH_VARIANTS) $(ROOTFS)/bin/busybox
+bench: $(NSBENCH) $(CONTAINER_BIN) $(BENCH_VARIANTS) $(OCI_BIN) $(ROOTFS)/bin/busybox
 	@tools/need-root "make bench"
 	@mkdir -p $(BENCH_DIR)
 	$(Q){ \
@@ -37,7 +39,9 @@ bench: $(NSBENCH) $(CONTAINER_BIN) $(BENCH_VARIANTS) $(ROOTFS)/bin/busybox
 	  unshare --net $(NSBENCH) -n $(BENCH_ITERS) -o $(BENCH_DIR)/inprocess.tsv $(ROOTFS) && \
 	  echo && \
 	  NSLAB_BENCH_TOOL=$(BENCH_TOOL) tools/bench/compare $(CONTAINER_BIN) $(ROOTFS) $(BENCH_DIR) $(NSBENCH) $(BENCH_RUNS) \
-	    $(BENCH_VARIANT_ROWS); \
+	    $(BENCH_VARIANT_ROWS) && \
+	  echo && \
+	  tools/bench/oci $(OCI_BIN) $(ROOTFS) $(BENCH_DIR) $(BENCH_RUNS); \
 	  echo $$? >$(BENCH_DIR)/status; \
 	} 2>&1 | tee $(BENCH_DIR)/output.txt; exit $$(cat $(BENCH_DIR)/status)
 	$(Q)if command -v gnuplot >/dev/null; then \
