@@ -113,7 +113,9 @@ int lease_held(struct lease_net *held, int max)
 			/* Nobody holds it: its launcher and reaper died. */
 			unlinkat(dirfd(d), e->d_name, 0);
 		} else if (n < max && read_subnet(fd, &held[n])) {
-			snprintf(held[n].name, sizeof(held[n].name), "%s", e->d_name);
+			/* lease_name_invalid() said it fits. */
+			snprintf(held[n].name, sizeof(held[n].name), "%.*s",
+				 LEASE_NAME_MAX, e->d_name);
 			n++;
 		}
 		close(fd);
