@@ -35,6 +35,9 @@ static char cgpath[HARNESS_CGROUP_MAX + 32];
 static char id[32];
 /* podman's directory of this test (its tests only), and tmux's socket. */
 static char pm_dir[PATH_MAX];
+/* podman's runroot: at most 50 characters, podman says, so not under
+ * the build tree, whose path is the checkout's. */
+static char pm_run[32];
 static int tmux(char *out, size_t size, const char *const args[]);
 
 static const char *rootfs(void)
@@ -138,6 +141,10 @@ static void teardown(void)
 
 		tmux(out, sizeof(out), ARGS("kill-server"));
 		end_children();
+	}
+	if (*pm_run) {
+		nftw(pm_run, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+		*pm_run = '\0';
 	}
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
@@ -780,6 +787,8 @@ static void podman_setup(void)
 	cr_assert(realpath(lesson_bin(), real), "%s: %s", lesson_bin(), strerror(errno));
 	snprintf(pm_dir, sizeof(pm_dir), "%s/podman", dir);
 	cr_assert_eq(mkdir(pm_dir, 0700), 0, "mkdir %s", pm_dir);
+	snprintf(pm_run, sizeof(pm_run), "/run/nslab-pm-XXXXXX");
+	cr_assert(mkdtemp(pm_run), "mkdtemp %s: %s", pm_run, strerror(errno));
 	/* podman calls the runtime with a clean environment, and without
 	 * its --runtime-flag options on delete: the runtime podman is given
 	 * is the lesson's, with the test's own state root (--root), so that
@@ -803,8 +812,8 @@ static void podman_setup(void)
 	snprintf(path, sizeof(path), "%s/storage.conf", pm_dir);
 	f = fopen(path, "w");
 	cr_assert(f);
-	fprintf(f, "[storage]\ndriver = \"vfs\"\nrunroot = \"%s/run\"\n"
-		   "graphroot = \"%s/root\"\n", pm_dir, pm_dir);
+	fprintf(f, "[storage]\ndriver = \"vfs\"\nrunroot = \"%s\"\n"
+		   "graphroot = \"%s/root\"\n", pm_run, pm_dir);
 	fclose(f);
 	setenv("CONTAINERS_STORAGE_CONF", path, 1);
 	snprintf(path, sizeof(path), "%s/registries.conf", pm_dir);
@@ -828,7 +837,7 @@ static int podman(char *out, size_t size, const char *const args[])
 	int i = 0;
 
 	snprintf(r, sizeof(r), "%s/root", pm_dir);
-	snprintf(rr, sizeof(rr), "%s/run", pm_dir);
+	snprintf(rr, sizeof(rr), "%s", pm_run);
 	snprintf(tmp, sizeof(tmp), "%s/tmp", pm_dir);
 	argv[i++] = "/usr/bin/podman";
 	argv[i++] = "--root";
@@ -1015,7 +1024,7 @@ Test(oci, all_podman_run_it_in_a_real_terminal, .timeout = 60)
 		     "terminal: make deps installs it");
 	CGROUP_PARENT(parent);
 	snprintf(r, sizeof(r), "%s/root", pm_dir);
-	snprintf(rr, sizeof(rr), "%s/run", pm_dir);
+	snprintf(rr, sizeof(rr), "%s", pm_run);
 	snprintf(tmp, sizeof(tmp), "%s/tmp", pm_dir);
 	snprintf(script, sizeof(script), "%s/it.sh", pm_dir);
 	f = fopen(script, "w");
