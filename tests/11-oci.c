@@ -8,7 +8,8 @@
  * clone's flags, 2 the create/start split (the init waits on a FIFO,
  * start releases it), 3 the status from the init and the FIFO, 4 delete
  * removes everything create made. A test named sN_ passes as soon as
- * steps 1 to N are right; all_ tests check the whole runtime. Every
+ * steps 1 to N are right; all_ tests check the whole runtime;
+ * challenge_ tests the page's challenge (hooks createRuntime, poststop). Every
  * container's cgroup is made under this test's parent cgroup, which the
  * harness compares before and after: one left behind fails the test. */
 #define _GNU_SOURCE
