@@ -718,6 +718,7 @@ static bool run_hooks(json_t *list, const char *name, const char *state, char *w
 		if (pipe2(in, O_CLOEXEC) == -1 || (pid = fork()) == -1)
 			die("the %s hook %s: %s", name, path, strerror(errno));
 		if (pid == 0) {
+			signal(SIGPIPE, SIG_DFL); /* ignored below, for an earlier hook */
 			dup2(in[0], STDIN_FILENO);
 			execve(path, args ? args : no_args, env ? env : no_env);
 			fprintf(stderr, "oci: the %s hook %s: %s\n", name, path,
