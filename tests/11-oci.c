@@ -8,7 +8,8 @@
  * clone's flags, 2 the create/start split (the init waits on a FIFO,
  * start releases it), 3 the status from the init and the FIFO, 4 delete
  * removes everything create made. A test named sN_ passes as soon as
- * steps 1 to N are right; all_ tests check the whole runtime. Every
+ * steps 1 to N are right; all_ tests check the whole runtime;
+ * challenge_ tests the page's challenge (hooks createRuntime, poststop). Every
  * container's cgroup is made under this test's parent cgroup, which the
  * harness compares before and after: one left behind fails the test. */
 #define _GNU_SOURCE
@@ -759,6 +760,148 @@ Test(oci, all_log_format_json_writes_the_error_as_conmon_reads_it)
 		  "error, the message naming the ID; the log holds: %s",
 		  text ? text : "(nothing)");
 	free(text);
+}
+
+/* ---- the challenge: hooks createRuntime and poststop ------------------- */
+
+/* DIR/hook.sh, run by the host's /bin/sh: its stdin into OUT.state, the
+ * net namespace of the pid it names into OUT.net, $HOOK_MARK into
+ * OUT.env (OUT: its first argument). The hook's JSON, for the config. */
+static void hook(char *buf, size_t size, const char *out)
+{
+	char path[PATH_MAX / 4 + 16];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/hook.sh", dir);
+	f = fopen(path, "w");
+	cr_assert(f, "%s: %s", path, strerror(errno));
+	fprintf(f, "cat >\"$1.state\"\n"
+		"pid=$(tr -d ' \\n' <\"$1.state\" | sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p')\n"
+		"readlink \"/proc/$pid/ns/net\" >\"$1.net\"\n"
+		"echo \"$HOOK_MARK\" >\"$1.env\"\n");
+	fclose(f);
+	snprintf(buf, size, "{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"%s\", \"%s/%s\"], "
+		 "\"env\": [\"PATH=/usr/bin:/bin\", \"HOOK_MARK=hook-env-ok\"]}",
+		 path, dir, out);
+}
+
+/* DIR/NAME, or "" when it is not there. */
+static char *file_of(const char *name)
+{
+	char path[PATH_MAX], *text;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	text = slurp(path);
+	return text ? text : strdup("");
+}
+
+Test(oci, challenge_create_runtime_hook_gets_the_state_in_the_runtimes_namespaces)
+{
+	char h[4096], top[4400], want[64], ns[64], mine[64], out[4096];
+	char *state, *net, *env;
+	pid_t pid;
+	ssize_t n;
+
+	hook(h, sizeof(h), "cr");
+	snprintf(top, sizeof(top), ", \"hooks\": {\"createRuntime\": [%s]}", h);
+	create(&(struct cfg){.top = top});
+	pid = init_pid();
+	state = file_of("cr.state");
+	net = file_of("cr.net");
+	env = file_of("cr.env");
+	cr_assert(*state, "create must run hooks.createRuntime (it wrote no %s/cr.state)",
+		  dir);
+	snprintf(want, sizeof(want), "%d", (int)pid);
+	cr_assert(strstr(state, id) && strstr(state, "\"created\"") && strstr(state, want),
+		  "the createRuntime hook's stdin must be the state: id %s, status "
+		  "\"created\", pid %s (the init's); it got: %.500s", id, want, state);
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)pid);
+	n = readlink(ns, want, sizeof(want) - 1);
+	cr_assert_gt(n, 0, "%s: %s", ns, strerror(errno));
+	want[n] = '\0';
+	cr_assert(!strncmp(net, want, (size_t)n), "the hook must run once the "
+		  "container's namespaces exist: the init's net namespace is %s, the "
+		  "hook read \"%s\" from the pid of its state", want, net);
+	n = readlink("/proc/self/ns/net", mine, sizeof(mine) - 1);
+	cr_assert(n > 0 && strncmp(mine, want, (size_t)n), "the config lists network: "
+		  "the init's net namespace must not be the runtime's");
+	cr_assert(strstr(env, "hook-env-ok"), "the hook must get its env (HOOK_MARK); "
+		  "it wrote \"%s\"", env);
+	cr_assert(!strcmp(status_now(out, sizeof(out)), "created"), "after the hook "
+		  "the container must be created, not %s", out);
+	free(state);
+	free(net);
+	free(env);
+	OCI(out, "delete", "--force", id);
+}
+
+/* A failing hook (the second, after one that records the pid), then one
+ * that outlives its timeout: create fails and leaves nothing. */
+Test(oci, challenge_a_failing_or_late_create_runtime_hook_fails_create_and_leaves_nothing)
+{
+	static const char *const bad[] = {
+		"{\"path\": \"/bin/false\"}",
+		"{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"30\"], \"timeout\": 1}"};
+	char h[4096], top[4600], out[4096], path[PATH_MAX], cg[300], *state;
+
+	for (size_t i = 0; i < 2; i++) {
+		double t0 = now();
+		pid_t pid = 0;
+		int code;
+
+		snprintf(path, sizeof(path), "%s/bad.state", dir);
+		unlink(path);
+		hook(h, sizeof(h), "bad");
+		snprintf(top, sizeof(top), ", \"hooks\": {\"createRuntime\": [%s, %s]}", h,
+			 bad[i]);
+		write_config(&(struct cfg){.top = top});
+		code = OCI(out, "create", "--bundle", bundle, id);
+		cr_assert_neq(code, 0, "create must fail when a createRuntime hook %s; %s",
+			      i ? "outlives its timeout" : "fails", said(out));
+		cr_assert(!i || now() - t0 < 10, "a hook with a timeout of 1 s must be "
+			  "killed after it: create took %.1f s", now() - t0);
+		state = file_of("bad.state");
+		cr_assert(*state, "the first createRuntime hook must have run before the "
+			  "%s one; %s", i ? "late" : "failing", said(out));
+		pid = (pid_t)atoi(strstr(state, "\"pid\"") ? strstr(state, "\"pid\"") + 6 +
+				  strspn(strstr(state, "\"pid\"") + 6, " ") : "0");
+		free(state);
+		cr_assert_gt(pid, 0, "the state on the hook's stdin has no pid");
+		for (int k = 0; k < 200 && alive(pid); k++)
+			nap(0.01);
+		cr_assert(!alive(pid), "a create that failed in a hook must leave no "
+			  "process: the init %d is alive", (int)pid);
+		snprintf(path, sizeof(path), "%s/%s", root, id);
+		cr_assert(access(path, F_OK) == -1, "a create that failed in a hook must "
+			  "leave no state directory (%s)", path);
+		cgroup_dir(cg, sizeof(cg));
+		cr_assert(access(cg, F_OK) == -1, "a create that failed in a hook must "
+			  "leave no cgroup (%s)", cg);
+	}
+}
+
+Test(oci, challenge_a_poststop_hook_runs_at_delete)
+{
+	char h[4096], top[4400], out[4096], *state;
+	pid_t pid;
+
+	hook(h, sizeof(h), "ps");
+	snprintf(top, sizeof(top), ", \"hooks\": {\"poststop\": [%s]}", h);
+	create(&(struct cfg){.top = top, .args = "[\"/bin/true\"]"});
+	pid = init_pid();
+	cr_assert_eq(OCI(out, "start", id), 0, "start: %s", said(out));
+	for (int i = 0; i < 300 && alive(pid); i++)
+		nap(0.01);
+	state = file_of("ps.state");
+	cr_assert(!*state, "the poststop hook ran before delete: %s", state);
+	free(state);
+	cr_assert_eq(OCI(out, "delete", id), 0, "delete: %s", said(out));
+	state = file_of("ps.state");
+	cr_assert(*state, "delete must run hooks.poststop (it wrote no %s/ps.state); %s",
+		  dir, said(out));
+	cr_assert(strstr(state, id), "the poststop hook's stdin must be the state, "
+		  "with the id %s: %.500s", id, state);
+	free(state);
 }
 
 /* ---- podman drives it ---------------------------------------------------- */

@@ -260,6 +260,9 @@ struct config {
 	long long swap; /* memory + swap, when above the memory limit */
 	json_t *device_rules;
 	json_t *annotations;
+	// CHALLENGE BEGIN
+	json_t *create_runtime, *poststop; /* hooks: lists of {path, args...} */
+	// CHALLENGE END
 };
 
 /* The config's own refusals: a field this runtime does not know, or
@@ -659,6 +662,115 @@ static void parse_linux(json_t *l, struct config *c)
 	}
 }
 
+// CHALLENGE BEGIN
+/* The challenge: the spec's hooks (config.md, "POSIX-platform Hooks").
+ * Two of them are honoured, createRuntime and poststop; the others
+ * (prestart, createContainer, startContainer, poststart) are refused by
+ * name. Each hook is checked here, so that a bad one fails create before
+ * anything is made. */
+static void parse_hooks(json_t *hooks, struct config *c)
+{
+	static const char *const known[] = {"createRuntime", "poststop", NULL};
+	static const char *const hook_known[] = {"path", "args", "env", "timeout", NULL};
+	const char *key, *path;
+	json_t *list, *h;
+	char where[64];
+	size_t i;
+
+	check_keys(hooks, "hooks", known);
+	json_object_foreach(hooks, key, list) {
+		if (!json_is_array(list))
+			die("config.json: hooks.%s must be a list", key);
+		json_array_foreach(list, i, h) {
+			snprintf(where, sizeof(where), "hooks.%s[%zu]", key, i);
+			check_keys(h, where, hook_known);
+			if (!(path = get_str(h, "path", where)) || path[0] != '/')
+				die("config.json: %s.path must be an absolute path", where);
+			free(get_strv(h, "args", where));
+			free(get_strv(h, "env", where));
+			if (get_int(h, "timeout", where, 1) <= 0)
+				die("config.json: %s.timeout must be a number of seconds "
+				    "above 0", where);
+		}
+	}
+	c->create_runtime = json_object_get(hooks, "createRuntime");
+	c->poststop = json_object_get(hooks, "poststop");
+}
+
+/* Run the hooks of `list` one after the other, in the runtime's own
+ * namespaces (a child of the runtime, not of the container), each with
+ * the state on its stdin; false, and why, at the first that fails or
+ * outlives its timeout (then it is killed). */
+static bool run_hooks(json_t *list, const char *name, const char *state, char *why,
+		      size_t size)
+{
+	json_t *h;
+	size_t i;
+
+	json_array_foreach(list, i, h) {
+		const char *path = json_string_value(json_object_get(h, "path"));
+		char **args = get_strv(h, "args", "hooks"), **env = get_strv(h, "env", "hooks");
+		long long timeout = get_int(h, "timeout", "hooks", 0);
+		char *no_args[] = {(char *)path, NULL}, *no_env[] = {NULL};
+		int in[2], status;
+		pid_t pid, done;
+
+		if (pipe2(in, O_CLOEXEC) == -1 || (pid = fork()) == -1)
+			die("the %s hook %s: %s", name, path, strerror(errno));
+		if (pid == 0) {
+			signal(SIGPIPE, SIG_DFL); /* ignored below, for an earlier hook */
+			dup2(in[0], STDIN_FILENO);
+			execve(path, args ? args : no_args, env ? env : no_env);
+			fprintf(stderr, "oci: the %s hook %s: %s\n", name, path,
+				strerror(errno));
+			_exit(127);
+		}
+		close(in[0]);
+		/* A hook that does not read its stdin closes the pipe: no SIGPIPE. */
+		signal(SIGPIPE, SIG_IGN);
+		if (write(in[1], state, strlen(state)) == -1 && errno != EPIPE)
+			warn("the state to the %s hook %s", name, path);
+		close(in[1]);
+		free(args);
+		free(env);
+		for (long long ms = 0; (done = waitpid(pid, &status, WNOHANG)) == 0; ms++) {
+			if (timeout > 0 && ms >= timeout * 1000) {
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+				snprintf(why, size, "the %s hook %s did not end within its "
+					 "timeout of %lld s", name, path, timeout);
+				return false;
+			}
+			usleep(1000);
+		}
+		if (done == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			snprintf(why, size, "the %s hook %s failed (%s %d)", name, path,
+				 done != -1 && WIFSIGNALED(status) ? "signal" : "exit status",
+				 done == -1 ? -1 : WIFSIGNALED(status) ? WTERMSIG(status)
+								   : WEXITSTATUS(status));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The state as a hook gets it (runtime.md, "State"), as text. */
+static char *hook_state(const char *id, const char *status, pid_t pid,
+			const char *bundle, json_t *annotations)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:O}", "ociVersion",
+			      OCI_VERSION, "id", id, "status", status, "pid", (int)pid,
+			      "bundle", bundle, "annotations",
+			      annotations ? annotations : json_object());
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	if (!text)
+		die("the state for the hooks: out of memory");
+	json_decref(o);
+	return text;
+}
+
+// CHALLENGE END
 /* BUNDLE/config.json, read by jansson, every field honoured or refused. */
 static void load_config(const char *bundle, struct config *c)
 {
@@ -683,8 +795,12 @@ static void load_config(const char *bundle, struct config *c)
 	if (!get_str(c->json, "ociVersion", "") ||
 	    strncmp(get_str(c->json, "ociVersion", ""), "1.", 2) != 0)
 		die("config.json: ociVersion must be a 1.x version of the spec");
-	if ((hooks = json_object_get(c->json, "hooks")) && json_object_size(hooks))
-		die("config.json: hooks are not supported by this runtime");
+	// CHALLENGE BEGIN
+	if ((hooks = json_object_get(c->json, "hooks")))
+		parse_hooks(hooks, c);
+	// SKELETON: if ((hooks = json_object_get(c->json, "hooks")) && json_object_size(hooks))
+		// SKELETON: die("config.json: hooks are not supported by this runtime");
+	// CHALLENGE END
 	if (!json_object_get(c->json, "process"))
 		die("config.json: no process: create needs a program to run");
 	parse_process(json_object_get(c->json, "process"), &c->proc, "process");
@@ -1617,6 +1733,29 @@ static int cmd_create(const char *id, const char *bundle, const char *pid_file,
 	}
 	if (!proc_stat(child.pid, &start, &st))
 		die("the container's init %d is gone", (int)child.pid);
+	// CHALLENGE BEGIN
+	/* createRuntime: the namespaces exist, the init waits on the FIFO.
+	 * A hook that fails takes the container with it: the init killed
+	 * and reaped, its cgroup emptied (undo_create removes it, and the
+	 * state directory, at exit). */
+	if (json_array_size(c.create_runtime)) {
+		char *hs = hook_state(id, "created", child.pid, c.bundle, c.annotations);
+		char why[PATH_MAX + 128];
+
+		if (!run_hooks(c.create_runtime, "createRuntime", hs, why, sizeof(why))) {
+			kill(child.pid, SIGKILL);
+			waitpid(child.pid, NULL, 0);
+			for (int i = 0; i < cg.ndirs; i++)
+				for (int tries = 0; tries < KILL_WAIT_MS; tries++) {
+					if (rmdir(cg.dir[i]) == 0 || errno != EBUSY)
+						break;
+					usleep(1000);
+				}
+			die("%s", why);
+		}
+		free(hs);
+	}
+	// CHALLENGE END
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&ts.tv_sec));
@@ -1633,6 +1772,11 @@ static int cmd_create(const char *id, const char *bundle, const char *pid_file,
 	if (*devices)
 		json_array_append_new(json_object_get(state, "nslab.cgroups"),
 				      json_string(devices));
+	// CHALLENGE BEGIN
+	/* delete reads no config: the poststop hooks wait in the state. */
+	if (state && c.poststop)
+		json_object_set(state, "nslab.poststop", c.poststop);
+	// CHALLENGE END
 	if (!state || !(text = json_dumps(state, JSON_INDENT(2))))
 		die("state.json: out of memory");
 	snprintf(path, sizeof(path), "%s/" STATE, dir);
@@ -1879,6 +2023,21 @@ static int cmd_delete(const char *id, bool force)
 	remove_state_dir(s.dir);
 	// end::delete[]
 	// END SOLUTION
+	// CHALLENGE BEGIN
+	/* poststop: once the container is deleted, before delete returns;
+	 * one that fails is only a warning (config.md). */
+	if (json_array_size(json_object_get(s.json, "nslab.poststop"))) {
+		char *text = hook_state(id, "stopped", 0,
+					json_string_value(json_object_get(s.json, "bundle")),
+					json_object_get(s.json, "annotations"));
+		char why[PATH_MAX + 128];
+
+		if (!run_hooks(json_object_get(s.json, "nslab.poststop"), "poststop", text,
+			       why, sizeof(why)))
+			warnx("delete %s: %s", id, why);
+		free(text);
+	}
+	// CHALLENGE END
 	json_decref(s.json);
 	return 0;
 }
