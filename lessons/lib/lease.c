@@ -182,3 +182,10 @@ void lease_give_back(void *arg)
 {
 	lease_release(arg);
 }
+
+void lease_forget(struct lease *l)
+{
+	if (l->fd != -1)
+		close(l->fd);
+	l->fd = -1;
+}

@@ -74,5 +74,9 @@ bool lease_take(struct lease *l, const char *name, struct in_addr addr, int pref
 void lease_release(struct lease *l);
 /* lease_release(arg) as cg_reaper_also() calls it. */
 void lease_give_back(void *arg);
+/* Another process has given the lease back (the reaper, once it has
+ * ended well): close this copy of its descriptor, and look no further
+ * (a second lease_release() would take the lock for nothing). */
+void lease_forget(struct lease *l);
 
 #endif
