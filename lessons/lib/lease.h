@@ -10,7 +10,10 @@
  *   /run/nslab/.lock   flock(2)ed by whoever reads or changes the leases
  *   /run/nslab/ID      a container's lease: "10.7.3.2/24 net DEV INO", its
  *                      address in its subnet and the network namespace
- *                      it is in (or "none"),
+ *                      it is in; empty for a container without a
+ *                      subnet (a file with data is one the file system
+ *                      may have to write back, and wait for, when it is
+ *                      removed, where /run is on a disk: the bench page),
  *                      flock()ed for the life of its launcher and of the
  *                      reaper that removes its cgroup
  *
