@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <termios.h>
-#include <stdio.h>
+#include <spawn.h>
 #include <unistd.h>
 
 static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,
@@ -44,9 +44,8 @@ static void set_foreground(pid_t pgrp)
 	sigemptyset(&ttou);
 	sigaddset(&ttou, SIGTTOU);
 	sigprocmask(SIG_BLOCK, &ttou, &old);
-	if (tcsetpgrp(STDIN_FILENO, pgrp ? pgrp : getpgrp()) == -1)
-		dprintf(STDERR_FILENO, "%s: tcsetpgrp(%d): %s\n",
-			program_invocation_short_name, (int)pgrp, strerror(errno));
+	if (tcsetpgrp(STDIN_FILENO, pgrp) == -1)
+		warn("tcsetpgrp(%d)", (int)pgrp);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -110,42 +109,45 @@ void init_block_signals(sigset_t *wait_for, sigset_t *old)
 pid_t init_spawn(char *const argv[], const sigset_t *old, bool terminal,
 		 int *pidfd)
 {
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t defaults;
 	pid_t pid;
 	int e;
 
-	/* vfork(2): the child borrows our memory until it execs, and we
-	 * wait meanwhile, so the kernel copies no page tables and no page
-	 * of ours is copied on write afterwards (the bench page measures
-	 * what that saves on every start). The price: until execve the
-	 * child may only make system calls and write to its own stack;
-	 * it must not return, call exit(3) (our atexit handlers, our
-	 * stdio) or change our variables. */
-	pid = vfork();
-	if (pid == -1)
-		err(EXIT_FAILURE, "vfork");
-	if (pid == 0) {
-		/* The command: what it would have had without an init. */
-		for (size_t i = 0; i < NFORWARDED; i++)
-			signal(forwarded[i], SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		sigprocmask(SIG_SETMASK, old, NULL);
-		if (setpgid(0, 0) == -1) {
-			dprintf(STDERR_FILENO, "%s: setpgid(0, 0): %s\n",
-				program_invocation_short_name, strerror(errno));
-			_exit(EXIT_FAILURE);
-		}
-		if (terminal)
-			set_foreground(0);
-		execvp(argv[0], argv);
-		/* As exec_command() says it, without exit(3). */
-		e = errno;
-		dprintf(STDERR_FILENO, "%s: execvp(%s): %s\n",
-			program_invocation_short_name, argv[0], strerror(e));
-		_exit(e == ENOENT ? 127 : 126);
+	/* posix_spawn(3): glibc's child borrows our memory until it execs
+	 * (clone with CLONE_VM | CLONE_VFORK), so the kernel copies no
+	 * page tables and no page of ours is copied on write afterwards
+	 * (the bench page measures it). What the command gets is what it
+	 * would have had without an init: the default dispositions of the
+	 * signals we handle, `old` as its mask, a process group of its own,
+	 * and with a terminal that group in the foreground. */
+	forwarded_signals(&defaults);
+	sigaddset(&defaults, SIGCHLD);
+	if ((e = posix_spawnattr_init(&attr)) != 0 ||
+	    (e = posix_spawn_file_actions_init(&actions)) != 0) {
+		errno = e;
+		err(EXIT_FAILURE, "posix_spawnattr_init");
 	}
-	/* Also from this side, so the group exists before we go on
-	 * (EACCES once the child has exec'd: it did it itself). */
-	setpgid(pid, pid);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
+				 POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	posix_spawnattr_setsigmask(&attr, old);
+	posix_spawnattr_setpgroup(&attr, 0);
+	if (terminal &&
+	    (e = posix_spawn_file_actions_addtcsetpgrp_np(&actions, STDIN_FILENO)) != 0) {
+		errno = e;
+		err(EXIT_FAILURE, "posix_spawn_file_actions_addtcsetpgrp_np");
+	}
+	e = posix_spawnp(&pid, argv[0], &actions, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	/* The exec failed (glibc reports it here): the command's status
+	 * is the shell's, 127 for a command not found, else 126. */
+	if (e != 0) {
+		errno = e;
+		err(e == ENOENT ? 127 : 126, "execvp(%s)", argv[0]);
+	}
 	*pidfd = pidfd_open(pid, 0);
 	if (*pidfd == -1)
 		err(EXIT_FAILURE, "pidfd_open(%d)", (int)pid);
