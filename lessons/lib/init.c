@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <termios.h>
-#include <spawn.h>
 #include <unistd.h>
 
 static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,
@@ -109,45 +108,22 @@ void init_block_signals(sigset_t *wait_for, sigset_t *old)
 pid_t init_spawn(char *const argv[], const sigset_t *old, bool terminal,
 		 int *pidfd)
 {
-	posix_spawn_file_actions_t actions;
-	posix_spawnattr_t attr;
-	sigset_t defaults;
-	pid_t pid;
-	int e;
+	pid_t pid = fork();
 
-	/* posix_spawn(3): glibc's child borrows our memory until it execs
-	 * (clone with CLONE_VM | CLONE_VFORK), so the kernel copies no
-	 * page tables and no page of ours is copied on write afterwards
-	 * (the bench page measures it). What the command gets is what it
-	 * would have had without an init: the default dispositions of the
-	 * signals we handle, `old` as its mask, a process group of its own,
-	 * and with a terminal that group in the foreground. */
-	forwarded_signals(&defaults);
-	sigaddset(&defaults, SIGCHLD);
-	if ((e = posix_spawnattr_init(&attr)) != 0 ||
-	    (e = posix_spawn_file_actions_init(&actions)) != 0) {
-		errno = e;
-		err(EXIT_FAILURE, "posix_spawnattr_init");
+	if (pid == -1)
+		err(EXIT_FAILURE, "fork");
+	if (pid == 0) {
+		/* The command: what it would have had without an init. */
+		for (size_t i = 0; i < NFORWARDED; i++)
+			signal(forwarded[i], SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		sigprocmask(SIG_SETMASK, old, NULL);
+		own_process_group(terminal);
+		exec_command(argv);
 	}
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
-				 POSIX_SPAWN_SETPGROUP);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setsigmask(&attr, old);
-	posix_spawnattr_setpgroup(&attr, 0);
-	if (terminal &&
-	    (e = posix_spawn_file_actions_addtcsetpgrp_np(&actions, STDIN_FILENO)) != 0) {
-		errno = e;
-		err(EXIT_FAILURE, "posix_spawn_file_actions_addtcsetpgrp_np");
-	}
-	e = posix_spawnp(&pid, argv[0], &actions, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&actions);
-	posix_spawnattr_destroy(&attr);
-	/* The exec failed (glibc reports it here): the command's status
-	 * is the shell's, 127 for a command not found, else 126. */
-	if (e != 0) {
-		errno = e;
-		err(e == ENOENT ? 127 : 126, "execvp(%s)", argv[0]);
-	}
+	/* Also from this side, so the group exists before we go on
+	 * (EACCES once the child has exec'd: it did it itself). */
+	setpgid(pid, pid);
 	*pidfd = pidfd_open(pid, 0);
 	if (*pidfd == -1)
 		err(EXIT_FAILURE, "pidfd_open(%d)", (int)pid);

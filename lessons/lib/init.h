@@ -57,11 +57,9 @@ void own_process_group(bool terminal);
  * `old` the mask to give back to the command. */
 void init_block_signals(sigset_t *wait_for, sigset_t *old);
 
-/* posix_spawn(3) the command: in a process group of its own (the terminal's
+/* fork(2) the command: in a process group of its own (the terminal's
  * foreground with `terminal`), with the default dispositions and `old`
- * as its mask, then exec argv. Returns its pid; *pidfd refers to it.
- * A command that cannot be executed ends this process, with 127 (not
- * found) or 126, as a shell would. */
+ * as its mask, then exec argv. Returns its pid; *pidfd refers to it. */
 pid_t init_spawn(char *const argv[], const sigset_t *old, bool terminal,
 		 int *pidfd);
 
