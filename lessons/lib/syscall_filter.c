@@ -121,6 +121,7 @@ int main(int argc, char *argv[])
 		n++;
 	}
 	printf("};\n");
+	fclose(bpf);
 	seccomp_release(ctx);
 	return n ? 0 : 1;
 }
