@@ -76,7 +76,8 @@ static void my_net(char *buf, size_t size)
 /* The subnet a lease file records, as an address in it ("10.7.3.2/24"),
  * if it is one of this network namespace: subnets collide only in one
  * (a container started in a namespace of its own, as make demo and the
- * tests do, has routes of its own). False for "none", or another's. */
+ * tests do, has routes of its own). False for no subnet (an empty
+ * lease), or another's. */
 static bool read_subnet(int fd, struct lease_net *out)
 {
 	char text[128], net[64], *space;
@@ -135,7 +136,7 @@ const struct lease_net *lease_overlap(const struct lease_net *held, int n,
 
 bool lease_take(struct lease *l, const char *name, struct in_addr addr, int prefix)
 {
-	char text[128] = "none\n", shown[INET_ADDRSTRLEN], net[64];
+	char text[128] = "", shown[INET_ADDRSTRLEN], net[64];
 	int fd;
 
 	l->fd = -1;
@@ -154,7 +155,9 @@ bool lease_take(struct lease *l, const char *name, struct in_addr addr, int pref
 		my_net(net, sizeof(net));
 		snprintf(text, sizeof(text), "%s/%d %s\n", shown, prefix, net);
 	}
-	if (ftruncate(fd, 0) == -1 || pwrite(fd, text, strlen(text), 0) != (ssize_t)strlen(text))
+	/* No subnet: nothing written (lease.h says why). */
+	if (ftruncate(fd, 0) == -1 ||
+	    (*text && pwrite(fd, text, strlen(text), 0) != (ssize_t)strlen(text)))
 		err(EXIT_FAILURE, "write(%s)", l->path);
 	l->fd = fd;
 	return true;
@@ -181,4 +184,11 @@ void lease_release(struct lease *l)
 void lease_give_back(void *arg)
 {
 	lease_release(arg);
+}
+
+void lease_forget(struct lease *l)
+{
+	if (l->fd != -1)
+		close(l->fd);
+	l->fd = -1;
 }

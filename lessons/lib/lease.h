@@ -10,7 +10,10 @@
  *   /run/nslab/.lock   flock(2)ed by whoever reads or changes the leases
  *   /run/nslab/ID      a container's lease: "10.7.3.2/24 net DEV INO", its
  *                      address in its subnet and the network namespace
- *                      it is in (or "none"),
+ *                      it is in; empty for a container without a
+ *                      subnet (a file with data is one the file system
+ *                      may have to write back, and wait for, when it is
+ *                      removed, where /run is on a disk: the bench page),
  *                      flock()ed for the life of its launcher and of the
  *                      reaper that removes its cgroup
  *
@@ -74,5 +77,9 @@ bool lease_take(struct lease *l, const char *name, struct in_addr addr, int pref
 void lease_release(struct lease *l);
 /* lease_release(arg) as cg_reaper_also() calls it. */
 void lease_give_back(void *arg);
+/* Another process has given the lease back (the reaper, once it has
+ * ended well): close this copy of its descriptor, and look no further
+ * (a second lease_release() would take the lock for nothing). */
+void lease_forget(struct lease *l);
 
 #endif

@@ -43,7 +43,8 @@
 /* Load the filter into this process (and all it will start): 0, or a
  * negative errno (-EACCES: neither no_new_privs nor CAP_SYS_ADMIN;
  * -ENOMEM). It does not set no_new_privs itself: the caller does, and
- * says so. Linked with -lseccomp (libseccomp, as crun uses it). */
+ * says so. The program is libseccomp's (as crun uses it), compiled at
+ * build time (syscall_filter.c says why); `make syscall-filter` shows it. */
 int filter_syscalls(void);
 
 /* What filter_syscalls()'s error means, in words, for a message. */
