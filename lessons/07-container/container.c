@@ -1072,6 +1072,9 @@ int main(int argc, char *argv[])
 	if (cg.ndirs && !cg_reaper_finish(&cg))
 		errx(EXIT_FAILURE, "the command exited with status %d, but its "
 		     "cgroup %s could not be removed", code, cg.dir[0]);
+	/* The reaper, ended well, gave the lease back (cg_reaper_also()). */
+	if (cg.ndirs)
+		lease_forget(&lease);
 	say("the command exited with status %d%s%s%s", code, veth[0] ? "; veth " : "",
 	    veth, veth[0] ? " removed" : "");
 	return code;
