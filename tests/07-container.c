@@ -5,16 +5,18 @@
  *
  * Steps (solutions/07-container/container.c): 1 six new namespaces, 2 root
  * inside is not root outside (maps, idmapped rootfs), 3 a throwaway root,
- * 4 /proc masked and read-only, 5 pivot_root, 6 the lock-down before the
- * command; then the cgroup's limits and the terminal, from lessons/lib.
+ * 4 the new root in the order the kernel allows (/proc masked and
+ * read-only, /sys, /dev, pivot_root), 5 the lock-down before the command;
+ * then the cgroup's limits and the terminal, from lessons/lib.
  * A test named sN_ checks step N and passes as soon as steps 1 to N are
  * right; all_ tests check the whole program (the namespaces seen from
  * inside, the network, the limits, the terminal, bad input). Nothing
- * runs inside before pivot_root (step 5): while the program stops at
- * TODO(5), the s3_ and s4_ tests, which look inside, pass once their own
- * step and those before it are done (stopped_at_a_later_step), and judge
- * what they look at once step 5 is done; step 2's inside view is checked
- * by all_ tests. */
+ * runs inside before pivot_root (step 4): while the program stops at
+ * TODO(4), the s3_ tests, which look inside, pass once steps 1 to 3 are
+ * done (stopped_at_a_later_step), and judge what they look at once step
+ * 4 is done; step 2's inside view is checked by all_ tests. An order of
+ * step 4 that the kernel refuses, or that comes out quietly wrong, is
+ * named by the symptom it shows (order_mistakes[]). */
 #define _GNU_SOURCE
 #include "harness.h"
 
@@ -254,7 +256,33 @@ Test(container, all_pid_1_is_the_containers_and_ps_sees_only_it)
 	run_free(&r);
 }
 
-Test(container, s5_only_the_rootfs_is_visible)
+/* Step 4's order, as the kernel judges it: what a student's order shows
+ * on stderr when the kernel refuses it. (An order that comes out quietly
+ * wrong, /dev or the masks too late or too early, is named where its
+ * result is checked.) */
+static const struct symptom order_mistakes[] = {
+	{"mount(proc", "Operation not permitted",
+	 "step 4's order: in a user namespace the kernel mounts a new proc only "
+	 "while one is fully visible in the mount namespace (user_namespaces(7), "
+	 "mount_too_revealing() in the kernel), and the one there is the host's, "
+	 "in the old root: mount /proc before the old root is detached"},
+	{"mount(sysfs", "Operation not permitted",
+	 "step 4's order: the kernel mounts a new sysfs in a user namespace only "
+	 "while one is fully visible in the mount namespace, as for proc: mount "
+	 "/sys before the old root is detached"},
+};
+
+/* Fails, naming the fix, when step 4's order is one the kernel refused. */
+static void require_no_order_mistake(const struct run *r)
+{
+	const char *said = why(r);
+	const char *fixed = why_known(r, order_mistakes,
+				      sizeof(order_mistakes) / sizeof(order_mistakes[0]));
+
+	cr_assert(strcmp(said, fixed) == 0, "%s", fixed);
+}
+
+Test(container, s4_only_the_rootfs_is_visible)
 {
 	char planted[64], script[256], *line, *save = NULL;
 	int roots = 0, fd;
@@ -271,6 +299,8 @@ Test(container, s5_only_the_rootfs_is_visible)
 	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--", "/bin/sh", "-c",
 			    script));
 	unlink(planted);
+	require_steps_done(&r, 4);
+	require_no_order_mistake(&r);
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
 	cr_assert(!strstr(r.out, "PLANTED-VISIBLE"), "a file the test made on the "
 		  "host, %s, is visible inside: pivot_root into the rootfs", planted);
@@ -298,7 +328,7 @@ Test(container, s5_only_the_rootfs_is_visible)
 	run_free(&r);
 }
 
-Test(container, all_proc_dev_and_sys_are_there)
+Test(container, s4_proc_dev_and_sys_are_there)
 {
 	const char *self;
 	struct run r;
@@ -312,8 +342,16 @@ Test(container, all_proc_dev_and_sys_are_there)
 			    "sys=$(test -d /sys/class/net/lo && echo y) "
 			    "sysro=$(touch /sys/x 2>/dev/null || echo y) "
 			    "disk=$(ls /dev | grep -c -e sd -e vd -e nvme) "
+			    "chr=$(test -c /dev/null && test -c /dev/zero && echo y) "
 			    "self=$(readlink /proc/self)"));
+	require_steps_done(&r, 4);
+	require_no_order_mistake(&r);
 	cr_assert_eq(r.code, 0, "exit status %d; %s", r.code, why(&r));
+	cr_assert(strstr(r.out, "chr=y "), "inside, /dev/null and /dev/zero are not "
+		  "devices: rootfs_make_dev() binds the host's (/dev/null of the old "
+		  "root) onto the files it makes; called after the old root is "
+		  "detached, \"/dev/null\" is that empty file itself. Step 4's order: "
+		  "make /dev before the old root is detached; got %s", r.out);
 	cr_assert(strstr(r.out, "zero=3 "), "/dev/zero does not work inside: %s", r.out);
 	cr_assert(strstr(r.out, "null=0 "), "/dev/null does not work inside: %s", r.out);
 	cr_assert(strstr(r.out, "pts=y "), "no /dev/pts/ptmx: mount a new devpts "
@@ -745,7 +783,7 @@ static void check_rm_rf_inside(bool rootless)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", copy);
 	system(cmd);
 	require_steps_done(&r, 3);
-	/* Nothing runs inside before pivot_root (step 5): until then this
+	/* Nothing runs inside before pivot_root (step 4): until then this
 	 * step is right as far as anything can show. */
 	if (stopped_at_a_later_step(&r, 3)) {
 		free(before);
@@ -792,18 +830,15 @@ Test(container, s4_proc_knobs_are_read_only)
 			    "echo \"$m\" >/proc/sys/kernel/msgmax && echo SYSCTL-WRITTEN; "
 			    "grep -E ' /proc/(sys|sysrq-trigger|irq|bus|fs) ' /proc/self/mountinfo"));
 	require_steps_done(&r, 4);
-	/* Nothing runs inside before pivot_root (step 5). */
-	if (stopped_at_a_later_step(&r, 4)) {
-		run_free(&r);
-		return;
-	}
+	require_no_order_mistake(&r);
 	cr_assert(!strstr(r.out, "CORE-WRITTEN"), "a write to "
 		  "/proc/sys/kernel/core_pattern went through: the next crash on the "
 		  "host would run the container's program as the host's root");
 	cr_assert(!strstr(r.out, "SYSCTL-WRITTEN"), "the container's root could "
 		  "write /proc/sys/kernel/msgmax (its own IPC namespace's): /proc/sys "
 		  "must be read-only (a bind mount of it onto itself, then "
-		  "MOUNT_ATTR_RDONLY)");
+		  "MOUNT_ATTR_RDONLY), once /proc is mounted: before, there is "
+		  "no /proc/sys to bind");
 	cr_assert(strstr(r.err, "Read-only file system"), "a write under /proc/sys "
 		  "should fail with \"Read-only file system\": make /proc/sys "
 		  "read-only; %s", why(&r));
@@ -814,6 +849,7 @@ Test(container, s4_proc_knobs_are_read_only)
 
 Test(container, s4_proc_secrets_are_masked)
 {
+	const char *unmasked;
 	struct run r;
 
 	run_lesson(&r, ARGS("-q", "--rootfs", rootfs(), "--cgroup-parent", parent, "--net", "none", "--",
@@ -824,21 +860,21 @@ Test(container, s4_proc_secrets_are_masked)
 			    "timer_stats; do [ ! -e /proc/$f ] || [ -c /proc/$f ] || "
 			    "echo UNMASKED-$f; done; echo done"));
 	require_steps_done(&r, 4);
-	/* Nothing runs inside before pivot_root (step 5). */
-	if (stopped_at_a_later_step(&r, 4)) {
-		run_free(&r);
-		return;
-	}
+	require_no_order_mistake(&r);
 	cr_assert(strstr(r.out, "done"), "the command did not run; %s", why(&r));
+	unmasked = strstr(r.out, "UNMASKED-") ? strstr(r.out, "UNMASKED-") + 9 : NULL;
 	cr_assert(!strstr(r.out, "KCORE-READ"), "the container read /proc/kcore, "
 		  "the host's memory");
-	cr_assert(!strstr(r.out, "UNMASKED"), "inside, %s is the host's: mask "
-		  "it with /dev/null (bind mount), as Docker does",
-		  strstr(r.out, "UNMASKED-") + 9);
+	cr_assert(!strstr(r.out, "UNMASKED"), "inside, /proc/%.*s is the host's: mask "
+		  "it with /dev/null (bind mount), as Docker does, once /proc is "
+		  "mounted: before, there is no such file to mask, and a mask "
+		  "made under /proc would be hidden by the new proc",
+		  unmasked ? (int)strcspn(unmasked, "\n") : 0,
+		  unmasked ? unmasked : "");
 	run_free(&r);
 }
 
-Test(container, s6_a_leaked_descriptor_does_not_cross)
+Test(container, s5_a_leaked_descriptor_does_not_cross)
 {
 	char dir[] = "/tmp/nslab07-leak-XXXXXX", secret[64], script[200];
 	struct run_opts o = {0};
@@ -887,7 +923,7 @@ Test(container, all_pid_1_is_out_of_reach)
 	run_free(&r);
 }
 
-Test(container, s6_docker_capabilities_and_no_new_privs)
+Test(container, s5_docker_capabilities_and_no_new_privs)
 {
 	char bnd[64], nnp[64];
 	struct run r;
@@ -956,7 +992,7 @@ Test(container, s2_a_rootfs_that_cannot_be_idmapped_names_the_way_out)
 }
 
 /* And where it cannot, --identity-map needs no idmapping (step 2's way
- * out, seen once the container runs: step 5). */
+ * out, seen once the container runs: step 4). */
 Test(container, all_identity_map_runs_where_idmapping_cannot)
 {
 	char dir[] = "/tmp/nslab07-ramfs-XXXXXX";
@@ -1088,7 +1124,7 @@ Test(container, all_an_interactive_shell_gets_a_terminal_of_its_own, .timeout = 
 /* `echo | sudo make lesson07 ARGS=...`: stdin is not a terminal, so the
  * container gets none of its own, but the caller's terminal is still
  * the launcher's controlling terminal, and on 1 and 2. */
-Test(container, s6_no_keystrokes_reach_the_callers_terminal, .timeout = 40)
+Test(container, s5_no_keystrokes_reach_the_callers_terminal, .timeout = 40)
 {
 	char marker[32];
 	struct tty_run t;
@@ -1130,7 +1166,7 @@ static long add_session_key(const char *desc, const char *payload)
 	return key;
 }
 
-Test(container, s6_the_callers_keyring_is_out_of_reach)
+Test(container, s5_the_callers_keyring_is_out_of_reach)
 {
 	char desc[40], secret[40], want[80];
 	struct run r;

@@ -26,8 +26,9 @@
  * at once never share one.
  *
  * Steps, in run order: launcher 1 clone into six namespaces, 2 the id
- * maps and the idmapped rootfs; child 3 a throwaway root, 4 /proc and
- * /sys, 5 pivot_root, 6 the lock-down; then PID 1 (lessons/lib/init.h)
+ * maps and the idmapped rootfs; child 3 a throwaway root, 4 the new root
+ * in the order the kernel allows (/proc, /sys, /dev, pivot_root), 5 the
+ * lock-down; then PID 1 (lessons/lib/init.h)
  * runs the command, on a terminal of its own when stdin is one (pty.h).
  * What lessons 05, 06 and 09 taught is used through lessons/lib: rtnl.h,
  * idmap.h, cgroup.h; the parts the student writes in 04, 06 and 09 are
@@ -451,48 +452,38 @@ static void make_root_as_host(pid_t pid, struct child_args *a)
 	close(there);
 }
 
-/* The kernel's views of this container, on the new root (the current
- * directory): /proc for its PID namespace, /sys for its network
- * namespace, as Docker shows them. Before pivot_root: in a user
- * namespace the kernel allows a new proc or sysfs only while one is
- * fully visible in the mount namespace, and the old root is where it is. */
-static void mount_proc_sys(void)
+/* The new root, from "the overlay is the current directory" to "it is
+ * /, and nothing of the host's is in sight": the kernel's views of this
+ * container as Docker shows them (/proc for its PID namespace, /sys for
+ * its network namespace, secrets masked, knobs read-only), a minimal
+ * /dev, then the new root as the root of this mount namespace and the
+ * old one detached. The kernel decides the order. */
+static void enter_new_root(void)
 {
 	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
 	struct stat st;
 
-	do_mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	do_mount("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		 NULL);
 	/*
-	 * TODO(4): Hide what masked[] names (the host's kernel memory, keys,
-	 *          timers...): a file behind /dev/null, a directory behind an
-	 *          empty read-only tmpfs, skipping what this kernel has not. Make
-	 *          what read_only[] names read-only: the kernel's knobs, such as
-	 *          /proc/sys/kernel/core_pattern, whose program the kernel runs
-	 *          as the host's root. Afterwards `cat /proc/timer_list` inside
-	 *          prints nothing and a write to /proc/sys/kernel/msgmax (which
-	 *          this container's root may change) says "Read-only file
-	 *          system". Read proc(5), mount(2) "Creating
-	 *          a bind mount", mount_setattr(2) MOUNT_ATTR_RDONLY.
+	 * TODO(4): Make the current directory (the overlay) the container's /,
+	 *          with nothing of the host's in sight, as Docker makes it: a
+	 *          /proc of its own, a /sys of its own that cannot be written,
+	 *          the paths of masked[] hidden (what this kernel has not,
+	 *          skipped), those of read_only[] read-only (the kernel's knobs:
+	 *          core_pattern names a program the kernel runs as the host's
+	 *          root), the minimal /dev that rootfs_make_dev(SHM_SIZE) makes
+	 *          under the current directory (given: lessons/lib/rootfs.h), and
+	 *          the old root out of reach. The order is yours, and the kernel
+	 *          judges it: some of these are refused, or come out quietly
+	 *          wrong, once others are done. Afterwards /proc/self/mountinfo
+	 *          inside has one "/" and only /proc, /sys and /dev below it,
+	 *          `cat /proc/timer_list` prints nothing, and a write to
+	 *          /proc/sys/kernel/msgmax says "Read-only file system". Read
+	 *          proc(5), mount(2), mount_setattr(2), pivot_root(2) and
+	 *          user_namespaces(7). Before you write it: which of these needs
+	 *          something that only the old root still gives?
 	 */
 	(void)ro; (void)st; (void)masked; (void)read_only;
-	/* The host is safe without this step, so go on: */
-	warnx("TODO(4) not done: /proc's secrets are not masked, its knobs not read-only");
-}
-
-/* Make the new root (the current directory) the root of this mount
- * namespace, and drop the old one with everything of the host's. */
-static void enter_rootfs(void)
-{
-	/*
-	 * TODO(5): Make the current directory the root of this mount namespace
-	 *          and detach the old root, so that no path leads to the host's
-	 *          files: afterwards /proc/self/mountinfo inside has one "/" and
-	 *          only /proc, /sys and /dev below it. pivot_root(2) has no glibc
-	 *          wrapper. Read pivot_root(2), NOTES ("pivot_root(\".\", \".\")").
-	 */
-	todo(5, "pivot_root into the new root and detach the old one");
+	todo(4, "the new root: the container's /proc, /sys and /dev, and the host's out of reach");
 }
 
 /* capset(2) without libcap: keep only `keep` in this process's permitted
@@ -532,7 +523,7 @@ static void wait_for_cgroup(const struct child_args *a)
 static void lock_down(void)
 {
 	/*
-	 * TODO(6): Lock the container down as Docker does, now that nothing more
+	 * TODO(5): Lock the container down as Docker does, now that nothing more
 	 *          needs privilege: the capability bounding set is docker_caps,
 	 *          and so are this process's own capabilities (set_capabilities);
 	 *          no exec may gain privileges (no_new_privs); PID 1 is not
@@ -545,7 +536,7 @@ static void lock_down(void)
 	 */
 	(void)set_capabilities; (void)docker_caps;
 	/* The host is safe without this step, so go on: */
-	warnx("TODO(6) not done: no lock-down (capabilities, no_new_privs, dumpable, descriptors)");
+	warnx("TODO(5) not done: no lock-down (capabilities, no_new_privs, dumpable, descriptors)");
 }
 
 /* The container's network, from inside: lo up; eth0 addressed and up,
@@ -599,9 +590,7 @@ static int child_main(void *arg)
 		if (chdir(a->rootfs) == -1 || chdir("root") == -1)
 			err(EXIT_FAILURE, "chdir(%s/root), the layer", a->rootfs);
 	}
-	mount_proc_sys();
-	rootfs_make_dev(SHM_SIZE);
-	enter_rootfs();
+	enter_new_root();
 	if (sethostname(a->hostname, strlen(a->hostname)) == -1)
 		err(EXIT_FAILURE, "sethostname(%s)", a->hostname);
 	setup_inside_net(a);

@@ -13,7 +13,7 @@
  *   before joining   confine_read(), then confine_cgroups(): the host's
  *                    cgroup files are reachable only from here, and
  *                    every process started after is born inside
- *   before the ids   the bounding set (lesson 07's step 6, which the
+ *   before the ids   the bounding set (lesson 07's step 5, which the
  *                    lesson that joins does itself: it is 07's answer):
  *                    dropping from it needs CAP_SETPCAP, which a change
  *                    of uid takes away; and confine_keep_capabilities()

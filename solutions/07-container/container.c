@@ -26,8 +26,9 @@
  * at once never share one.
  *
  * Steps, in run order: launcher 1 clone into six namespaces, 2 the id
- * maps and the idmapped rootfs; child 3 a throwaway root, 4 /proc and
- * /sys, 5 pivot_root, 6 the lock-down; then PID 1 (lessons/lib/init.h)
+ * maps and the idmapped rootfs; child 3 a throwaway root, 4 the new root
+ * in the order the kernel allows (/proc, /sys, /dev, pivot_root), 5 the
+ * lock-down; then PID 1 (lessons/lib/init.h)
  * runs the command, on a terminal of its own when stdin is one (pty.h).
  * What lessons 05, 06 and 09 taught is used through lessons/lib: rtnl.h,
  * idmap.h, cgroup.h; the parts the student writes in 04, 06 and 09 are
@@ -481,7 +482,6 @@ static void make_root(struct child_args *a)
 	//       chdir("root");
 	// WRONG no_overlay: "do_mount(\"overlay\", \"root\", \"overlay\", 0," -> "do_mount(\"lower\", \"root\", NULL, MS_BIND," : overlay
 	// WRONG layer_unbounded: "(unsigned long long)layer_size);" -> "0ULL);" : --tmpfs-size
-	// WRONG shm_unbounded: "rootfs_make_dev(SHM_SIZE);" -> "rootfs_make_dev(\"0\");" : /dev/shm
 	// STUB: todo({n}, "a throwaway root: an overlay over the rootfs");
 	// tag::make_root[]
 	do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
@@ -538,50 +538,73 @@ static void make_root_as_host(pid_t pid, struct child_args *a)
 	close(there);
 }
 
-/* The kernel's views of this container, on the new root (the current
- * directory): /proc for its PID namespace, /sys for its network
- * namespace, as Docker shows them. Before pivot_root: in a user
- * namespace the kernel allows a new proc or sysfs only while one is
- * fully visible in the mount namespace, and the old root is where it is. */
-static void mount_proc_sys(void)
+/* The new root, from "the overlay is the current directory" to "it is
+ * /, and nothing of the host's is in sight": the kernel's views of this
+ * container as Docker shows them (/proc for its PID namespace, /sys for
+ * its network namespace, secrets masked, knobs read-only), a minimal
+ * /dev, then the new root as the root of this mount namespace and the
+ * old one detached. The kernel decides the order. */
+static void enter_new_root(void)
 {
 	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
 	struct stat st;
 
+	// BEGIN SOLUTION 4
+	// STEP: the new root, in the order the kernel allows
+	// TODO: Make the current directory (the overlay) the container's /,
+	//       with nothing of the host's in sight, as Docker makes it: a
+	//       /proc of its own, a /sys of its own that cannot be written,
+	//       the paths of masked[] hidden (what this kernel has not,
+	//       skipped), those of read_only[] read-only (the kernel's knobs:
+	//       core_pattern names a program the kernel runs as the host's
+	//       root), the minimal /dev that rootfs_make_dev(SHM_SIZE) makes
+	//       under the current directory (given: lessons/lib/rootfs.h), and
+	//       the old root out of reach. The order is yours, and the kernel
+	//       judges it: some of these are refused, or come out quietly
+	//       wrong, once others are done. Afterwards /proc/self/mountinfo
+	//       inside has one "/" and only /proc, /sys and /dev below it,
+	//       `cat /proc/timer_list` prints nothing, and a write to
+	//       /proc/sys/kernel/msgmax says "Read-only file system". Read
+	//       proc(5), mount(2), mount_setattr(2), pivot_root(2) and
+	//       user_namespaces(7). Before you write it: which of these needs
+	//       something that only the old root still gives?
+	// HINT: A file cannot be deleted from /proc, but something can be
+	//       mounted over it; a bind mount of a path onto itself is a mount
+	//       of its own, whose flags can change alone. pivot_root(".", ".")
+	//       stacks the old root on the new one, and the old one can then
+	//       be unmounted. Before you order them, ask of each: what does it
+	//       need that the old root still gives?
+	// HINT: /proc and /sys first: in a user namespace the kernel mounts a
+	//       new proc or sysfs only while one is fully visible in the mount
+	//       namespace (the host's, in the old root). The masks need /proc
+	//       there. /dev binds the host's devices (/dev/null...), so it too
+	//       comes before the old root goes. pivot_root and the detach
+	//       last: syscall(SYS_pivot_root, ".", "."), then "." made
+	//       MS_REC | MS_PRIVATE, then umount2(".", MNT_DETACH), chdir("/").
+	// HINT: do_mount("proc", "proc", ____, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	//       do_mount("sysfs", "sys", ____, MS_RDONLY | ____, NULL);
+	//       for (each *p of masked[]) { if (stat(____) fails) continue;
+	//               S_ISDIR(st.st_mode) ? tmpfs ____ : bind "/dev/null" ____; }
+	//       for (each *p of read_only[]) { bind *p onto *p;
+	//               mount_setattr(AT_FDCWD, *p, AT_RECURSIVE, &ro, sizeof(ro)); }
+	//       then /dev (the given call), then
+	//       pivot_root(".", "."); private; umount2(".", ____); chdir("/");
+	// WRONG no_mask: "if (stat(*p, &st) == -1)" -> "if (true)" : mask
+	// WRONG no_read_only: "if (access(*p, F_OK) == -1)" -> "if (true)" : read-only
+	// WRONG shm_unbounded: "rootfs_make_dev(SHM_SIZE);" -> "rootfs_make_dev(\"0\");" : /dev/shm
+	// WRONG no_detach: "if (umount2(\".\", MNT_DETACH) == -1)" -> "if (false)" : MNT_DETACH
+	// WRONG proc_after_detach: "do_mount(\"proc\", \"proc\", \"proc\", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);" -> "" : before the old root
+	// WRONG proc_after_detach: "if (chdir(\"/\") == -1)" -> "do_mount(\"proc\", \"proc\", \"proc\", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL); if (chdir(\"/\") == -1)" : before the old root
+	// WRONG dev_after_detach: "rootfs_make_dev(SHM_SIZE);" -> "" : before the old root
+	// WRONG dev_after_detach: "if (chdir(\"/\") == -1)" -> "rootfs_make_dev(SHM_SIZE); if (chdir(\"/\") == -1)" : before the old root
+	// WRONG masks_before_proc: "do_mount(\"proc\", \"proc\", \"proc\", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);" -> "" : once /proc is mounted
+	// WRONG masks_before_proc: "rootfs_make_dev(SHM_SIZE);" -> "do_mount(\"proc\", \"proc\", \"proc\", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL); rootfs_make_dev(SHM_SIZE);" : once /proc is mounted
+	// STUB: (void)ro; (void)st; (void)masked; (void)read_only;
+	// STUB: todo({n}, "the new root: the container's /proc, /sys and /dev, and the host's out of reach");
+	// tag::proc[]
 	do_mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	do_mount("sysfs", "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		 NULL);
-	// BEGIN SOLUTION 4
-	// STEP: /proc as Docker gives it: knobs read-only, secrets masked
-	// TODO: Hide what masked[] names (the host's kernel memory, keys,
-	//       timers...): a file behind /dev/null, a directory behind an
-	//       empty read-only tmpfs, skipping what this kernel has not. Make
-	//       what read_only[] names read-only: the kernel's knobs, such as
-	//       /proc/sys/kernel/core_pattern, whose program the kernel runs
-	//       as the host's root. Afterwards `cat /proc/timer_list` inside
-	//       prints nothing and a write to /proc/sys/kernel/msgmax (which
-	//       this container's root may change) says "Read-only file
-	//       system". Read proc(5), mount(2) "Creating
-	//       a bind mount", mount_setattr(2) MOUNT_ATTR_RDONLY.
-	// HINT: You cannot delete a file from /proc, but you can mount
-	//       something over it; and a bind mount of a path onto itself is
-	//       a mount of its own, whose flags you can change alone.
-	// HINT: stat(2) tells a file from a directory (and ENOENT: skip);
-	//       mount(2) with MS_BIND for /dev/null over a file, a "tmpfs" with
-	//       MS_RDONLY over a directory; then MS_BIND | MS_REC of each
-	//       read_only[] path onto itself, and mount_setattr(2) with
-	//       AT_RECURSIVE and the `ro` attributes above.
-	// HINT: for (each *p of masked[], up to its NULL) {
-	//               if (stat(____) fails) continue;
-	//               S_ISDIR(st.st_mode) ? tmpfs ____ : bind ____;
-	//       }
-	//       for (... read_only ...) { bind *p onto *p; mount_setattr(AT_FDCWD, *p, ____, &ro, sizeof(ro)); }
-	// WRONG no_mask: "if (stat(*p, &st) == -1)" -> "if (true)" : mask
-	// WRONG no_read_only: "if (access(*p, F_OK) == -1)" -> "if (true)" : read-only
-	// STUB: (void)ro; (void)st; (void)masked; (void)read_only;
-	// STUB: /* The host is safe without this step, so go on: */
-	// STUB: warnx("TODO({n}) not done: /proc's secrets are not masked, its knobs not read-only");
-	// tag::proc[]
 	for (const char *const *p = masked; *p; p++) {
 		if (stat(*p, &st) == -1)
 			continue;
@@ -599,32 +622,9 @@ static void mount_proc_sys(void)
 			err(EXIT_FAILURE, "mount_setattr(%s, MOUNT_ATTR_RDONLY)", *p);
 	}
 	// end::proc[]
-	// END SOLUTION
-}
-
-/* Make the new root (the current directory) the root of this mount
- * namespace, and drop the old one with everything of the host's. */
-static void enter_rootfs(void)
-{
-	// BEGIN SOLUTION 5
-	// STEP: only the new root is visible
-	// TODO: Make the current directory the root of this mount namespace
-	//       and detach the old root, so that no path leads to the host's
-	//       files: afterwards /proc/self/mountinfo inside has one "/" and
-	//       only /proc, /sys and /dev below it. pivot_root(2) has no glibc
-	//       wrapper. Read pivot_root(2), NOTES ("pivot_root(\".\", \".\")").
-	// HINT: pivot_root(".", ".") stacks the old root on the new one, both
-	//       at "/"; unmounting "." then takes the old one away. Its
-	//       unmounting must not propagate: make it private first.
-	// HINT: syscall(SYS_pivot_root, ".", "."); mount(2) with MS_REC |
-	//       MS_PRIVATE on "."; umount2(2) with MNT_DETACH; chdir(2) "/".
-	//       EINVAL from pivot_root: the new root is no mount point, or a
-	//       mount above it is shared.
-	// HINT: if (syscall(SYS_pivot_root, ____, ____) == -1) err(...);
-	//       do_mount(NULL, ".", NULL, ____, NULL);
-	//       if (umount2(".", ____) == -1) err(...);  then chdir("/")
-	// WRONG no_detach: "if (umount2(\".\", MNT_DETACH) == -1)" -> "if (false)" : MNT_DETACH
-	// STUB: todo({n}, "pivot_root into the new root and detach the old one");
+	// tag::dev[]
+	rootfs_make_dev(SHM_SIZE);
+	// end::dev[]
 	// tag::pivot[]
 	if (syscall(SYS_pivot_root, ".", ".") == -1)
 		err(EXIT_FAILURE, "pivot_root(.): the new root must be a mount "
@@ -703,7 +703,7 @@ static void wait_for_cgroup(const struct child_args *a)
 /* The last thing PID 1 does before it starts the command. */
 static void lock_down(void)
 {
-	// BEGIN SOLUTION 6
+	// BEGIN SOLUTION 5
 	// STEP: nothing of the host's reaches the command
 	// TODO: Lock the container down as Docker does, now that nothing more
 	//       needs privilege: the capability bounding set is docker_caps,
@@ -802,9 +802,7 @@ static int child_main(void *arg)
 		if (chdir(a->rootfs) == -1 || chdir("root") == -1)
 			err(EXIT_FAILURE, "chdir(%s/root), the layer", a->rootfs);
 	}
-	mount_proc_sys();
-	rootfs_make_dev(SHM_SIZE);
-	enter_rootfs();
+	enter_new_root();
 	// CHALLENGE BEGIN
 	if (a->read_only)
 		make_root_read_only();

@@ -279,7 +279,7 @@ static void die_with_launcher(int alive)
 		errx(EXIT_FAILURE, "the launcher is gone");
 }
 
-/* The bounding set of the container's PID 1, as lesson 07's step 6 made
+/* The bounding set of the container's PID 1, as lesson 07's step 5 made
  * it: every capability it has not is dropped, or a command run as root
  * gets them all back at execve (capabilities(7), "Transformation of
  * capabilities during execve()"). */
