@@ -6,8 +6,8 @@
  * compiles them into a BPF program, and prints that program as a C
  * array (the makefile writes it to $(O)/gen/syscall_filter_bpf.h).
  * Without, it is the library's filter_syscalls(), which loads that
- * array. libseccomp's compiling takes twice as long as the kernel takes
- * to load the result, on every start of a container; done once at build
+ * array. libseccomp's compiling takes two to three times as long as the kernel
+ * takes to load the result, on every start of a container; done once at build
  * time, every start only loads (the bench page). libseccomp resolves
  * the calls' numbers from its own tables, not from the running kernel,
  * so the program is the same whenever it is made on this architecture.
