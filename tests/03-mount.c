@@ -19,7 +19,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -34,16 +33,6 @@
 /* The directory this test made under /tmp (empty if none); the suite's
  * .fini removes it, also when a test failed half-way. */
 static char scratch[PATH_MAX];
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
 
 static void setup(void)
 {
@@ -81,8 +70,7 @@ static void teardown(void)
 	if (scratch[0]) {
 		if (harness_isolated())
 			unmount_leaks();
-		/* FTW_MOUNT: never descend into a mount that is still there. */
-		nftw(scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		remove_tree(scratch);
 	}
 	scratch[0] = '\0';
 }

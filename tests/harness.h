@@ -124,6 +124,8 @@ int first_child_exit_signal(struct run *r, const char *const args[],
 /* A whole file as a NUL-terminated string, NULL if it cannot be read;
  * the caller frees it. */
 char *slurp(const char *path);
+/* rm -rf `path`, never below a mount point that is still there. */
+void remove_tree(const char *path);
 
 /* The line of /proc/PID/status that starts with `key` ("State:",
  * "SigPnd:", "CapBnd:"...), without its newline, in `buf`; "" if the
@@ -199,6 +201,13 @@ const char *harness_cgroup_parent(void);
  * run as root, a tmpfs of the test's own (harness_setup), and the live
  * leases in it are host state. */
 #define HARNESS_LEASE_DIR "/run/nslab"
+/* Where lesson 07 keeps a rootless container's writable layer on disk
+ * (lessons/lib/layer.h: LAYER_DIR, LAYER_PREFIX); in a test run as
+ * root, a directory of the test's own is bound there (harness_setup),
+ * and a layer in it is host state: its container is alive, or its
+ * remover failed. */
+#define HARNESS_LAYER_DIR "/var/tmp"
+#define HARNESS_LAYER_PREFIX "nslab-layer-"
 /* Fails the test, naming the first difference, if the state changed. */
 void assert_host_state(const char *before, const char *when);
 

@@ -122,6 +122,19 @@ static void add_leases(struct strbuf *sb)
 		closedir(d);
 }
 
+/* The rootless layers lesson 07 keeps in HARNESS_LAYER_DIR. */
+static void add_layers(struct strbuf *sb)
+{
+	DIR *d = opendir(HARNESS_LAYER_DIR);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, HARNESS_LAYER_PREFIX, strlen(HARNESS_LAYER_PREFIX)))
+			sb_printf(sb, "layer: %s/%s\n", HARNESS_LAYER_DIR, e->d_name);
+	if (d)
+		closedir(d);
+}
+
 char *host_state(bool network)
 {
 	static const int mount_cols[] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 0};
@@ -149,6 +162,7 @@ char *host_state(bool network)
 	add_table(&sb, "sem", "/proc/sysvipc/sem", 1, ipc_cols);
 	add_cgroups(&sb);
 	add_leases(&sb);
+	add_layers(&sb);
 	return sb.s;
 }
 
@@ -225,6 +239,8 @@ void assert_host_state(const char *before, const char *when)
 char run_context[160] = "";
 char *state_before;
 pid_t kept[8];
+/* The test's own HARNESS_LAYER_DIR, on the host's; "" if none. */
+static char layer_dir[64];
 
 bool harness_isolated(void)
 {
@@ -253,6 +269,17 @@ void harness_setup(void)
 		cr_assert_eq(mount("nslab-test", HARNESS_LEASE_DIR, "tmpfs",
 				   MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=1m"), 0,
 			     "mount(tmpfs, %s): %s", HARNESS_LEASE_DIR, strerror(errno));
+		/* And the rootless layers: a directory on the same disk
+		 * (their overlay needs a file system with user.* xattrs, a
+		 * tmpfs has them only from Linux 6.6), sticky and writable
+		 * by all as the real one. */
+		snprintf(layer_dir, sizeof(layer_dir), HARNESS_LAYER_DIR "/nslab-test-XXXXXX");
+		cr_assert(mkdtemp(layer_dir), "mkdtemp(%s): %s", layer_dir, strerror(errno));
+		cr_assert_eq(chmod(layer_dir, 01777), 0, "chmod(%s): %s", layer_dir,
+			     strerror(errno));
+		cr_assert_eq(mount(layer_dir, HARNESS_LAYER_DIR, NULL, MS_BIND, NULL), 0,
+			     "mount(%s, %s, MS_BIND): %s", layer_dir, HARNESS_LAYER_DIR,
+			     strerror(errno));
 		isolated = true;
 	}
 	state_before = host_state(isolated);
@@ -317,6 +344,11 @@ void harness_teardown(void)
 			kill(kept[i], SIGKILL);
 	free(state_before);
 	state_before = NULL;
+	/* The test's layer directory, with what a failed run left in it
+	 * (that run has failed already), seen again once unbound. */
+	if (layer_dir[0] && umount2(HARNESS_LAYER_DIR, MNT_DETACH) == 0)
+		remove_tree(layer_dir);
+	layer_dir[0] = '\0';
 	/* The parent cgroups a lesson made for this test. A cgroup a
 	 * lesson left in it has already failed the run that left it (the
 	 * host state above); the test machine is cleaned all the same: a

@@ -29,6 +29,21 @@ void nap(double seconds)
 		;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
 char *slurp(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

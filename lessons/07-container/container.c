@@ -8,8 +8,9 @@
  * Root inside is not root outside (ids 0-65535 map to the lab's own
  * range, the nslab user's in /etc/subuid and /etc/subgid, reserved by
  * make deps; the rootfs is idmapped to match); the rootfs is never written
- * (an overlay with a tmpfs upper layer of a bounded size, and /dev/shm
- * Docker's 64 MiB); /proc is Docker's (knobs read-only, kcore and friends
+ * (an overlay whose upper layer is a tmpfs of a bounded size as root,
+ * a directory on disk removed after rootless, and /dev/shm Docker's 64
+ * MiB); /proc is Docker's (knobs read-only, kcore and friends
  * masked); only fds 0-2 cross (runc's CVE-2024-21626); PID 1 is not
  * dumpable (CVE-2019-5736); the container is a session of its own, so no
  * terminal of the caller's is its /dev/tty (bubblewrap's CVE-2017-5226),
@@ -82,6 +83,7 @@
 #include "idmap.h"
 #include "init.h"
 #include "ipv4.h"
+#include "layer.h"
 #include "lease.h"
 #include "limit_options.h"
 #include "links.h"
@@ -105,9 +107,10 @@
 /* Docker refuses a --memory under 6 MiB: below it a container dies of
  * the OOM killer before its command has started. */
 #define MIN_MEMORY (6LL << 20)
-/* The writable layer is a tmpfs, memory the host cannot reclaim by
- * killing the writer: a size, as --tmpfs-size (Docker's --tmpfs has
- * size=); and /dev/shm is Docker's, 64 MiB (--shm-size's default). */
+/* As root the writable layer is a tmpfs (lessons/lib/layer.h), memory
+ * the host cannot reclaim by killing the writer: a size, as --tmpfs-size
+ * (Docker's --tmpfs has size=); and /dev/shm is Docker's, 64 MiB
+ * (--shm-size's default). */
 #define DEFAULT_LAYER_SIZE (256LL << 20)
 #define MIN_LAYER_SIZE (1LL << 20)
 #define SHM_SIZE "64m"
@@ -137,7 +140,7 @@ struct child_args {
 	char **argv;               /* the command to run */
 	const char *rootfs;        /* absolute path of the rootfs */
 	const char *hostname;      /* to set inside */
-	const char *layer;         /* the writable layer's tmpfs options */
+	struct layer layer;        /* where the writable layer lives */
 	uid_t root_uid;            /* root inside, as the layer's maker sees it */
 	gid_t root_gid;
 	bool veth, rootless, tty;  /* a veth; ids of the caller; a terminal */
@@ -180,7 +183,8 @@ static void usage(FILE *out, const char *prog)
 		"                     in /etc/subuid and /etc/subgid: sudo make deps)\n"
 		"  --pids-limit N     at most N processes (default %d; as root)\n"
 		"  --memory SIZE      at most SIZE of memory, K, M or G (at least 6M)\n"
-		"  --tmpfs-size SIZE  the writable layer holds SIZE (default %lldM); the\n"
+		"  --tmpfs-size SIZE  as root, the writable layer holds SIZE (default\n"
+		"                     %lldM; rootless it is on disk, in " LAYER_DIR "); the\n"
 		"                     container's /dev/shm holds 64M, as Docker's\n"
 		"  --cpus N.N         at most N.N CPUs' worth of time\n"
 		"  --cgroup-parent P  make the cgroup under P (default \"%s\")\n"
@@ -395,9 +399,10 @@ static void become_root(const struct child_args *a)
  * not; afterwards the current directory is that new root. It runs in the
  * container's mount namespace: rootless in the child, as root in the
  * launcher (make_root_as_host()), so that overlay keeps its whiteouts
- * and opaque directories in trusted.* xattrs, which every tmpfs takes
- * (user.* ones, those of an overlay mounted inside a user namespace,
- * only from Linux 6.6: Debian 12's 6.1 gives EIO on rm -rf /bin). */
+ * and opaque directories in trusted.* xattrs, which every tmpfs takes.
+ * Rootless they are user.* ones, which a tmpfs takes only from Linux
+ * 6.6 (Debian 12's 6.1 gave EIO on rm -rf /bin): the layer is then a
+ * directory on disk (lessons/lib/layer.h). */
 static void make_root(struct child_args *a)
 {
 	/* Rootless, the launcher could not copy the rootfs mount: only
@@ -409,8 +414,10 @@ static void make_root(struct child_args *a)
 	 *          the host, and the rootfs is never written: no mount of ours
 	 *          may propagate to the host's; the rootfs (the detached mount
 	 *          a->tree) is the read-only lower layer of an overlay whose upper
-	 *          layer lives in a tmpfs (mounted with the options a->layer: its
-	 *          size); end in the overlay's root (chdir).
+	 *          layer lives in the scratch file system of a->layer (mounted
+	 *          with layer_mount(), lessons/lib/layer.h: a tmpfs of a bounded
+	 *          size as root, a directory on disk rootless); end in the
+	 *          overlay's root (chdir).
 	 *          Afterwards `rm -rf /bin` inside works, inside, and leaves
 	 *          build/rootfs as it was. Read mount_namespaces(7), "Shared
 	 *          subtrees" and "Restrictions on mount namespaces"; mount(8),
@@ -825,8 +832,9 @@ int main(int argc, char *argv[])
 	const char *name = NULL;
 	char hostname[UTS_NAME_MAX + 1], label[96], host_label[32];
 	char rootfs_path[PATH_MAX], veth[IF_NAMESIZE], text[PATH_MAX + 200];
-	char layer[64], id[LEASE_NAME_MAX + 1], cg_name[32];
+	char id[LEASE_NAME_MAX + 1], cg_name[32];
 	long long layer_size = DEFAULT_LAYER_SIZE;
+	bool sized = false;
 	struct cg_limits lim = {0};
 	bool identity = false;
 	unsigned char rnd[3];
@@ -847,7 +855,10 @@ int main(int argc, char *argv[])
 		case 'I': identity = true; break;
 		case 'p': lim.pids = cg_parse_count("--pids-limit", optarg); break;
 		case 'm': lim.memory = cg_parse_size("--memory", optarg); break;
-		case 's': layer_size = cg_parse_size("--tmpfs-size", optarg); break;
+		case 's':
+			layer_size = cg_parse_size("--tmpfs-size", optarg);
+			sized = true;
+			break;
 		case 'c': lim.cpus = cg_parse_cpus("--cpus", optarg); break;
 		case 'P': parent = optarg; break;
 		case 'S':
@@ -877,15 +888,18 @@ int main(int argc, char *argv[])
 	if (layer_size < MIN_LAYER_SIZE)
 		errx(EXIT_USAGE, "--tmpfs-size %lld bytes: the writable layer needs "
 		     "at least 1M", layer_size);
-	/* The layer's tmpfs gets a size: without one it may take half the
-	 * host's memory (tmpfs(5)), which no OOM kill of the writer frees. */
-	snprintf(layer, sizeof(layer), "mode=755,size=%llu",
-		 (unsigned long long)layer_size);
-	args.layer = layer;
 	if (identity && geteuid() != 0)
 		errx(EXIT_FAILURE, "--identity-map needs root: only a privileged "
 		     "parent may map ids other than its own; sudo make lesson07");
 	args.rootless |= geteuid() != 0;
+	if (sized && args.rootless)
+		errx(EXIT_USAGE, "--tmpfs-size: rootless, the writable layer is a "
+		     "directory on disk (in " LAYER_DIR "), not a tmpfs");
+	/* As root the layer's tmpfs gets a size: without one it may take
+	 * half the host's memory (tmpfs(5)), which no OOM kill of the
+	 * writer frees. Rootless it is on disk (layer.h says why). */
+	layer_init(&args.layer, args.rootless,
+		   (unsigned long long)layer_size);
 	if (net && strcmp(net, "veth") != 0 && strcmp(net, "none") != 0)
 		errx(EXIT_USAGE, "--net %s: expected veth or none", net);
 	args.veth = net ? strcmp(net, "veth") == 0 : geteuid() == 0;
@@ -1029,6 +1043,7 @@ int main(int argc, char *argv[])
 	/* While the child waits: its ids (and its rootfs), then its
 	 * network. */
 	map_ids(child.pid, &args, identity);
+	layer_create(&args.layer, child.pid);
 	if (!args.rootless)
 		make_root_as_host(child.pid, &args);
 	veth[0] = '\0';
@@ -1036,8 +1051,13 @@ int main(int argc, char *argv[])
 		setup_veth(child.pid, &args, id, veth);
 	else
 		say("network: none, only lo inside");
-	say("hostname \"%s\"; writes go to a tmpfs layer of %lldM, never to the "
-	    "rootfs", args.hostname, layer_size >> 20);
+	if (args.rootless)
+		say("hostname \"%s\"; writes go to a layer on disk, %s, removed "
+		    "when the container ends; never to the rootfs", args.hostname,
+		    args.layer.disk);
+	else
+		say("hostname \"%s\"; writes go to a tmpfs layer of %lldM, never to "
+		    "the rootfs", args.hostname, layer_size >> 20);
 	say(args.unconfined ? "no syscall filter (--security-opt seccomp=unconfined)"
 	    : "a seccomp filter refuses user namespaces, keyctl, bpf, io_uring...");
 	ns_release(&child);
@@ -1061,6 +1081,9 @@ int main(int argc, char *argv[])
 	if (cg.ndirs && !cg_reaper_finish(&cg))
 		errx(EXIT_FAILURE, "the command exited with status %d, but its "
 		     "cgroup %s could not be removed", code, cg.dir[0]);
+	if (!layer_finish(&args.layer))
+		errx(EXIT_FAILURE, "the command exited with status %d, but its "
+		     "layer %s could not be removed", code, args.layer.disk);
 	/* The reaper, ended well, gave the lease back (cg_reaper_also()). */
 	if (cg.ndirs)
 		lease_forget(&lease);
